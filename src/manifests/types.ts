@@ -1,0 +1,113 @@
+// The shared vocabulary of the manifest editors. Each editor lives in its own file and
+// is listed explicitly in registry.ts; an unknown kind is an error.
+import type { Edit, ObjectRef, Skipped } from '../plan.ts';
+import type { ParsedDocument } from './yaml.ts';
+
+/** A replacement in the original text: [start, end) offsets, and the new text. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** One YAML document of a manifest file, with the object it declares (if any). */
+export interface ManifestDoc {
+  index: number;
+  doc: ParsedDocument;
+  /** apiVersion/kind/metadata of the document, when it is a Kubernetes object. */
+  object?: ObjectRef;
+  /** The document as plain data (aliases resolved). */
+  value: unknown;
+}
+
+export interface ManifestFile {
+  /** Repo-relative POSIX path. */
+  path: string;
+  text: string;
+  docs: ManifestDoc[];
+  /** Line starts, for turning offsets into 1-based line numbers in messages. */
+  lineOf(offset: number): number;
+}
+
+/** A planned change to one file: readable edit, text replacements, and what the
+ *  re-parsed document must hold at `path` afterwards (the confirm step). */
+export interface Change {
+  edit: Edit;
+  docIndex: number;
+  /** Path within the document after the change, for the confirm step. */
+  path: (string | number)[];
+  expect: string | number;
+  text: TextEdit[];
+}
+
+export interface EditorResult {
+  changes: Change[];
+  skipped: Skipped[];
+}
+
+/** A reference to an image found in a manifest. */
+export interface ImageRef {
+  file: string;
+  object: ObjectRef;
+  field: string;
+  docIndex: number;
+  path: (string | number)[];
+  /** Which part of the reference the field holds. `ref` = `repo[:tag][@digest]` (a
+   *  container's `image:`), `tag`/`name`/`digest` = a single part (kustomize images,
+   *  Flux markers with `:tag`/`:name`/`:digest`). */
+  part: 'ref' | 'tag' | 'name' | 'digest';
+  /** Repository as written, without tag or digest; normalised for matching by
+   *  `normalizeImage` in ../policy/image.ts. */
+  repository: string;
+  tag?: string;
+  digest?: string;
+  /** Tag filter attached in the manifest: Flux v1 annotation (`semver:~0.1`) or the
+   *  Flux v2 marker's ImagePolicy (`ns:name`) resolved to its filter. */
+  filter?: string;
+  /** Flux v2 marker policy id `ns:name`, if the field carries a `$imagepolicy` marker. */
+  policy?: string;
+  /** Editor that found the reference (registry name). */
+  editor: string;
+  /** Offset of the scalar in the file text, used for messages and to write the new value. */
+  offset: number;
+}
+
+export interface ImageEditor {
+  readonly name: string;
+  /** Cheap check on the raw text before parsing: false means the file cannot hold a
+   *  reference for this editor. `image` is undefined when scanning for all images. */
+  screen(text: string, image?: string): boolean;
+  /** Every image reference this editor understands in the file (optionally only one image). */
+  find(file: ManifestFile, image?: string): ImageRef[];
+  /** The change that makes `ref` point at the new tag/digest. Returns null when nothing changes. */
+  set(file: ManifestFile, ref: ImageRef, to: { tag?: string; digest?: string }): Change | null;
+}
+
+/** How the two sides of a split are addressed in a route. */
+export type Backend = { subset: string; host?: string } | { host: string; port?: number };
+
+export interface TrafficSpec {
+  /** Optional http route name (Istio) or rule index selector. */
+  route?: string;
+  stable: Backend;
+  canary: Backend;
+}
+
+export interface TrafficState {
+  file: string;
+  object: ObjectRef;
+  stable: number;
+  canary: number;
+  /** Weight held by other destinations of the same route. */
+  others: number;
+}
+
+export interface TrafficEditor {
+  readonly name: string;
+  /** apiVersion groups/kind this editor handles, e.g. `networking.istio.io` VirtualService. */
+  handles(object: ObjectRef): boolean;
+  screen(text: string): boolean;
+  read(file: ManifestFile, spec: TrafficSpec): TrafficState;
+  /** Changes that set the canary weight to `canary` and the stable weight to 100 - others - canary. */
+  set(file: ManifestFile, spec: TrafficSpec, canary: number): EditorResult;
+}
