@@ -1,0 +1,58 @@
+// Delivery: a prepared plan becomes a commit on the target branch, or a push to the
+// bot's own branch plus one pull request per app and track.
+import type { AppConfig } from '../config/index.ts';
+import type { Forge, PullRequest } from '../forge/types.ts';
+import type { Workspace } from '../git/workspace.ts';
+import type { Result } from '../plan.ts';
+import { commitPlan, workspaceFiles, writeAll, type Prepare } from '../jobs/run.ts';
+import { commitBody, planText, prBody } from '../jobs/render.ts';
+import type { ConfigRepo } from './types.ts';
+
+export interface DeliveryTarget {
+  repo: ConfigRepo;
+  app: string;
+  /** Names the PR branch: `gitops-canary/<app>/<lane>` (a track, or `traffic`). */
+  lane: string;
+  config: AppConfig;
+}
+
+export type Delivered = Result & { pr?: PullRequest; created?: boolean };
+
+export function botBranch(app: string, lane: string): string {
+  return `gitops-canary/${app}/${lane}`;
+}
+
+export async function deliver(ws: Workspace, forge: Forge, target: DeliveryTarget, prepare: Prepare): Promise<Delivered> {
+  if (target.config.delivery === 'commit') return commitPlan(ws, prepare, { branch: target.config.branch });
+  return deliverPullRequest(ws, forge, target, prepare);
+}
+
+async function sameTreeOnRemote(ws: Workspace, branch: string): Promise<boolean> {
+  const remote = await ws.remoteHead(branch);
+  if (!remote) return false;
+  const [ours, theirs] = await Promise.all([ws.tree('HEAD'), ws.tree(remote)]);
+  return ours === theirs;
+}
+
+export async function deliverPullRequest(ws: Workspace, forge: Forge, target: DeliveryTarget, prepare: Prepare): Promise<Delivered> {
+  const base = target.config.branch ?? (await ws.defaultBranch());
+  const branch = botBranch(target.app, target.lane);
+  // 1. Plan against the base branch as it is now.
+  await ws.sync(base);
+  const prepared = await prepare(workspaceFiles(ws));
+  const { plan } = prepared;
+  if (prepared.writes.size === 0) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
+  // 2. Build the bot branch from the base with the change.
+  await ws.createBranchFrom(base, branch);
+  await writeAll(ws, prepared.writes);
+  const sha = await ws.commit({ subject: plan.title, body: commitBody(plan), trailers: plan.trailers, files: [...prepared.writes.keys()] });
+  // 3. The same change is already proposed (a redelivered webhook, another replica).
+  const existing = await forge.findPullRequest(target.repo.id, branch);
+  if (existing && (await sameTreeOnRemote(ws, branch))) {
+    return { plan, status: 'unchanged', branch, url: existing.url, pr: existing, message: `${planText(plan)}\nalready proposed in ${existing.url}` };
+  }
+  // 4. Force-update the bot's own branch and open or edit the one PR for it.
+  await ws.push(branch, { force: true });
+  const { pr, created } = await forge.openOrUpdatePullRequest(target.repo.id, { head: branch, base, title: plan.title, body: prBody(plan, { app: target.app }) });
+  return { plan, status: 'pull-request', commit: sha ?? undefined, branch, url: pr.url, pr, created, message: `${planText(plan)}\n${created ? 'opened' : 'updated'} ${pr.url}` };
+}

@@ -1,0 +1,44 @@
+// Rollback and pause/resume, delivered like the app's other changes. Pause and resume
+// change no file: they are empty commits whose trailers the scheduler reads.
+import type { AppConfig } from '../config/index.ts';
+import type { Forge } from '../forge/types.ts';
+import type { Workspace } from '../git/workspace.ts';
+import { prBody } from '../jobs/render.ts';
+import { findRollbackTarget, rollbackApp, rollbackPlan } from '../jobs/rollback.ts';
+import type { Plan, Result } from '../plan.ts';
+import { botBranch, type Delivered, type DeliveryTarget } from './deliver.ts';
+
+export async function deliverRollback(ws: Workspace, forge: Forge, target: DeliveryTarget): Promise<Delivered> {
+  if (target.config.delivery === 'commit') return rollbackApp(ws, target.app, { branch: target.config.branch });
+  const base = target.config.branch ?? (await ws.defaultBranch());
+  const branch = botBranch(target.app, target.lane);
+  // 1. The change to undo, as of the base branch now.
+  await ws.sync(base);
+  const reverted = await findRollbackTarget(ws, target.app);
+  const plan = rollbackPlan(target.app, reverted);
+  // 2. The revert on the bot's rollback branch, proposed as one PR.
+  await ws.createBranchFrom(base, branch);
+  const sha = await ws.revert(reverted.sha, { subject: plan.title, trailers: plan.trailers });
+  if (!sha) return { plan, status: 'unchanged', message: `${plan.title}\nnothing to revert: the files already match` };
+  await ws.push(branch, { force: true });
+  const { pr, created } = await forge.openOrUpdatePullRequest(target.repo.id, { head: branch, base, title: plan.title, body: prBody(plan, { app: target.app }) });
+  return { plan, status: 'pull-request', commit: sha, branch, url: pr.url, pr, created, message: `${plan.title}\n${created ? 'opened' : 'updated'} ${pr.url}` };
+}
+
+export async function recordToggle(ws: Workspace, app: string, config: AppConfig, verb: 'pause' | 'resume', user?: string): Promise<Result> {
+  const plan: Plan = {
+    action: verb,
+    app,
+    title: `${app}: ${verb === 'pause' ? 'pause' : 'resume'} scheduled rollout steps`,
+    edits: [],
+    skipped: [],
+    trailers: { App: app, Action: verb, ...(user ? { 'Requested-By': user } : {}) },
+  };
+  const pushed = await ws.commitAndPush({
+    branch: config.branch,
+    apply: async () => ({ subject: plan.title, trailers: plan.trailers, files: [], allowEmpty: true }),
+  });
+  return pushed
+    ? { plan, status: 'committed', commit: pushed.sha, message: `${plan.title}\nrecorded in ${pushed.sha.slice(0, 12)}` }
+    : { plan, status: 'unchanged', message: `${plan.title}\nnothing recorded` };
+}

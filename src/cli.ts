@@ -1,0 +1,151 @@
+// The command-line front: parses arguments and calls the same jobs the app runs.
+// Exit codes: 0 success (also "nothing to change"), 1 error, 2 usage error.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { loadConfig, type Config } from './config/index.ts';
+import { BotError, ConfigError, UsageError } from './errors.ts';
+import { Workspace } from './git/workspace.ts';
+import { parseImageRef } from './policy/image.ts';
+import type { Result } from './plan.ts';
+import { botCommits, commitPlan, dryRun, workspaceFiles, type Prepare } from './jobs/run.ts';
+import { planImages } from './jobs/images.ts';
+import { planAppRelease, planUnconfiguredRelease, routeEvent } from './jobs/release.ts';
+import { planSetWeight } from './jobs/weights.ts';
+import { repoStatus, statusText } from './jobs/status.ts';
+import { rollbackApp } from './jobs/rollback.ts';
+import { appHistory } from './jobs/history.ts';
+
+const USAGE = `usage: gitops-canary <command> [options]
+
+commands:
+  set-image <image>:<tag> [--path GLOB]...   rewrite every reference to the image
+  release <image>:<tag> [--source owner/repo] run the event path: config and policies decide app and track
+  set-weight <app> <canary-percent>           set the canary traffic weight
+  status                                      every app with its tags and weights
+  rollback <app>                              revert the bot's last commit for the app
+
+options:
+  --repo DIR     config repo (default: current directory)
+  --dry-run      print the plan, change nothing
+  --json         print the plan or result as JSON
+  -h, --help     this text`;
+
+interface Out {
+  log(s: string): void;
+  err(s: string): void;
+}
+
+const OPTIONS = {
+  repo: { type: 'string' },
+  path: { type: 'string', multiple: true },
+  source: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = { repo?: string; path?: string[]; source?: string; 'dry-run'?: boolean; json?: boolean; help?: boolean };
+
+function imageArg(arg: string | undefined): { image: string; tag: string } {
+  if (!arg) throw new UsageError('USAGE', 'missing <image>:<tag>');
+  const ref = parseImageRef(arg);
+  if (!ref.tag) throw new UsageError('USAGE', `"${arg}" has no tag; expected <image>:<tag>`);
+  return { image: ref.repository, tag: ref.tag };
+}
+
+async function requireConfig(dir: string): Promise<Config> {
+  const loaded = await loadConfig(dir);
+  if (!loaded) throw new ConfigError('CONFIG_MISSING', 'no .github/gitops-canary.yml in the config repo', { file: '.github/gitops-canary.yml' });
+  return loaded.config;
+}
+
+async function run(ws: Workspace, prepare: Prepare, v: Values): Promise<Result> {
+  return v['dry-run'] ? dryRun(ws, prepare) : commitPlan(ws, prepare);
+}
+
+/** One change per app: each commit carries one app's trailers, so rollbacks stay per app. */
+async function releasePrepares(dir: string, image: string, tag: string, source: string | undefined, ws: Workspace): Promise<Prepare[]> {
+  const loaded = await loadConfig(dir);
+  if (!loaded) return [(repo) => planUnconfiguredRelease(repo, { image, tag, source, event: 'cli' })];
+  const routed = routeEvent(loaded.config, { image, tag, source });
+  if (routed.apps.length === 0) throw new ConfigError('RELEASE_NO_APP', routed.reason ?? `no app uses ${image}`, { file: loaded.file });
+  const commits = await botCommits(ws);
+  return routed.apps.map((r) => (repo) => planAppRelease(repo, r, { image, tag, source, event: 'cli' }, appHistory(commits, r.app)));
+}
+
+async function dispatch(cmd: string, args: string[], v: Values, out: Out): Promise<Result | Result[] | null> {
+  const dir = path.resolve(v.repo ?? '.');
+  const ws = await Workspace.local(dir);
+  switch (cmd) {
+    case 'set-image': {
+      const { image, tag } = imageArg(args[0]);
+      return run(ws, async (repo) => {
+        const p = await planImages(repo, { image, tag, paths: v.path });
+        const name = image.split('/').pop() ?? image;
+        return { plan: { action: 'set-image', title: `${name}: set ${image}:${tag}`, edits: p.edits, skipped: p.skipped, trailers: { App: name, Action: 'set-image', Tag: tag, Image: image } }, writes: p.writes };
+      }, v);
+    }
+    case 'release': {
+      const { image, tag } = imageArg(args[0]);
+      const results: Result[] = [];
+      for (const prepare of await releasePrepares(dir, image, tag, v.source, ws)) results.push(await run(ws, prepare, v));
+      return results;
+    }
+    case 'set-weight': {
+      const [app, pct] = args;
+      if (!app || pct === undefined || !/^\d+$/.test(pct)) throw new UsageError('USAGE', 'expected set-weight <app> <canary-percent 0-100>');
+      const config = await requireConfig(dir);
+      const appCfg = config.apps[app];
+      if (!appCfg) throw new ConfigError('CONFIG_UNKNOWN_APP', `unknown app "${app}" (known: ${Object.keys(config.apps).join(', ')})`, { file: '.github/gitops-canary.yml', field: `apps.${app}` });
+      return run(ws, (repo) => planSetWeight(repo, app, appCfg, Number(pct)), v);
+    }
+    case 'status': {
+      const config = await requireConfig(dir);
+      const report = await repoStatus(workspaceFiles(ws), config, await botCommits(ws));
+      out.log(v.json ? JSON.stringify(report, null, 2) : report.map(statusText).join('\n\n'));
+      return null;
+    }
+    case 'rollback': {
+      const app = args[0];
+      if (!app) throw new UsageError('USAGE', 'expected rollback <app>');
+      return rollbackApp(ws, app, { dryRun: v['dry-run'] });
+    }
+    default:
+      throw new UsageError('USAGE', `unknown command "${cmd}"`);
+  }
+}
+
+export async function main(argv: string[], out: Out = { log: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    out.err(`gitops-canary: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const v = parsed.values as Values;
+  const [cmd, ...args] = parsed.positionals;
+  if (v.help || !cmd) {
+    (v.help ? out.log : out.err)(USAGE);
+    return v.help ? 0 : 2;
+  }
+  try {
+    const result = await dispatch(cmd, args, v, out);
+    if (result) {
+      const list = Array.isArray(result) ? result : [result];
+      out.log(v.json ? JSON.stringify(Array.isArray(result) && result.length !== 1 ? list : list[0], null, 2) : list.map((r) => r.message).join('\n\n'));
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      out.err(`gitops-canary: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof BotError) {
+      out.err(`gitops-canary: ${err.message.split('\n')[0]}`);
+      return 1;
+    }
+    out.err(`gitops-canary: unexpected error: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,151 @@
+// Reads `.github/gitops-canary.yml`. Every problem is reported with file, line and the
+// dotted field path, all at once: someone fixing a config in a PR should see the full
+// list on the first run, not one error per push.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type ParsedDocument } from '../manifests/yaml.ts';
+import { checkConfigPaths, resolveRepoPath } from './paths.ts';
+import { CONFIG_FILES, knownKeysAt, validateConfigValue, type Config, type SchemaIssue } from './schema.ts';
+
+export const DEFAULT_CONFIG_FILE = CONFIG_FILES[0];
+
+export interface ConfigIssue {
+  file: string;
+  line?: number;
+  /** Dotted path such as `apps.podinfo.tracks.canary.filter`; empty for the whole file. */
+  field: string;
+  message: string;
+}
+
+/** CONFIG_INVALID with each problem as data, for callers that render them (PR comments). */
+export class ConfigValidationError extends ConfigError {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    const [first, ...rest] = issues;
+    const more = rest.map(formatIssue);
+    super('CONFIG_INVALID', [first.message, ...more].join('\n'), { file: first.file, line: first.line, field: first.field || undefined });
+    this.issues = issues;
+  }
+}
+
+export function formatIssue(i: ConfigIssue): string {
+  const where = [i.line ? `${i.file}:${i.line}` : i.file, i.field].filter(Boolean).join(' ');
+  return `${where}: ${i.message}`;
+}
+
+/** `['apps','podinfo','rollout','steps',2]` → `apps.podinfo.rollout.steps[2]`. */
+export function fieldPath(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** Line of the YAML node at `path`: the key's line for map entries (that is where people
+ *  look), else the nearest existing ancestor's. */
+export function lineOfPath(doc: ParsedDocument, lc: LineCounter, path: readonly (string | number)[]): number | undefined {
+  const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lc.linePos(offset).line);
+  let node: unknown = doc.contents;
+  let line = lineAt((node as { range?: [number] } | null)?.range?.[0]) ?? 1;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+      if (!pair) return line;
+      line = lineAt((pair.key as { range?: [number] } | null)?.range?.[0]) ?? line;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+      node = node.items[seg];
+      line = lineAt((node as { range?: [number] } | null)?.range?.[0]) ?? line;
+    } else {
+      return line;
+    }
+  }
+  return line;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+/** The closest known key, when it is close enough to be a typo. */
+export function suggestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const k of known) {
+    const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestScore) [best, bestScore] = [k, d];
+  }
+  return best !== undefined && bestScore <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function describe(issue: SchemaIssue): string {
+  if (issue.unknownKey === undefined) return issue.message;
+  const hint = suggestKey(issue.unknownKey, knownKeysAt(issue.path.slice(0, -1)));
+  return hint ? `${issue.message} (did you mean "${hint}"?)` : issue.message;
+}
+
+interface Parsed {
+  config: Config;
+  lineOf: (path: (string | number)[]) => number | undefined;
+}
+
+function parseWithLines(text: string, file: string): Parsed {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => ({ line: lc.linePos(e.pos[0]).line, message: e.message.split('\n')[0] }));
+    const more = issues.slice(1).map((i) => `${file}:${i.line}: ${i.message}`);
+    throw new ConfigError('CONFIG_YAML', [`YAML syntax error: ${issues[0].message}`, ...more].join('\n'), { file, line: issues[0].line });
+  }
+  const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  if (value === null || value === undefined) {
+    throw new ConfigValidationError([{ file, line: 1, field: '', message: 'the file is empty; expected a mapping with an "apps:" key' }]);
+  }
+  const lineOf = (path: (string | number)[]) => lineOfPath(doc, lc, path);
+  const r = validateConfigValue(value);
+  if (!r.ok) {
+    const issues = r.issues.map((i) => ({ file, line: lineOf(i.path), field: fieldPath(i.path), message: describe(i) }));
+    // In file order, so the headline is the first problem a reader meets.
+    issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    throw new ConfigValidationError(issues);
+  }
+  return { config: r.config, lineOf };
+}
+
+/** Parses and validates config text. Throws ConfigError CONFIG_YAML (syntax) or
+ *  ConfigValidationError CONFIG_INVALID (every schema and semantic problem, one a line). */
+export function parseConfig(text: string, file: string = DEFAULT_CONFIG_FILE): Config {
+  return parseWithLines(text, file).config;
+}
+
+/** Loads the config of the repository checked out at `repoDir`, checking that every path
+ *  stays inside it. Null when there is no config file: a plain Flux repo works without. */
+export function loadConfig(repoDir: string): { config: Config; file: string } | null {
+  const present = CONFIG_FILES.filter((f) => {
+    try {
+      readFileSync(join(repoDir, f));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw new ConfigError('CONFIG_READ', `cannot read config: ${(err as Error).message}`, { file: f }, { cause: err });
+    }
+  });
+  if (present.length === 0) return null;
+  if (present.length > 1) {
+    throw new ConfigError('CONFIG_AMBIGUOUS', `both ${CONFIG_FILES.join(' and ')} exist; keep one`, { file: present[1] });
+  }
+  const file = present[0];
+  // The config itself could be a symlink to a file outside the checkout.
+  const abs = resolveRepoPath(repoDir, file, 'config file', { file });
+  const { config, lineOf } = parseWithLines(readFileSync(abs, 'utf8'), file);
+  checkConfigPaths(repoDir, config, { file, lineOf });
+  return { config, file };
+}

@@ -1,0 +1,279 @@
+// The shape of `.github/gitops-canary.yml`. The only importer of zod. Every object is
+// strict: a misspelt key (`trafic:`) would otherwise be ignored and the bot would quietly
+// do less than the file says. Semantic checks run here too, so each problem is reported
+// at its own path and the loader can name the line.
+import { z } from 'zod';
+import {
+  checkBranch, checkCron, checkDays, checkDuration, checkEnvName, checkFilter, checkFreeze, checkHours, checkImage,
+  checkSource, checkSteps, checkTemplate, checkTimezone,
+} from './checks.ts';
+import { isGlob, staticPathProblem } from './paths.ts';
+
+export const APP_NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+export const TRACK_NAME = /^[a-z0-9][a-z0-9-]*$/;
+export const CONFIG_FILES = ['.github/gitops-canary.yml', '.github/gitops-canary.yaml'] as const;
+export const DEFAULT_SCHEDULE = '*/5 * * * *';
+
+/** A string validated by `check` (a function returning why it is wrong, or undefined). */
+function checked(check: (s: string) => string | undefined) {
+  return z.string().superRefine((s, ctx) => {
+    const why = check(s);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+  });
+}
+
+const repoPath = (opts: { glob: boolean }) =>
+  checked((s) => staticPathProblem(s) ?? (!opts.glob && isGlob(s) ? 'must name one file, not a glob pattern' : undefined));
+
+const duration = checked(checkDuration).meta({ description: 'Duration such as 30s, 15m, 1h30m, 2d' });
+
+const steps = z
+  .array(z.number().int({ error: 'steps are whole percentages' }).min(1).max(100))
+  .min(1)
+  .superRefine((list, ctx) => {
+    const bad = checkSteps(list);
+    if (bad) ctx.addIssue({ code: 'custom', message: bad.message, path: bad.index === undefined ? [] : [bad.index] });
+  })
+  .meta({ description: 'Canary weights in percent, strictly ascending, ending at 100' });
+
+const backend = z
+  .strictObject({
+    subset: z.string().min(1).optional().meta({ description: 'Istio DestinationRule subset' }),
+    host: z.string().min(1).optional().meta({ description: 'Service host (Istio destination host or HTTPRoute backendRef name)' }),
+    port: z.number().int().min(1).max(65535).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.subset === undefined && b.host === undefined) ctx.addIssue({ code: 'custom', message: 'backend needs a subset or a host' });
+    if (b.subset !== undefined && b.port !== undefined) ctx.addIssue({ code: 'custom', message: 'port goes with host, not subset', path: ['port'] });
+  })
+  .meta({ description: '{subset, host?} or {host, port?}' });
+
+const track = z.strictObject({
+  filter: checked(checkFilter).meta({ description: 'Which release tags this track follows, e.g. semver:0.2.*' }),
+  paths: z.array(repoPath({ glob: true })).min(1).meta({ description: 'Files (or globs) in this repo whose image references are rewritten' }),
+  prerelease: z.boolean().default(false),
+});
+
+const traffic = z.strictObject({
+  file: repoPath({ glob: false }).meta({ description: 'The VirtualService or HTTPRoute manifest' }),
+  route: z.string().min(1).optional().meta({ description: 'Name of the http route to edit when there are several' }),
+  stable: backend,
+  canary: backend,
+  steps: steps.optional(),
+});
+
+const window = z
+  .strictObject({
+    days: checked(checkDays).optional().meta({ description: 'e.g. mon-fri, sat,sun, mon,wed-fri' }),
+    hours: checked(checkHours).optional().meta({ description: 'HH:MM-HH:MM local time; end before start means overnight' }),
+    timezone: checked(checkTimezone).default('UTC').meta({ description: 'IANA time zone, e.g. Europe/Berlin' }),
+  });
+
+const gateCheck = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'check names are letters, digits, ".", "_" and "-"' }),
+    query: z.string().min(1).meta({ description: 'PromQL returning a single number' }),
+    min: z.number().optional(),
+    max: z.number().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.min === undefined && c.max === undefined) ctx.addIssue({ code: 'custom', message: 'a check needs min or max (or both)' });
+    if (c.min !== undefined && c.max !== undefined && c.min > c.max) ctx.addIssue({ code: 'custom', message: `min ${c.min} is above max ${c.max}`, path: ['min'] });
+  });
+
+const gates = z.strictObject({
+  prometheus: z.strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    timeout: duration.default('10s'),
+  }),
+  checks: z.array(gateCheck).min(1).superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', message: `duplicate check name ${JSON.stringify(c.name)}`, path: [i, 'name'] });
+      seen.add(c.name);
+    });
+  }),
+  failures: z.number().int().min(1).default(1).meta({ description: 'Consecutive failed checks before rolling back' }),
+});
+
+const rollout = z
+  .strictObject({
+    steps: steps.optional(),
+    bake: duration.default('0s'),
+    schedule: checked(checkCron).default(DEFAULT_SCHEDULE).meta({ description: 'node-cron expression for progress checks' }),
+    window: window.optional(),
+    freeze: z.array(z.string()).optional().meta({ description: 'ISO dates or datetimes, START/END, inclusive' }),
+    approval: z.enum(['per-step', 'first-step', 'none']).default('per-step'),
+    gates: gates.optional(),
+    promote: z.boolean().default(false).meta({ description: 'At 100%: make the canary tag stable and reset weights' }),
+  })
+  .superRefine((r, ctx) => {
+    const tz = r.window?.timezone ?? 'UTC';
+    (r.freeze ?? []).forEach((f, i) => {
+      if (typeof f !== 'string') return;
+      const why = checkFreeze(f, tz);
+      if (why !== undefined) ctx.addIssue({ code: 'custom', message: why, path: ['freeze', i] });
+    });
+  });
+
+const app = z
+  .strictObject({
+    image: checked(checkImage).meta({ description: 'Image repository whose references are rewritten, e.g. ghcr.io/acme/podinfo' }),
+    source: checked(checkSource).meta({ description: 'The only GitHub repository (owner/repo) whose releases may change this app' }),
+    tagTemplate: checked(checkTemplate).optional().meta({ description: 'Image tag for a release, using {version} and/or {tag}' }),
+    tracks: z
+      .record(z.string().regex(TRACK_NAME, { error: 'track names are lower case letters, digits and "-"' }), track)
+      .refine((t) => Object.keys(t).length > 0, { error: 'at least one track is required' }),
+    traffic: traffic.optional(),
+    delivery: z.enum(['pull-request', 'commit']).default('pull-request'),
+    branch: checked(checkBranch).optional().meta({ description: "Target branch; the repository's default branch when omitted" }),
+    merge: z.enum(['manual', 'on-approval', 'auto']).default('manual'),
+    approvals: z.number().int().min(0).max(100).default(1),
+    mergeMethod: z.enum(['merge', 'squash', 'rebase']).default('merge'),
+    notify: z
+      .strictObject({
+        slack: checked(checkEnvName).optional().meta({ description: 'Name of the env var holding the Slack webhook URL' }),
+        webhook: checked(checkEnvName).optional().meta({ description: 'Name of the env var holding a generic webhook URL' }),
+      })
+      .optional(),
+    rollout: rollout.optional(),
+  })
+  .superRefine((a, ctx) => checkApp(a, ctx));
+
+type AppShape = z.output<typeof app>;
+
+// Object-level rules. Zod runs these even when a nested value had issues, so every
+// access is defensive.
+function checkApp(a: AppShape, ctx: z.RefinementCtx): void {
+  const tracks = a.tracks && typeof a.tracks === 'object' ? a.tracks : {};
+  if (a.traffic) {
+    const missing = ['stable', 'canary'].filter((t) => !(t in tracks));
+    if (missing.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['traffic'], message: `traffic needs tracks named "stable" and "canary"; missing ${missing.map((m) => `"${m}"`).join(' and ')} under tracks` });
+    }
+    if (a.traffic.steps === undefined && a.rollout?.steps === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['traffic'], message: 'traffic needs steps: set traffic.steps or rollout.steps' });
+    }
+  }
+  if (a.rollout && !a.traffic) {
+    ctx.addIssue({ code: 'custom', path: ['rollout'], message: 'rollout needs a traffic section: there are no weights to move without one' });
+  }
+  if (a.delivery === 'commit' && a.merge !== 'manual') {
+    ctx.addIssue({ code: 'custom', path: ['merge'], message: `merge: ${a.merge} needs delivery: pull-request (delivery: commit pushes directly)` });
+  }
+  if (a.merge === 'on-approval' && a.approvals === 0) {
+    ctx.addIssue({ code: 'custom', path: ['approvals'], message: 'merge: on-approval needs approvals of at least 1' });
+  }
+  const owner = new Map<string, string>();
+  for (const [name, t] of Object.entries(tracks)) {
+    (Array.isArray(t?.paths) ? t.paths : []).forEach((p, i) => {
+      const prev = owner.get(p);
+      if (prev !== undefined && prev !== name) {
+        ctx.addIssue({ code: 'custom', path: ['tracks', name, 'paths', i], message: `${JSON.stringify(p)} is also a path of track "${prev}"; each file belongs to one track` });
+      }
+      owner.set(p, name);
+    });
+  }
+}
+
+export const configSchema = z
+  .strictObject({
+    apps: z
+      .record(z.string().regex(APP_NAME, { error: 'app names are lower case letters, digits, ".", "_" and "-" (at most 63, starting and ending alphanumeric)' }), app)
+      .meta({ description: 'Applications managed by the bot, by name' }),
+  })
+  .meta({ title: 'gitops-canary configuration', description: 'Configuration of the gitops-canary bot, at .github/gitops-canary.yml in the config repo' });
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type AppConfig = Config['apps'][string];
+export type TrackConfig = AppConfig['tracks'][string];
+export type TrafficConfig = NonNullable<AppConfig['traffic']>;
+export type BackendConfig = TrafficConfig['stable'];
+export type RolloutConfig = NonNullable<AppConfig['rollout']>;
+export type WindowConfig = NonNullable<RolloutConfig['window']>;
+export type GatesConfig = NonNullable<RolloutConfig['gates']>;
+export type GateCheck = GatesConfig['checks'][number];
+export type NotifyConfig = NonNullable<AppConfig['notify']>;
+
+/** One schema problem, independent of zod's issue types. `path` locates the value. */
+export interface SchemaIssue {
+  path: (string | number)[];
+  message: string;
+  /** Keys that were not expected, for unknown-key issues (one issue per key). */
+  unknownKey?: string;
+}
+
+// In the words of the YAML the user wrote, not of JavaScript.
+const TYPE_NAMES: Record<string, string> = {
+  object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', int: 'a whole number',
+  boolean: 'true or false', null: 'null (empty value)',
+};
+
+function toSchemaIssues(issues: readonly z.core.$ZodIssue[]): SchemaIssue[] {
+  const out: SchemaIssue[] = [];
+  for (const i of issues) {
+    const path = i.path.map((p) => (typeof p === 'number' ? p : String(p)));
+    if (i.code === 'unrecognized_keys') {
+      for (const k of i.keys) out.push({ path: [...path, k], message: `unknown key ${JSON.stringify(k)}`, unknownKey: k });
+    } else if (i.code === 'invalid_key') {
+      const inner = i.issues[0]?.message ?? i.message;
+      out.push({ path, message: `invalid name ${JSON.stringify(String(path[path.length - 1]))}: ${inner}` });
+    } else if (i.code === 'invalid_type' && i.message.startsWith('Invalid input')) {
+      const received = /received (\w+)$/.exec(i.message)?.[1];
+      const want = TYPE_NAMES[i.expected] ?? i.expected;
+      out.push({ path, message: received === 'undefined' ? `required: expected ${want}` : `expected ${want}, got ${TYPE_NAMES[received ?? ''] ?? received ?? 'something else'}` });
+    } else {
+      out.push({ path, message: i.message });
+    }
+  }
+  return out;
+}
+
+/** Parses a plain value (the YAML as JS) into a Config, or lists every problem. */
+export function validateConfigValue(value: unknown): { ok: true; config: Config } | { ok: false; issues: SchemaIssue[] } {
+  const r = configSchema.safeParse(value);
+  return r.success ? { ok: true, config: r.data } : { ok: false, issues: toSchemaIssues(r.error.issues) };
+}
+
+interface DefLike {
+  type: string;
+  shape?: Record<string, { _zod: { def: DefLike } }>;
+  valueType?: { _zod: { def: DefLike } };
+  element?: { _zod: { def: DefLike } };
+  innerType?: { _zod: { def: DefLike } };
+  in?: { _zod: { def: DefLike } };
+}
+
+/** Keys the schema accepts for the object at `path` (for "did you mean" hints). */
+export function knownKeysAt(path: readonly (string | number)[]): string[] {
+  let def: DefLike | undefined = (configSchema as unknown as { _zod: { def: DefLike } })._zod.def;
+  const unwrap = () => {
+    while (def && (def.innerType || (def.type === 'pipe' && def.in))) def = (def.innerType ?? def.in)?._zod.def;
+  };
+  for (const seg of path) {
+    unwrap();
+    if (!def) return [];
+    if (def.type === 'object') def = def.shape?.[String(seg)]?._zod.def;
+    else if (def.type === 'record') def = def.valueType?._zod.def;
+    else if (def.type === 'array') def = def.element?._zod.def;
+    else return [];
+  }
+  unwrap();
+  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+/** JSON Schema (draft 2020-12) of the config file as written (defaults optional). */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}
+
+/** Canary weights for the scheduled rollout (rollout.steps, else traffic.steps). */
+export function rolloutSteps(a: AppConfig): number[] {
+  return a.rollout?.steps ?? a.traffic?.steps ?? [100];
+}
+
+/** Canary weights for manual stepping (traffic.steps, else rollout.steps). */
+export function trafficSteps(a: AppConfig): number[] {
+  return a.traffic?.steps ?? a.rollout?.steps ?? [100];
+}

@@ -1,0 +1,145 @@
+// The GitHub implementation of Forge, over the installation-authenticated Octokit that
+// Probot hands each event. Errors from the API become ForgeError with the HTTP status;
+// 5xx and timeouts are transient, everything else is not.
+import type { ProbotOctokit } from 'probot';
+import { ForgeError } from '../errors.ts';
+import type { Forge, MergeOutcome, Permission, PullRequest, RepoId } from './types.ts';
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+interface ApiPull {
+  number: number;
+  html_url: string;
+  head: { ref: string; sha: string };
+  base: { ref: string };
+  title: string;
+  body?: string | null;
+  state: string;
+  merged?: boolean | null;
+  merged_at?: string | null;
+  mergeable?: boolean | null;
+}
+
+function toPull(p: ApiPull): PullRequest {
+  return {
+    number: p.number,
+    url: p.html_url,
+    head: p.head.ref,
+    headSha: p.head.sha,
+    base: p.base.ref,
+    title: p.title,
+    body: p.body ?? '',
+    state: p.state === 'open' ? 'open' : 'closed',
+    merged: Boolean(p.merged ?? p.merged_at),
+    mergeable: p.mergeable,
+  };
+}
+
+function wrap(what: string, err: unknown): ForgeError {
+  const status = (err as { status?: number }).status;
+  const message = (err as { response?: { data?: { message?: string } } }).response?.data?.message ?? (err as Error).message;
+  return new ForgeError(`FORGE_HTTP_${status ?? 'ERROR'}`, `GitHub ${what} failed${status ? ` (${status})` : ''}: ${message}`, {}, {
+    transient: status === undefined || status >= 500 || status === 429,
+    cause: err,
+  });
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw wrap(what, err);
+  }
+}
+
+export class GitHubForge implements Forge {
+  readonly name = 'github';
+  constructor(private readonly octokit: Octokit) {}
+
+  async findPullRequest(repo: RepoId, head: string): Promise<PullRequest | null> {
+    const { data } = await call('list pull requests', () =>
+      this.octokit.rest.pulls.list({ owner: repo.owner, repo: repo.name, state: 'open', head: `${repo.owner}:${head}` }),
+    );
+    return data.length ? toPull(data[0] as ApiPull) : null;
+  }
+
+  async getPullRequest(repo: RepoId, number: number): Promise<PullRequest> {
+    const { data } = await call(`get pull request #${number}`, () => this.octokit.rest.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number }));
+    return toPull(data as ApiPull);
+  }
+
+  async openOrUpdatePullRequest(repo: RepoId, pr: { head: string; base: string; title: string; body: string }) {
+    const existing = await this.findPullRequest(repo, pr.head);
+    if (existing) {
+      const { data } = await call(`update pull request #${existing.number}`, () =>
+        this.octokit.rest.pulls.update({ owner: repo.owner, repo: repo.name, pull_number: existing.number, title: pr.title, body: pr.body }),
+      );
+      return { pr: toPull(data as ApiPull), created: false };
+    }
+    const { data } = await call('open pull request', () =>
+      this.octokit.rest.pulls.create({ owner: repo.owner, repo: repo.name, head: pr.head, base: pr.base, title: pr.title, body: pr.body }),
+    );
+    return { pr: toPull(data as ApiPull), created: true };
+  }
+
+  async approvals(repo: RepoId, number: number): Promise<string[]> {
+    const reviews = await call(`list reviews of #${number}`, () =>
+      this.octokit.paginate(this.octokit.rest.pulls.listReviews, { owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100 }),
+    );
+    // A reviewer's latest decisive review counts; a later "changes requested" withdraws approval.
+    const latest = new Map<string, string>();
+    for (const r of reviews) {
+      const login = r.user?.login;
+      if (login && (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED' || r.state === 'DISMISSED')) latest.set(login, r.state);
+    }
+    return [...latest].filter(([, s]) => s === 'APPROVED').map(([l]) => l);
+  }
+
+  async merge(repo: RepoId, number: number, opts: { method: 'merge' | 'squash' | 'rebase'; sha?: string; title?: string }): Promise<MergeOutcome> {
+    try {
+      const { data } = await this.octokit.rest.pulls.merge({
+        owner: repo.owner,
+        repo: repo.name,
+        pull_number: number,
+        merge_method: opts.method,
+        ...(opts.sha ? { sha: opts.sha } : {}),
+        ...(opts.title && opts.method !== 'rebase' ? { commit_title: opts.title } : {}),
+      });
+      return { merged: data.merged, sha: data.sha, message: data.message };
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      // Branch protection, unmergeable or stale head: the host refused, which is an answer, not a crash.
+      if (status === 405 || status === 409 || status === 422) return { merged: false, message: wrap('merge', err).message };
+      throw wrap(`merge #${number}`, err);
+    }
+  }
+
+  async comment(repo: RepoId, issue: number, body: string) {
+    const { data } = await call(`comment on #${issue}`, () => this.octokit.rest.issues.createComment({ owner: repo.owner, repo: repo.name, issue_number: issue, body }));
+    return { url: data.html_url };
+  }
+
+  async permission(repo: RepoId, user: string): Promise<Permission> {
+    try {
+      const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({ owner: repo.owner, repo: repo.name, username: user });
+      return data.permission as Permission;
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return 'none';
+      throw wrap(`permission of ${user}`, err);
+    }
+  }
+
+  async reportStatus(repo: RepoId, sha: string, status: { state: 'pending' | 'success' | 'failure' | 'error'; url?: string; description: string }) {
+    await call(`status on ${sha.slice(0, 12)}`, () =>
+      this.octokit.rest.repos.createCommitStatus({
+        owner: repo.owner,
+        repo: repo.name,
+        sha,
+        state: status.state,
+        context: 'gitops-canary',
+        description: status.description.slice(0, 140),
+        ...(status.url ? { target_url: status.url } : {}),
+      }),
+    );
+  }
+}

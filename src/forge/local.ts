@@ -1,0 +1,48 @@
+// The forge for local mode (no GitHub credentials): the config repo is a directory on
+// this machine and webhooks are trusted by their signature alone. There are no pull
+// requests or comments to post; what would have been posted is logged instead.
+import { ForgeError } from '../errors.ts';
+import type { Forge, MergeOutcome, Permission, PullRequest, RepoId } from './types.ts';
+
+interface Log {
+  info(obj: unknown, msg?: string): void;
+}
+
+export class LocalForge implements Forge {
+  readonly name = 'local';
+  constructor(private readonly log: Log) {}
+
+  async findPullRequest(): Promise<PullRequest | null> {
+    return null;
+  }
+
+  async getPullRequest(_repo: RepoId, number: number): Promise<PullRequest> {
+    throw new ForgeError('FORGE_LOCAL_NO_PR', `local mode has no pull request #${number}`);
+  }
+
+  async openOrUpdatePullRequest(): Promise<{ pr: PullRequest; created: boolean }> {
+    throw new ForgeError('FORGE_LOCAL_NO_PR', 'local mode cannot open pull requests; set `delivery: commit` for the app or run with GitHub credentials');
+  }
+
+  async approvals(): Promise<string[]> {
+    return [];
+  }
+
+  async merge(): Promise<MergeOutcome> {
+    return { merged: false, message: 'local mode has no pull requests to merge' };
+  }
+
+  async comment(repo: RepoId, issue: number, body: string): Promise<{ url?: string }> {
+    this.log.info({ repo: `${repo.owner}/${repo.name}`, issue, body }, 'comment (local mode, not posted)');
+    return {};
+  }
+
+  async permission(): Promise<Permission> {
+    // Only holders of the webhook secret can reach the bot in local mode.
+    return 'admin';
+  }
+
+  async reportStatus(repo: RepoId, sha: string, status: { state: string; url?: string; description: string }): Promise<void> {
+    this.log.info({ repo: `${repo.owner}/${repo.name}`, sha, ...status }, 'status (local mode, not posted)');
+  }
+}

@@ -1,0 +1,53 @@
+// What the bot needs from a code host. One interface, one file per implementation
+// (GitHub through Octokit, and a local one for running without GitHub).
+
+export interface RepoId {
+  owner: string;
+  name: string;
+}
+
+export function repoName(r: RepoId): string {
+  return `${r.owner}/${r.name}`;
+}
+
+export function parseRepoName(s: string): RepoId {
+  const [owner, name, ...rest] = s.split('/');
+  if (!owner || !name || rest.length) throw new Error(`expected owner/name, got "${s}"`);
+  return { owner, name };
+}
+
+export interface PullRequest {
+  number: number;
+  url: string;
+  head: string;
+  headSha: string;
+  base: string;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  mergeable?: boolean | null;
+}
+
+export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+export interface MergeOutcome {
+  merged: boolean;
+  sha?: string;
+  /** Why the host refused (branch protection, conflicts), in its own words. */
+  message: string;
+}
+
+export interface Forge {
+  readonly name: string;
+  findPullRequest(repo: RepoId, head: string): Promise<PullRequest | null>;
+  getPullRequest(repo: RepoId, number: number): Promise<PullRequest>;
+  openOrUpdatePullRequest(repo: RepoId, pr: { head: string; base: string; title: string; body: string }): Promise<{ pr: PullRequest; created: boolean }>;
+  /** Logins whose latest review on the PR is an approval. */
+  approvals(repo: RepoId, number: number): Promise<string[]>;
+  merge(repo: RepoId, number: number, opts: { method: 'merge' | 'squash' | 'rebase'; sha?: string; title?: string }): Promise<MergeOutcome>;
+  comment(repo: RepoId, issue: number, body: string): Promise<{ url?: string }>;
+  permission(repo: RepoId, user: string): Promise<Permission>;
+  /** Reports back on the app repo: a commit status on the tag's commit linking the change. */
+  reportStatus(repo: RepoId, sha: string, status: { state: 'pending' | 'success' | 'failure' | 'error'; url?: string; description: string }): Promise<void>;
+}

@@ -1,0 +1,212 @@
+// The one place that spawns git (through simple-git). Every command gets the same
+// per-command config so the host's git setup cannot change what the bot writes: fixed
+// identity, no signing, no EOL conversion. Credentials travel in the environment
+// (GIT_CONFIG_KEY_n), never in argv, URLs or .git/config, and every message that leaves
+// here is redacted.
+import { GitError as SimpleGitError, simpleGit, type SimpleGit } from 'simple-git';
+import { GitError } from '../errors.ts';
+import { redactSecrets } from './redact.ts';
+
+export interface Author {
+  name: string;
+  email: string;
+}
+
+export const BOT_AUTHOR: Author = {
+  name: 'gitops-canary[bot]',
+  email: 'gitops-canary[bot]@users.noreply.github.com',
+};
+
+export interface RunnerOptions {
+  cwd: string;
+  author?: Author;
+  /** Token for HTTP(S) remotes, sent as a Basic auth header scoped to `remoteUrl`'s origin. */
+  token?: string;
+  remoteUrl?: string;
+  /** Ignore system/global git config and use a minimal environment (the app's own
+   *  clones). Off for the user's checkout, whose credential helpers we rely on. */
+  hermetic?: boolean;
+  /** Kill a git process that produced no output for this long. */
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** Raised from simple-git's error hook so that we keep exit code and both streams.
+ *  It extends simple-git's own error class, which simple-git passes through unwrapped. */
+class RawFailure extends SimpleGitError {
+  constructor(
+    readonly code: number,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super(undefined, stderr || stdout || `exit code ${code}`);
+  }
+}
+
+// Environment passed to hermetic runs; everything else (notably GIT_*) is dropped.
+const ENV_PASSTHROUGH = [
+  'PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'USER', 'SYSTEMROOT', 'COMSPEC',
+  'SSH_AUTH_SOCK', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy',
+];
+
+const TRANSIENT_RE =
+  /could not resolve host|failed to connect|connection (timed out|refused|reset)|operation timed out|early eof|rpc failed|the remote end hung up|returned error: 5\d\d|http\/2 stream|gnutls_handshake|ssl_connect|temporary failure|block timeout reached/i;
+
+export class GitRunner {
+  readonly cwd: string;
+  private instance?: SimpleGit;
+  private readonly secrets: string[];
+
+  constructor(readonly options: RunnerOptions) {
+    this.cwd = options.cwd;
+    this.secrets = options.token ? [options.token] : [];
+  }
+
+  // simple-git checks the directory at construction; a clone target may not exist yet
+  private get git(): SimpleGit {
+    if (this.instance) return this.instance;
+    const options = this.options;
+    const author = options.author ?? BOT_AUTHOR;
+    const allowEnvironment = ['GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL', 'GIT_TERMINAL_PROMPT', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0'];
+    this.instance = simpleGit({
+      baseDir: options.cwd,
+      maxConcurrentProcesses: 1,
+      allowEnvironment,
+      unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true },
+      timeout: { block: options.timeoutMs ?? 300_000 },
+      config: [
+        `user.name=${author.name}`,
+        `user.email=${author.email}`,
+        'commit.gpgsign=false',
+        'tag.gpgsign=false',
+        'core.autocrlf=false',
+        'core.safecrlf=false',
+        'core.quotepath=false',
+        'color.ui=false',
+        'advice.detachedHead=false',
+        'gc.auto=0',
+      ],
+      errors: (error, result) => {
+        if (error instanceof RawFailure) return error;
+        if (result.exitCode === 0 && !error) return undefined;
+        const stdout = Buffer.concat(result.stdOut).toString('utf8');
+        const stderr = Buffer.concat(result.stdErr).toString('utf8');
+        // no stderr but an Error: git never ran or was killed (guard, spawn failure, timeout)
+        if (!stderr && error instanceof Error) return new RawFailure(-1, stdout, error.message);
+        return new RawFailure(typeof result.exitCode === 'number' && result.exitCode > 0 ? result.exitCode : -1, stdout, stderr);
+      },
+    });
+    const env = buildEnv(options);
+    if (env) this.instance.env(env);
+    return this.instance;
+  }
+
+  /** Runs `git <args>`; exit codes in `ok` (default [0]) resolve, anything else throws a
+   *  GitError whose message names the command and quotes git's stderr, redacted. */
+  async run(args: string[], opts: { ok?: number[]; code?: string; what?: string } = {}): Promise<RunResult> {
+    const ok = opts.ok ?? [0];
+    try {
+      const stdout = await this.git.raw(args);
+      return { stdout, stderr: '', code: 0 };
+    } catch (err) {
+      if (err instanceof RawFailure && ok.includes(err.code)) {
+        return { stdout: err.stdout, stderr: err.stderr, code: err.code };
+      }
+      throw this.toError(err, args, opts);
+    }
+  }
+
+  /** Like run() but never throws for a non-zero exit; for commands whose failure the
+   *  caller interprets (push --porcelain, revert). Spawn failures still throw. */
+  async tryRun(args: string[]): Promise<RunResult> {
+    try {
+      return { stdout: await this.git.raw(args), stderr: '', code: 0 };
+    } catch (err) {
+      if (err instanceof RawFailure && err.code > 0) return { stdout: err.stdout, stderr: err.stderr, code: err.code };
+      throw this.toError(err, args, {});
+    }
+  }
+
+  redact(text: string): string {
+    return redactSecrets(text, this.secrets);
+  }
+
+  toError(err: unknown, args: string[], opts: { code?: string; what?: string }): GitError {
+    const detail = err instanceof RawFailure ? err.stderr.trim() || err.stdout.trim() || `exit code ${err.code}` : err instanceof Error ? err.message : String(err);
+    const what = opts.what ?? `git ${describeArgs(args)}`;
+    const message = this.redact(`${what} failed: ${lastLines(detail)}`);
+    const transient = TRANSIENT_RE.test(detail);
+    // the cause is redacted too: loggers print causes
+    return new GitError(opts.code ?? 'GIT_COMMAND_FAILED', message, {}, { transient, cause: new Error(this.redact(detail)) });
+  }
+}
+
+function buildEnv(options: RunnerOptions): Record<string, string> | undefined {
+  if (!options.hermetic && !options.token) return undefined;
+  const env: Record<string, string> = {};
+  if (options.hermetic) {
+    for (const key of ENV_PASSTHROUGH) {
+      const v = process.env[key];
+      if (v !== undefined) env[key] = v;
+    }
+    // English, parseable messages regardless of the host's locale
+    env.LC_ALL = 'C';
+    env.GIT_CONFIG_NOSYSTEM = '1';
+    env.GIT_CONFIG_GLOBAL = process.platform === 'win32' ? 'NUL' : '/dev/null';
+  } else {
+    for (const [k, v] of Object.entries(process.env)) {
+      if (v !== undefined && !isGuardedEnv(k)) env[k] = v;
+    }
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  const header = authHeader(options);
+  if (header) {
+    env.GIT_CONFIG_COUNT = '1';
+    env.GIT_CONFIG_KEY_0 = header.key;
+    env.GIT_CONFIG_VALUE_0 = header.value;
+  }
+  return env;
+}
+
+// simple-git rejects an explicit environment holding keys it guards (GIT_*, editors,
+// pagers); those would only make git behave differently from what we ask anyway.
+function isGuardedEnv(key: string): boolean {
+  const k = key.toLowerCase();
+  return k.startsWith('git_') || ['editor', 'visual', 'pager', 'prefix', 'ssh_askpass'].includes(k);
+}
+
+function authHeader(options: RunnerOptions): { key: string; value: string } | undefined {
+  if (!options.token || !options.remoteUrl) return undefined;
+  const url = parseHttpUrl(options.remoteUrl);
+  if (!url) return undefined;
+  const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');
+  // scoped to the remote's origin so a redirect elsewhere never receives it
+  return { key: `http.${url.origin}/.extraHeader`, value: `Authorization: Basic ${basic}` };
+}
+
+export function parseHttpUrl(remoteUrl: string): URL | undefined {
+  if (!/^https?:\/\//i.test(remoteUrl)) return undefined;
+  try {
+    return new URL(remoteUrl);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeArgs(args: string[]): string {
+  return args
+    .filter((a) => !a.startsWith('--format=') && !a.startsWith('--pretty='))
+    .map((a) => (a.length > 80 ? `${a.slice(0, 77)}...` : a))
+    .join(' ');
+}
+
+function lastLines(text: string, max = 6): string {
+  const lines = text.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  return lines.slice(-max).join('; ');
+}

@@ -1,0 +1,51 @@
+// Repo-relative paths come from config files and manifests, i.e. from the config repo
+// itself. A symlink or `..` there must not make the bot read or write outside the
+// working copy (and then commit what it read).
+import { lstat, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { GitError } from '../errors.ts';
+
+/** Normalizes a repo-relative POSIX path, rejecting absolute paths, `..` escapes and
+ *  anything inside `.git`. */
+export function normalizeRepoPath(rel: string): string {
+  if (typeof rel !== 'string' || rel.trim() === '') throw new GitError('GIT_UNSAFE_PATH', 'empty file path');
+  if (rel.includes('\0')) throw new GitError('GIT_UNSAFE_PATH', 'file path contains a NUL byte', { file: rel.replace(/\0/g, '\\0') });
+  const posix = rel.replace(/\\/g, '/');
+  if (posix.startsWith('/') || /^[A-Za-z]:\//.test(posix)) {
+    throw new GitError('GIT_UNSAFE_PATH', 'file path must be relative to the repository root', { file: rel });
+  }
+  const norm = path.posix.normalize(posix).replace(/\/+$/, '');
+  if (norm === '.' || norm === '..' || norm.startsWith('../')) {
+    throw new GitError('GIT_UNSAFE_PATH', 'file path points outside the repository', { file: rel });
+  }
+  if (norm.split('/')[0].toLowerCase() === '.git') {
+    throw new GitError('GIT_UNSAFE_PATH', 'file path points into .git', { file: rel });
+  }
+  return norm;
+}
+
+/** Absolute path of `rel` under `root`, refusing symlinks at the target and any parent
+ *  directory that resolves outside `root`. The target need not exist. */
+export async function resolveInside(root: string, rel: string): Promise<string> {
+  const norm = normalizeRepoPath(rel);
+  const realRoot = await realpath(root);
+  const abs = path.join(realRoot, ...norm.split('/'));
+  const st = await lstat(abs).catch(() => undefined);
+  if (st?.isSymbolicLink()) {
+    throw new GitError('GIT_UNSAFE_PATH', 'file is a symbolic link; the bot only edits regular files', { file: norm });
+  }
+  let dir = path.dirname(abs);
+  for (;;) {
+    const real = await realpath(dir).catch(() => undefined);
+    if (real !== undefined) {
+      if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+        throw new GitError('GIT_UNSAFE_PATH', 'a parent directory is a symbolic link leading outside the repository', { file: norm });
+      }
+      break;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return abs;
+}

@@ -1,0 +1,455 @@
+// A working copy of a config repo. The app keeps one warm clone per repo and resets it to
+// the remote before each change; the CLI wraps the user's own checkout and refuses to
+// touch uncommitted work. Changes are only ever pushed fast-forward: on a race we reset
+// and let the caller re-plan on the fresh tree (see commitAndPush), never rebase text.
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GitError } from '../errors.ts';
+import type { Trailers } from '../plan.ts';
+import { type Author, GitRunner, parseHttpUrl } from './exec.ts';
+import { findLastBotCommit, readLog, type FindBotCommitOptions, type LogEntry, type LogOptions } from './history.ts';
+import { normalizeRepoPath, resolveInside } from './paths.ts';
+import { isBotBranch, pushBranch } from './push.ts';
+import { revertCommit } from './revert.ts';
+import { formatMessage } from './trailers.ts';
+
+export { BOT_AUTHOR, type Author } from './exec.ts';
+export type { LogEntry, LogOptions, FindBotCommitOptions } from './history.ts';
+
+export interface OpenOptions {
+  dir: string;
+  remoteUrl?: string;
+  /** Branch to check out after a fresh clone; sync() picks the branch afterwards. */
+  branch?: string;
+  token?: string;
+  author?: Author;
+  /** Shallow clone depth, for benchmarks only: rollback needs history. */
+  depth?: number;
+}
+
+export interface CommitRequest {
+  subject: string;
+  body?: string;
+  trailers: Trailers;
+  /** Repo-relative paths; exactly these are staged and committed. */
+  files: string[];
+}
+
+export interface StatusEntry {
+  path: string;
+  /** Porcelain v1 XY codes, e.g. 'M', '?', 'D'. */
+  index: string;
+  worktree: string;
+}
+
+export interface Status {
+  branch: string | null;
+  clean: boolean;
+  files: StatusEntry[];
+}
+
+type Mode = 'managed' | 'local';
+
+export class Workspace {
+  private lock: Promise<unknown> = Promise.resolve();
+  private gitDirCache?: string;
+
+  private constructor(
+    readonly dir: string,
+    readonly runner: GitRunner,
+    /** Name of the remote we sync with and push to, or null for commit-only. */
+    readonly remote: string | null,
+    private readonly mode: Mode,
+  ) {}
+
+  /** Clones `remoteUrl` into `dir` once; later calls reuse the clone (call sync() to
+   *  bring it up to date). Without `remoteUrl`, `dir` must already be a repository. */
+  static async open(opts: OpenOptions): Promise<Workspace> {
+    const dir = path.resolve(opts.dir);
+    const { url, token } = splitCredentials(opts.remoteUrl, opts.token);
+    if (url && token) assertSecureTransport(url);
+    const runner = new GitRunner({ cwd: dir, author: opts.author, token, remoteUrl: url, hermetic: true });
+    const hasRepo = await exists(path.join(dir, '.git'));
+    let fresh = false;
+    if (!hasRepo) {
+      if (!url) throw new GitError('GIT_NO_REPO', `${dir} is not a git repository and no remote URL was given`);
+      const entries = await readdir(dir).catch(() => null);
+      if (entries && entries.length > 0) {
+        throw new GitError('GIT_WORKSPACE_NOT_EMPTY', `${dir} exists, is not empty and is not a git clone; refusing to clone into it`);
+      }
+      await mkdir(dir, { recursive: true });
+      const args = ['clone', '--no-checkout', '--origin', 'origin'];
+      if (opts.depth) args.push(`--depth=${Math.floor(opts.depth)}`, '--no-single-branch');
+      if (opts.branch) args.push('--branch', opts.branch);
+      try {
+        await runner.run([...args, '--', url, '.'], { code: 'GIT_CLONE_FAILED', what: `git clone ${url}` });
+      } catch (err) {
+        // a half-made clone would be "reused" next time
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
+      fresh = true;
+    }
+    const ws = new Workspace(dir, runner, url ? 'origin' : null, 'managed');
+    if (url && !fresh) await ws.ensureOrigin(url);
+    await ws.neutralizeAttributes();
+    if (fresh && (await ws.resolve('HEAD'))) await runner.run(['reset', '--hard', '-q', 'HEAD']);
+    return ws;
+  }
+
+  /** The user's own checkout (`--repo DIR`). Pushes only when the current branch has an
+   *  upstream; uses the user's credentials; never discards uncommitted work. */
+  static async local(dir: string, opts: { author?: Author } = {}): Promise<Workspace> {
+    const probe = new GitRunner({ cwd: path.resolve(dir), author: opts.author });
+    const top = (await probe.run(['rev-parse', '--show-toplevel'], { code: 'GIT_NO_REPO', what: `${dir} is not inside a git repository; git rev-parse` })).stdout.trim();
+    const runner = new GitRunner({ cwd: top, author: opts.author });
+    const ws = new Workspace(top, runner, null, 'local');
+    const branch = await ws.currentBranch();
+    const remote = branch ? await ws.config(`branch.${branch}.remote`) : null;
+    return remote && remote !== '.' ? new Workspace(top, runner, remote, 'local') : ws;
+  }
+
+  /** Serializes whole operations on this working copy (webhook deliveries for the same
+   *  repo can arrive concurrently). Methods called inside `fn` must not call exclusive(). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Fetches and hard-resets to `<remote>/<branch>` (default branch when omitted). In the
+   *  user's checkout: refuses a dirty tree (GIT_DIRTY) or unpushed commits (GIT_DIVERGED),
+   *  and never deletes untracked files. */
+  async sync(branch?: string): Promise<void> {
+    if (this.mode === 'local') return this.syncLocal(branch);
+    if (this.remote) await this.fetch();
+    const b = branch ?? (await this.defaultBranch());
+    const target = this.remote ? `refs/remotes/${this.remote}/${b}` : `refs/heads/${b}`;
+    if (!(await this.resolve(target))) {
+      throw new GitError('GIT_NO_BRANCH', `branch ${b} does not exist${this.remote ? ` on ${this.remote}` : ''}`);
+    }
+    await this.runner.run(['checkout', '-q', '-f', '-B', b, target]);
+    await this.runner.run(['clean', '-q', '-ffdx']);
+  }
+
+  private async syncLocal(branch?: string): Promise<void> {
+    await this.assertClean();
+    const current = await this.currentBranch();
+    const b = branch ?? current ?? (await this.defaultBranch());
+    if (b !== current) await this.runner.run(['checkout', '-q', b], { code: 'GIT_NO_BRANCH' });
+    const upstream = await this.upstreamRef(b);
+    if (!upstream) return;
+    await this.fetch();
+    const ahead = Number((await this.runner.run(['rev-list', '--count', `${upstream}..HEAD`])).stdout.trim());
+    if (ahead > 0) {
+      throw new GitError('GIT_DIVERGED', `branch ${b} has ${ahead} commit(s) not on ${upstream.replace('refs/remotes/', '')}; push or drop them first`);
+    }
+    await this.runner.run(['reset', '-q', '--hard', upstream]);
+  }
+
+  async fetch(): Promise<void> {
+    if (!this.remote) return;
+    await this.runner.run(['fetch', '-q', '--prune', '--no-tags', this.remote], { code: 'GIT_FETCH_FAILED', what: `git fetch ${this.remote}` });
+  }
+
+  /** The remote's default branch (origin/HEAD); without a remote, the current branch. */
+  async defaultBranch(): Promise<string> {
+    if (this.remote) {
+      const ref = `refs/remotes/${this.remote}/HEAD`;
+      let r = await this.runner.run(['symbolic-ref', '-q', ref], { ok: [0, 1, 128] });
+      if (r.code !== 0) {
+        await this.runner.run(['remote', 'set-head', this.remote, '--auto'], { code: 'GIT_FETCH_FAILED' });
+        r = await this.runner.run(['symbolic-ref', '-q', ref], { ok: [0, 1, 128] });
+      }
+      const target = r.stdout.trim();
+      if (r.code === 0 && target.startsWith(`refs/remotes/${this.remote}/`)) return target.slice(`refs/remotes/${this.remote}/`.length);
+      throw new GitError('GIT_NO_DEFAULT_BRANCH', `cannot tell the default branch of ${this.remote}`);
+    }
+    const current = await this.currentBranch();
+    if (!current) throw new GitError('GIT_DETACHED_HEAD', `${this.dir} has a detached HEAD and no remote to take the default branch from`);
+    return current;
+  }
+
+  async currentBranch(): Promise<string | null> {
+    const r = await this.runner.run(['symbolic-ref', '-q', '--short', 'HEAD'], { ok: [0, 1] });
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
+  async head(): Promise<string> {
+    const sha = await this.resolve('HEAD');
+    if (!sha) throw new GitError('GIT_NO_COMMITS', `${this.dir} has no commits yet`);
+    return sha;
+  }
+
+  /** Full sha of `ref`, or null when it does not exist. */
+  async resolve(ref: string): Promise<string | null> {
+    if (ref.startsWith('-')) throw new GitError('GIT_BAD_REF', `invalid ref ${ref}`);
+    const r = await this.runner.run(['rev-parse', '-q', '--verify', `${ref}^{commit}`], { ok: [0, 1, 128] });
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
+  /** Sha of the remote-tracking branch as of the last fetch, or null. */
+  async remoteHead(branch: string): Promise<string | null> {
+    return this.remote ? this.resolve(`refs/remotes/${this.remote}/${branch}`) : null;
+  }
+
+  async readFile(rel: string): Promise<string> {
+    const abs = await resolveInside(this.dir, rel);
+    try {
+      return await readFile(abs, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new GitError('GIT_FILE_NOT_FOUND', 'no such file in the repository', { file: normalizeRepoPath(rel) });
+      throw new GitError('GIT_READ_FAILED', `cannot read file: ${(err as Error).message}`, { file: normalizeRepoPath(rel) }, { cause: err });
+    }
+  }
+
+  /** Contents of `rel` at `ref` (e.g. a commit being reverted), or null when absent. */
+  async readFileAt(ref: string, rel: string): Promise<string | null> {
+    const sha = await this.resolve(ref);
+    if (!sha) throw new GitError('GIT_BAD_REF', `unknown revision ${ref}`);
+    const spec = `${sha}:${normalizeRepoPath(rel)}`;
+    const r = await this.runner.run(['cat-file', '-e', spec], { ok: [0, 1, 128] });
+    if (r.code !== 0) return null;
+    return (await this.runner.run(['cat-file', 'blob', spec])).stdout;
+  }
+
+  async writeFile(rel: string, text: string): Promise<void> {
+    const abs = await resolveInside(this.dir, rel);
+    await mkdir(path.dirname(abs), { recursive: true });
+    await writeFile(abs, text, 'utf8');
+  }
+
+  async removeFile(rel: string): Promise<void> {
+    await rm(await resolveInside(this.dir, rel), { force: true });
+  }
+
+  /** Tracked files, repo-relative. */
+  async listFiles(): Promise<string[]> {
+    const { stdout } = await this.runner.run(['ls-files', '-z']);
+    return stdout.split('\0').filter(Boolean);
+  }
+
+  /** Tracked files whose working-copy text contains `fixed` (a cheap screen before parsing). */
+  async grep(fixed: string): Promise<string[]> {
+    if (fixed === '') return this.listFiles();
+    const { stdout } = await this.runner.run(['grep', '-l', '-I', '-F', '-z', '-e', fixed, '--'], { ok: [0, 1] });
+    return stdout.split('\0').filter(Boolean);
+  }
+
+  async status(): Promise<Status> {
+    const { stdout } = await this.runner.run(['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+    const files: StatusEntry[] = [];
+    const parts = stdout.split('\0');
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      if (p.length < 4) continue;
+      files.push({ index: p[0], worktree: p[1], path: p.slice(3) });
+      if (p[0] === 'R' || p[0] === 'C') i++; // the rename source follows
+    }
+    return { branch: await this.currentBranch(), clean: files.length === 0, files };
+  }
+
+  /** Stages exactly `files` and commits them with the bot's message and trailers.
+   *  Returns the new sha, or null when those files already match HEAD (nothing to do). */
+  async commit(req: CommitRequest): Promise<string | null> {
+    const message = formatMessage(req);
+    const files = req.files.map(normalizeRepoPath);
+    if (files.length === 0) return null;
+    if (this.mode === 'local' && !(await this.currentBranch())) {
+      throw new GitError('GIT_DETACHED_HEAD', `${this.dir} has a detached HEAD; check out a branch before committing`);
+    }
+    await this.runner.run(['add', '-A', '--', ...files], { code: 'GIT_ADD_FAILED' });
+    const hasHead = (await this.resolve('HEAD')) !== null;
+    if (hasHead) {
+      const diff = await this.runner.run(['diff', '--cached', '--quiet', 'HEAD', '--', ...files], { ok: [0, 1] });
+      if (diff.code === 0) return null;
+    }
+    return this.commitMessage(message, ['--only', '--', ...files]);
+  }
+
+  /** Commits what is staged (or `extra` pathspec args) with a verbatim message. */
+  async commitMessage(message: string, extra: string[] = []): Promise<string> {
+    const file = path.join(await this.gitDir(), 'GITOPS_CANARY_MSG');
+    await writeFile(file, message, 'utf8');
+    try {
+      // the user's hooks apply to their checkout; our own clones have none to run
+      const verify = this.mode === 'managed' ? ['--no-verify'] : [];
+      await this.runner.run(['commit', '-q', ...verify, '--cleanup=verbatim', '-F', file, ...extra], { code: 'GIT_COMMIT_FAILED' });
+    } finally {
+      await rm(file, { force: true });
+    }
+    return this.head();
+  }
+
+  /** Pushes local `branch` to the remote branch of the same name. `force` only for bot
+   *  branches (`gitops-canary/...`), never the default branch (GIT_FORCE_REFUSED). A lost
+   *  race throws GIT_PUSH_REJECTED (transient). */
+  async push(branch: string, opts: { force?: boolean } = {}): Promise<void> {
+    if (!this.remote) throw new GitError('GIT_NO_REMOTE', `${this.dir} has no remote to push ${branch} to`);
+    if (opts.force && (!isBotBranch(branch) || branch === (await this.defaultBranch()))) {
+      throw new GitError('GIT_FORCE_REFUSED', `refusing to force-push ${branch}: only gitops-canary/* branches may be force-pushed`);
+    }
+    const dst = this.mode === 'local' ? ((await this.config(`branch.${branch}.merge`)) ?? `refs/heads/${branch}`) : `refs/heads/${branch}`;
+    await pushBranch(this.runner, this.remote, `refs/heads/${branch}`, dst, opts.force ?? false);
+  }
+
+  /** The fetch → apply → commit → push loop. `apply` re-plans on a fresh tree each time
+   *  and returns what to commit, or null for "nothing to change". On a rejected push the
+   *  tree is reset to the new remote head and `apply` runs again (never a rebase, never a
+   *  force), up to `attempts` times. Without a remote it only commits. If the push
+   *  finally fails, the working copy is reset to the remote so no half-done commit stays. */
+  async commitAndPush(opts: {
+    branch?: string;
+    attempts?: number;
+    apply: (ws: Workspace) => Promise<CommitRequest | null>;
+  }): Promise<{ sha: string; attempts: number } | null> {
+    return this.exclusive(async () => {
+      const attempts = Math.max(1, opts.attempts ?? 5);
+      const branch = opts.branch ?? (this.mode === 'local' ? await this.currentBranch() : null) ?? (await this.defaultBranch());
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        if (attempt === 1) await this.sync(branch);
+        else await this.resetToRemote(branch);
+        const req = await opts.apply(this);
+        if (!req) return null;
+        const sha = await this.commit(req);
+        if (!sha) return null;
+        if (!this.remote || !(await this.upstreamRef(branch))) return { sha, attempts: attempt };
+        try {
+          await this.push(branch);
+          return { sha, attempts: attempt };
+        } catch (err) {
+          lastError = err;
+          if (!(err instanceof GitError) || err.code !== 'GIT_PUSH_REJECTED') {
+            await this.resetToRemote(branch).catch(() => undefined);
+            throw err;
+          }
+        }
+      }
+      await this.resetToRemote(branch).catch(() => undefined);
+      throw new GitError('GIT_PUSH_REJECTED', `git push to ${this.remote} ${branch} rejected ${attempts} time(s): the branch keeps moving; giving up`, {}, { transient: true, cause: lastError });
+    });
+  }
+
+  /** `git revert` of `sha` as one bot commit with `trailers` plus `Reverts: <sha>`;
+   *  the files get their previous bytes back exactly. Null when nothing changes.
+   *  Conflicts abort the revert and throw GIT_REVERT_CONFLICT naming the files. */
+  async revert(sha: string, opts: { trailers: Trailers; subject?: string; body?: string }): Promise<string | null> {
+    if (this.mode === 'local') await this.assertClean();
+    return revertCommit(this, sha, opts);
+  }
+
+  /** Creates (or resets) local branch `name` at `base` (a remote branch name, a local ref
+   *  or a sha) and checks it out. Used to build `gitops-canary/<app>/<track>` PR branches. */
+  async createBranchFrom(base: string, name: string): Promise<void> {
+    if (this.mode === 'local') await this.assertClean();
+    const start = (this.remote && (await this.resolve(`refs/remotes/${this.remote}/${base}`))) || (await this.resolve(base));
+    if (!start) throw new GitError('GIT_BAD_REF', `unknown base ${base} for branch ${name}`);
+    await this.runner.run(['checkout', '-q', ...(this.mode === 'managed' ? ['-f'] : []), '-B', name, start], { code: 'GIT_BRANCH_FAILED' });
+  }
+
+  async checkout(ref: string): Promise<void> {
+    if (this.mode === 'local') await this.assertClean();
+    if (ref.startsWith('-')) throw new GitError('GIT_BAD_REF', `invalid ref ${ref}`);
+    await this.runner.run(['checkout', '-q', ...(this.mode === 'managed' ? ['-f'] : []), ref, '--'], { code: 'GIT_CHECKOUT_FAILED' });
+  }
+
+  /** Unified diff between two revisions, optionally limited to paths. */
+  async diff(base: string, head: string, paths: string[] = []): Promise<string> {
+    for (const ref of [base, head]) if (ref.startsWith('-')) throw new GitError('GIT_BAD_REF', `invalid ref ${ref}`);
+    const { stdout } = await this.runner.run(['diff', '--no-color', '--no-ext-diff', base, head, '--', ...paths.map(normalizeRepoPath)]);
+    return stdout;
+  }
+
+  /** Repo-relative paths changed between two revisions. */
+  async changedFiles(base: string, head: string): Promise<string[]> {
+    const { stdout } = await this.runner.run(['diff', '--name-only', '-z', '--no-renames', base, head, '--']);
+    return stdout.split('\0').filter(Boolean);
+  }
+
+  log(opts: LogOptions = {}): Promise<LogEntry[]> {
+    return readLog(this.runner, opts);
+  }
+
+  findLastBotCommit(opts: FindBotCommitOptions): Promise<LogEntry | null> {
+    return findLastBotCommit(this.runner, opts);
+  }
+
+  /** Throws GIT_DIRTY naming the modified tracked files. Untracked files are ignored. */
+  async assertClean(): Promise<void> {
+    const { files } = await this.status();
+    const dirty = files.filter((f) => f.index !== '?' && f.index !== '!').map((f) => f.path);
+    if (dirty.length) {
+      const shown = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? `, and ${dirty.length - 10} more` : '');
+      throw new GitError('GIT_DIRTY', `working tree has uncommitted changes in ${shown}; commit or stash them first`, { file: dirty[0] });
+    }
+  }
+
+  async gitDir(): Promise<string> {
+    this.gitDirCache ??= (await this.runner.run(['rev-parse', '--absolute-git-dir'])).stdout.trim();
+    return this.gitDirCache;
+  }
+
+  private async resetToRemote(branch: string): Promise<void> {
+    await this.fetch();
+    const upstream = await this.upstreamRef(branch);
+    if (upstream) await this.runner.run(['reset', '-q', '--hard', upstream]);
+  }
+
+  private async upstreamRef(branch: string): Promise<string | null> {
+    if (!this.remote) return null;
+    if (this.mode === 'managed') return `refs/remotes/${this.remote}/${branch}`;
+    const remote = await this.config(`branch.${branch}.remote`);
+    const merge = await this.config(`branch.${branch}.merge`);
+    if (!remote || remote === '.' || !merge?.startsWith('refs/heads/')) return null;
+    return `refs/remotes/${remote}/${merge.slice('refs/heads/'.length)}`;
+  }
+
+  private async config(key: string): Promise<string | null> {
+    const r = await this.runner.run(['config', '--get', key], { ok: [0, 1] });
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
+  private async ensureOrigin(url: string): Promise<void> {
+    const current = await this.config('remote.origin.url');
+    if (current === url) return;
+    // a renamed repository keeps its warm clone; the next sync resets to the new remote
+    await this.runner.run(current === null ? ['remote', 'add', 'origin', url] : ['remote', 'set-url', 'origin', url]);
+  }
+
+  // Repository .gitattributes (text, eol, filters) would make working-copy bytes differ
+  // from blob bytes; info/attributes overrides them so what we write is what we commit.
+  private async neutralizeAttributes(): Promise<void> {
+    const file = path.join(await this.gitDir(), 'info', 'attributes');
+    const wanted = '* -text -eol -filter -ident -working-tree-encoding\n';
+    if ((await readFile(file, 'utf8').catch(() => null)) === wanted) return;
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, wanted, 'utf8');
+  }
+}
+
+function splitCredentials(remoteUrl: string | undefined, token: string | undefined): { url?: string; token?: string } {
+  if (!remoteUrl) return { token };
+  const parsed = parseHttpUrl(remoteUrl);
+  if (!parsed || (!parsed.username && !parsed.password)) return { url: remoteUrl, token };
+  const embedded = decodeURIComponent(parsed.password || parsed.username);
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString(), token: token ?? embedded };
+}
+
+function assertSecureTransport(url: string): void {
+  const parsed = parseHttpUrl(url);
+  if (!parsed || parsed.protocol === 'https:') return;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1' || /^127\./.test(host)) return;
+  throw new GitError('GIT_INSECURE_REMOTE', `refusing to send a token over plain http to ${parsed.host}; use https`);
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,128 @@
+// The event path: a tag from a source repo (or an image pushed to a registry) becomes
+// one plan per app that the config routes it to. Config and tag policies decide the app
+// and track; the plan touches only that track's files.
+import type { AppConfig, Config } from '../config/index.ts';
+import { findAppsForSource } from '../config/index.ts';
+import { PolicyError } from '../errors.ts';
+import type { Plan, Skipped } from '../plan.ts';
+import { decideTag, decideTrack, renderTag } from '../policy/index.ts';
+import { sameRepository, validateTag } from '../policy/image.ts';
+import type { RepoFiles } from '../manifests/files.ts';
+import type { AppHistory } from './history.ts';
+import { planImages, type Verdict } from './images.ts';
+import type { Prepared } from './prepared.ts';
+import { planWeightChanges } from './weights.ts';
+
+export interface ReleaseEvent {
+  /** The tag as published (release tag_name, git tag, or image tag). */
+  tag: string;
+  /** `owner/repo` the event came from; required for webhook events. */
+  source?: string;
+  /** Image repository, when the event names it (registry package, CLI `release`). */
+  image?: string;
+  prerelease?: boolean;
+  /** Which event delivered it (release, tag, package), recorded in a trailer. */
+  event?: string;
+}
+
+export interface Routed {
+  app: string;
+  config: AppConfig;
+}
+
+/** Which apps an event may change. The app's `source` is the authorization boundary:
+ *  an event from any other repo changes nothing. */
+export function routeEvent(config: Config, ev: ReleaseEvent): { apps: Routed[]; reason?: string } {
+  let apps = Object.entries(config.apps).map(([app, c]) => ({ app, config: c }));
+  if (ev.source !== undefined) {
+    const allowed = new Set(findAppsForSource(config, ev.source).map((a) => (typeof a === 'string' ? a : a.name)));
+    apps = apps.filter((a) => allowed.has(a.app));
+    if (apps.length === 0) return { apps, reason: `${ev.source} is not the source of any app in the config; nothing changes` };
+  }
+  if (ev.image !== undefined) {
+    const image = ev.image;
+    apps = apps.filter((a) => sameRepository(a.config.image, image));
+    if (apps.length === 0) return { apps, reason: `no app${ev.source ? ` with source ${ev.source}` : ''} uses image ${image}` };
+  }
+  return { apps };
+}
+
+/** Plans one app's release: track by filter, tag by template, never downgrade, held tags stay held. */
+export async function planAppRelease(repo: RepoFiles, routed: Routed, ev: ReleaseEvent, history: AppHistory): Promise<Prepared> {
+  const { app, config } = routed;
+  const tag = renderTag(config.tagTemplate, ev.tag);
+  validateTag(tag);
+  const base: Omit<Plan, 'title' | 'edits' | 'skipped'> = { action: 'release', app, trailers: { App: app, Action: 'release', Tag: tag } };
+  const tracks = Object.entries(config.tracks).map(([name, t]) => ({ name, filter: t.filter, prerelease: t.prerelease }));
+  const decided = decideTrack(tracks, tag);
+  if (decided.track === null) {
+    return noChange({ ...base, title: `${app}: tag ${tag} matches no track` }, decided.reasons.map((r) => ({ file: '.github/gitops-canary.yml', code: 'TAG_NO_TRACK', reason: r })));
+  }
+  const track = decided.track;
+  const trackCfg = config.tracks[track];
+  if (history.held.includes(tag)) {
+    return noChange({ ...base, track, title: `${app}: ${tag} is held after a rollback` }, [
+      { file: '.github/gitops-canary.yml', code: 'TAG_HELD', reason: `tag ${tag} was rolled back and is held until a newer tag arrives` },
+    ]);
+  }
+  const gate = (ref: { tag?: string; filter?: string }): Verdict => {
+    const own = decideTag(trackCfg.filter, ref.tag, tag, { prerelease: trackCfg.prerelease });
+    if (!own.ok || !ref.filter || ref.filter === trackCfg.filter) return own;
+    return decideTag(ref.filter, ref.tag, tag, { prerelease: trackCfg.prerelease });
+  };
+  const images = await planImages(repo, { image: config.image, tag, paths: trackCfg.paths, gate });
+  const oldTag = images.edits.length ? images.refs.find((r) => r.tag && r.tag !== tag)?.tag : undefined;
+  const plan: Plan = {
+    ...base,
+    track,
+    title: `${app}: ${track} ${oldTag ? `${oldTag} → ` : ''}${tag}`,
+    edits: images.edits,
+    skipped: images.skipped,
+    trailers: { ...base.trailers, Track: track, ...(oldTag ? { 'Old-Tag': oldTag } : {}), ...(ev.source ? { Source: ev.source } : {}), ...(ev.event ? { Event: ev.event } : {}) },
+  };
+  const writes = images.writes;
+  // A new canary tag starts a rollout: image and first weight in one change, so a
+  // reviewer approves both together.
+  const steps = config.rollout?.steps;
+  if (track === 'canary' && steps && config.traffic && images.edits.length > 0) {
+    const first = steps[0];
+    const w = await planWeightChanges(repo, app, config, first);
+    plan.edits.push(...w.edits);
+    plan.skipped.push(...w.skipped);
+    for (const [f, t] of w.writes) writes.set(f, t);
+    Object.assign(plan.trailers, w.trailers, { Step: `1/${steps.length}` });
+    plan.title += `, canary weight ${first}%`;
+  }
+  return { plan, writes };
+}
+
+function noChange(base: Omit<Plan, 'edits' | 'skipped'>, skipped: Skipped[]): Prepared {
+  return { plan: { ...base, edits: [], skipped }, writes: new Map() };
+}
+
+/** Zero-config path (no bot config, e.g. a Flux v2 repo): every reference with its own
+ *  filter (Flux v1 annotation or v2 ImagePolicy marker) moves when the tag passes it. */
+export async function planUnconfiguredRelease(repo: RepoFiles, ev: ReleaseEvent & { image: string }): Promise<Prepared> {
+  const tag = ev.tag.replace(/^v(?=\d+\.\d+\.\d+)/, '');
+  validateTag(tag);
+  const gate = (ref: { tag?: string; filter?: string }): Verdict => {
+    if (!ref.filter) return { ok: false, code: 'TAG_NO_POLICY', reason: `no bot config and no Flux policy on this reference to ${ev.image}` };
+    try {
+      return decideTag(ref.filter, ref.tag, ev.tag.startsWith('v') && !ref.filter.startsWith('semver:') ? ev.tag : tag);
+    } catch (err) {
+      if (err instanceof PolicyError) return { ok: false, code: err.code, reason: err.message };
+      throw err;
+    }
+  };
+  const images = await planImages(repo, { image: ev.image, tag, gate });
+  const name = ev.image.split('/').pop() ?? ev.image;
+  const plan: Plan = {
+    action: 'release',
+    app: name,
+    title: `${name}: ${tag} by Flux image policies`,
+    edits: images.edits,
+    skipped: images.skipped,
+    trailers: { App: name, Action: 'release', Tag: tag, Image: ev.image },
+  };
+  return { plan, writes: images.writes };
+}

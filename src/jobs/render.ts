@@ -1,0 +1,71 @@
+// Renderings of a plan: the commit message body, the PR body and the terminal. All are
+// derived from the same plain data, so what a reviewer reads is what the bot applied.
+import { objectLabel, type Edit, type Plan, type Skipped } from '../plan.ts';
+
+const EDIT_LINE = /^- (\S+) (\S+) (\S+): (.*) -> (.*)$/;
+
+function show(v: Edit['old']): string {
+  return v === null || v === undefined ? '(none)' : String(v);
+}
+
+/** One line per edit; parseEditLines reads them back (rollbacks show what they undo). */
+export function editLines(edits: Edit[]): string[] {
+  return edits.map((e) => `- ${e.file} ${objectLabel(e.object)} ${e.field}: ${show(e.old)} -> ${show(e.new)}`);
+}
+
+export function parseEditLines(message: string): Edit[] {
+  const edits: Edit[] = [];
+  for (const line of message.split('\n')) {
+    const m = EDIT_LINE.exec(line.trim());
+    if (!m) continue;
+    const [kind, ...rest] = m[2].split('/');
+    const name = rest.pop() ?? '';
+    const namespace = rest.length ? rest.join('/') : undefined;
+    const val = (s: string) => (s === '(none)' ? null : /^\d+$/.test(s) ? Number(s) : s);
+    edits.push({ file: m[1], object: { kind, namespace, name }, field: m[3], old: val(m[4]), new: val(m[5]) });
+  }
+  return edits;
+}
+
+function skippedLines(skipped: Skipped[]): string[] {
+  return skipped.map((s) => `- ${s.file}${s.field ? ` ${s.field}` : ''}: ${s.reason}`);
+}
+
+export function commitBody(plan: Plan): string {
+  const parts = [editLines(plan.edits).join('\n')];
+  if (plan.skipped.length) parts.push(`Skipped:\n${skippedLines(plan.skipped).join('\n')}`);
+  return parts.filter(Boolean).join('\n\n');
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}
+
+export function prBody(plan: Plan, opts: { app?: string } = {}): string {
+  const app = opts.app ?? plan.app ?? '<app>';
+  const rows = plan.edits.map((e) => `| \`${cell(e.file)}\` | ${cell(objectLabel(e.object))} | \`${cell(e.field)}\` | \`${cell(show(e.old))}\` → \`${cell(show(e.new))}\` |`);
+  const lines = [
+    `### ${plan.title}`,
+    '',
+    '| File | Object | Field | Change |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ];
+  if (plan.skipped.length) lines.push('<details><summary>Skipped</summary>', '', ...skippedLines(plan.skipped), '', '</details>', '');
+  lines.push(
+    '**Approve** this pull request to let the bot merge it (per the app\'s merge policy), or merge it yourself.',
+    `**Roll back** after merging with \`/canary rollback ${app}\`; **pause** scheduled steps with \`/canary pause ${app}\`, resume with \`/canary resume ${app}\`.`,
+    '',
+    '<!-- gitops-canary-bot -->',
+  );
+  return lines.join('\n');
+}
+
+export function planText(plan: Plan): string {
+  const lines = [plan.title];
+  if (plan.edits.length === 0) lines.push('nothing to change');
+  lines.push(...editLines(plan.edits));
+  if (plan.skipped.length) lines.push('skipped:', ...skippedLines(plan.skipped).map((l) => `  ${l}`));
+  return lines.join('\n');
+}

@@ -1,0 +1,59 @@
+// The orchestrator for commit delivery. It reads as the steps it takes; every step is
+// one awaited call. A rejected push is retried by planning again on the fresh tree.
+import type { Workspace } from '../git/workspace.ts';
+import type { RepoFiles } from '../manifests/files.ts';
+import type { Result } from '../plan.ts';
+import { commitBody, planText } from './render.ts';
+import type { Prepared } from './prepared.ts';
+import type { BotCommit } from './history.ts';
+
+export type Prepare = (repo: RepoFiles) => Promise<Prepared>;
+
+export function workspaceFiles(ws: Workspace): RepoFiles {
+  return {
+    root: ws.dir,
+    list: () => ws.listFiles(),
+    read: (rel) => ws.readFile(rel),
+    async grep(tokens) {
+      const hits = new Set<string>();
+      for (const t of new Set(tokens)) for (const f of await ws.grep(t)) hits.add(f);
+      return [...hits];
+    },
+  };
+}
+
+/** The bot's commits on the current branch, newest first (bounded: state older than
+ *  this many bot commits no longer matters). */
+export async function botCommits(ws: Workspace, max = 1000): Promise<BotCommit[]> {
+  const all = await ws.log({ max });
+  return all.filter((c) => c.trailers.App !== undefined);
+}
+
+export async function writeAll(ws: Workspace, writes: Map<string, string>): Promise<void> {
+  for (const [rel, text] of writes) await ws.writeFile(rel, text);
+}
+
+/** Plans without writing: the working copy is read as it is. */
+export async function dryRun(ws: Workspace, prepare: Prepare): Promise<Result> {
+  const { plan } = await prepare(workspaceFiles(ws));
+  return { plan, status: 'dry-run', message: planText(plan) };
+}
+
+/** Plans, writes, commits and pushes to `branch`, re-planning after a rejected push. */
+export async function commitPlan(ws: Workspace, prepare: Prepare, opts: { branch?: string } = {}): Promise<Result> {
+  let last: Prepared | undefined;
+  // 1. Commit on a fresh tree and push; on rejection the loop syncs and calls this again.
+  const pushed = await ws.commitAndPush({
+    branch: opts.branch,
+    apply: async () => {
+      last = await prepare(workspaceFiles(ws));
+      if (last.writes.size === 0) return null;
+      await writeAll(ws, last.writes);
+      return { subject: last.plan.title, body: commitBody(last.plan), trailers: last.plan.trailers, files: [...last.writes.keys()] };
+    },
+  });
+  const plan = last!.plan;
+  // 2. Report what happened, including "nothing needed changing".
+  if (!pushed) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
+  return { plan, status: 'committed', commit: pushed.sha, message: `${planText(plan)}\ncommitted ${pushed.sha.slice(0, 12)}` };
+}

@@ -1,0 +1,140 @@
+// Repository, contents, refs, branches and collaborator permission, read from the bare repo.
+import { git, lsTree, readBlob, revParse, runGit } from '../gitrepo.ts';
+import { ApiError, needRepo, ok, str, type Ctx, type Handler } from '../http-util.ts';
+import type { RepoState } from '../state.ts';
+
+async function resolveRef(ctx: Ctx, repo: RepoState): Promise<{ ref: string; sha: string }> {
+  const ref = ctx.query.get('ref') || repo.defaultBranch;
+  const sha = await revParse(repo.bareDir, ref);
+  if (!sha) throw new ApiError(404, `No commit found for the ref ${ref}`);
+  return { ref, sha };
+}
+
+function contentEntry(ctx: Ctx, repo: RepoState, ref: string, e: { type: string; sha: string; size?: number; path: string }) {
+  const api = `${ctx.shapes.repoApi(repo)}/contents/${e.path}?ref=${encodeURIComponent(ref)}`;
+  const type = e.type === 'tree' ? 'dir' : e.type === 'commit' ? 'submodule' : 'file';
+  const html = `${ctx.shapes.url}/${repo.owner.login}/${repo.name}/blob/${ref}/${e.path}`;
+  const gitUrl = `${ctx.shapes.repoApi(repo)}/git/${e.type === 'tree' ? 'trees' : 'blobs'}/${e.sha}`;
+  return {
+    type,
+    name: e.path.split('/').pop(),
+    path: e.path,
+    sha: e.sha,
+    size: e.size ?? 0,
+    url: api,
+    html_url: html,
+    git_url: gitUrl,
+    download_url: type === 'file' ? `${ctx.shapes.url}/raw/${repo.owner.login}/${repo.name}/${ref}/${e.path}` : null,
+    _links: { self: api, git: gitUrl, html },
+  };
+}
+
+async function commitJson(ctx: Ctx, repo: RepoState, sha: string) {
+  const out = await git(repo.bareDir, ['log', '-1', '--format=%T%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%P%x00%B', sha]);
+  const [tree, an, ae, ad, cn, ce, cd, parents, message] = out.split('\0');
+  const api = ctx.shapes.repoApi(repo);
+  return {
+    sha,
+    node_id: `C_${sha}`,
+    url: `${api}/commits/${sha}`,
+    html_url: `${ctx.shapes.url}/${repo.owner.login}/${repo.name}/commit/${sha}`,
+    comments_url: `${api}/commits/${sha}/comments`,
+    commit: {
+      author: { name: an, email: ae, date: ad },
+      committer: { name: cn, email: ce, date: cd },
+      message: message.replace(/\n+$/, ''),
+      tree: { sha: tree, url: `${api}/git/trees/${tree}` },
+      url: `${api}/git/commits/${sha}`,
+      comment_count: 0,
+      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+    },
+    author: null,
+    committer: null,
+    parents: parents
+      .split(' ')
+      .filter(Boolean)
+      .map((p) => ({ sha: p, url: `${api}/commits/${p}`, html_url: `${ctx.shapes.url}/${repo.owner.login}/${repo.name}/commit/${p}` })),
+  };
+}
+
+export const repoRoutes: Record<string, Handler> = {
+  'repos/get': (ctx) => ok(ctx.shapes.repo(needRepo(ctx))),
+
+  'repos/get-content': async (ctx) => {
+    const repo = needRepo(ctx);
+    const { ref, sha } = await resolveRef(ctx, repo);
+    const path = (ctx.params.path ?? '').replace(/^\/+|\/+$/g, '');
+    const self = path === '' ? undefined : (await lsTree(repo.bareDir, sha, path, false))[0];
+    if (path !== '' && (!self || self.path !== path)) throw new ApiError(404, 'Not Found');
+    if (self && self.type === 'blob') {
+      const content = await readBlob(repo.bareDir, self.sha);
+      const b64 = content.toString('base64').replace(/.{60}/g, '$&\n');
+      return ok({ ...contentEntry(ctx, repo, ref, self), encoding: 'base64', content: b64.endsWith('\n') ? b64 : `${b64}\n` });
+    }
+    const children = await lsTree(repo.bareDir, sha, path, true);
+    return ok(children.map((e) => contentEntry(ctx, repo, ref, e)));
+  },
+
+  'git/get-ref': async (ctx) => {
+    const repo = needRepo(ctx);
+    const ref = `refs/${ctx.params.ref}`;
+    const r = await runGit(repo.bareDir, ['show-ref', '--verify', '--hash', ref]);
+    if (r.code !== 0) throw new ApiError(404, 'Not Found');
+    const sha = r.stdout.trim();
+    const type = (await git(repo.bareDir, ['cat-file', '-t', sha])).trim();
+    const api = ctx.shapes.repoApi(repo);
+    return ok({ ref, node_id: `REF_${ref}`, url: `${api}/git/${ref}`, object: { type, sha, url: `${api}/git/${type}s/${sha}` } });
+  },
+
+  'git/create-ref': async (ctx) => {
+    const repo = needRepo(ctx);
+    const ref = str(ctx.body.ref)!;
+    const sha = str(ctx.body.sha)!;
+    if (!/^refs\/[^/]+\/.+/.test(ref)) throw new ApiError(422, `${ref} is not a valid ref name.`);
+    if ((await runGit(repo.bareDir, ['cat-file', '-e', sha])).code !== 0) throw new ApiError(422, 'Object does not exist');
+    // Empty old value makes update-ref refuse to overwrite, like GitHub's "already exists".
+    if ((await runGit(repo.bareDir, ['update-ref', ref, sha, ''])).code !== 0) throw new ApiError(422, 'Reference already exists');
+    const type = (await git(repo.bareDir, ['cat-file', '-t', sha])).trim();
+    const api = ctx.shapes.repoApi(repo);
+    return ok({ ref, node_id: `REF_${ref}`, url: `${api}/git/${ref}`, object: { type, sha, url: `${api}/git/${type}s/${sha}` } }, 201);
+  },
+
+  'git/delete-ref': async (ctx) => {
+    const repo = needRepo(ctx);
+    const ref = `refs/${ctx.params.ref}`;
+    if ((await runGit(repo.bareDir, ['show-ref', '--verify', '--quiet', ref])).code !== 0) throw new ApiError(422, 'Reference does not exist');
+    await git(repo.bareDir, ['update-ref', '-d', ref]);
+    return { status: 204 };
+  },
+
+  'repos/get-branch': async (ctx) => {
+    const repo = needRepo(ctx);
+    const branch = ctx.params.branch;
+    const sha = await revParse(repo.bareDir, `refs/heads/${branch}`);
+    if (!sha) throw new ApiError(404, 'Branch not found');
+    const api = ctx.shapes.repoApi(repo);
+    const protectedBranch = repo.protections.has(branch);
+    return ok({
+      name: branch,
+      commit: await commitJson(ctx, repo, sha),
+      _links: { self: `${api}/branches/${branch}`, html: `${ctx.shapes.url}/${repo.owner.login}/${repo.name}/tree/${branch}` },
+      protected: protectedBranch,
+      protection: { enabled: protectedBranch, required_status_checks: { enforcement_level: 'off', contexts: repo.protections.get(branch)?.requiredStatusChecks ?? [], checks: [] } },
+      protection_url: `${api}/branches/${branch}/protection`,
+    });
+  },
+
+  'repos/get-collaborator-permission-level': (ctx) => {
+    const repo = needRepo(ctx);
+    const user = ctx.state.actor(ctx.params.username);
+    const permission = ctx.state.permission(repo, user.login);
+    const perms = {
+      admin: permission === 'admin',
+      maintain: permission === 'admin',
+      push: permission === 'admin' || permission === 'write',
+      triage: permission !== 'none',
+      pull: permission !== 'none',
+    };
+    return ok({ permission, role_name: permission, user: { ...ctx.shapes.user(user), permissions: perms, role_name: permission } });
+  },
+};

@@ -1,0 +1,70 @@
+// Golden cases: every file under <case>/original goes through all three image editors
+// and the confirm step, and must come out byte for byte as <case>/expected.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createFluxMarkerEditor } from '../../../src/manifests/flux-markers.ts';
+import { collectFluxPolicies } from '../../../src/manifests/flux-policies.ts';
+import { createKustomizeImageEditor } from '../../../src/manifests/kustomize-images.ts';
+import { applyAndConfirm, parseManifest } from '../../../src/manifests/parse.ts';
+import type { Change } from '../../../src/manifests/types.ts';
+import { createWorkloadImageEditor } from '../../../src/manifests/workload-images.ts';
+
+const ROOT = fileURLToPath(new URL('../../fixtures/editors/images/', import.meta.url));
+
+interface Case {
+  image: string;
+  tag?: string;
+  digest?: string;
+  /** `file field` of every change, in file order. */
+  edits: string[];
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]))
+    .sort();
+}
+
+const cases = readdirSync(ROOT, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+
+describe('image editor golden cases', () => {
+  it('has cases', () => {
+    expect(cases).toEqual(expect.arrayContaining(['hazards', 'workloads', 'kustomize', 'flux-markers', 'digest']));
+  });
+
+  it.each(cases)('%s', (name) => {
+    const dir = join(ROOT, name);
+    const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as Case;
+    const originals = walk(join(dir, 'original')).map((p) => {
+      const rel = relative(join(dir, 'original'), p).split('\\').join('/');
+      return parseManifest(rel, readFileSync(p, 'utf8'));
+    });
+    const expectedFiles = walk(join(dir, 'expected')).map((p) => relative(join(dir, 'expected'), p).split('\\').join('/'));
+    expect(expectedFiles).toEqual(originals.map((f) => f.path));
+    const policies = collectFluxPolicies(originals);
+    const editors = [createWorkloadImageEditor(policies), createKustomizeImageEditor(policies), createFluxMarkerEditor(policies)];
+    const labels: string[] = [];
+    for (const file of originals) {
+      const changes: Change[] = [];
+      for (const editor of editors) {
+        const refs = editor.find(file, spec.image);
+        // A screen may pass files without matches, but never reject one that has some.
+        if (refs.length > 0) expect(editor.screen(file.text, spec.image)).toBe(true);
+        for (const ref of refs) {
+          const change = editor.set(file, ref, { tag: spec.tag, digest: spec.digest });
+          if (change) changes.push(change);
+        }
+      }
+      changes.sort((a, b) => a.text[0].start - b.text[0].start);
+      labels.push(...changes.map((c) => `${file.path} ${c.edit.field}`));
+      const out = changes.length > 0 ? applyAndConfirm(file, changes) : file.text;
+      expect(out).toBe(readFileSync(join(dir, 'expected', file.path), 'utf8'));
+    }
+    expect(labels).toEqual(spec.edits);
+  });
+});
