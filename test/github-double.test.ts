@@ -1,4 +1,4 @@
-import { createSign } from 'node:crypto';
+import { createSign, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { Octokit } from '@octokit/rest';
 import { Probot } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from './github-double/index.ts';
-import { mustGit, runGitClient, tempDir, tokenHeader } from './github-double/test-git.ts';
+import { mustGit, removeTempDirs, runGitClient, tempDir, tokenHeader } from './github-double/test-git.ts';
 
 const OWNER = 'acme';
 const REPO = 'config';
@@ -16,6 +16,17 @@ const FILES = { 'apps/api/deployment.yaml': 'image: ghcr.io/acme/api:1.0.0\n', '
 let double: GitHubDouble;
 let token: string;
 let octokit: Octokit;
+
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function kit(auth: string): Octokit {
+  return new Octokit({ baseUrl: double.url, auth, log: quiet });
+}
+
+/** Bypasses Octokit's route typing so tests can send requests GitHub would reject. */
+function untyped(route: string): string {
+  return route;
+}
 
 function jwt(d: GitHubDouble, iss: number | string = d.appId): string {
   const now = Math.floor(Date.now() / 1000);
@@ -51,18 +62,19 @@ beforeAll(async () => {
   double.addInstallation({ id: 22, account: 'other' });
   await double.addRepo({ owner: OWNER, name: REPO, files: FILES, installationId: 11 });
   await double.addRepo({ owner: 'other', name: 'secret', files: { 'x.txt': 'x\n' }, installationId: 22 });
-  const app = new Octokit({ baseUrl: double.url, auth: jwt(double) });
+  const app = kit(jwt(double));
   token = (await app.rest.apps.createInstallationAccessToken({ installation_id: 11 })).data.token;
-  octokit = new Octokit({ baseUrl: double.url, auth: token });
+  octokit = kit(token);
 });
 
 afterAll(async () => {
   await double?.close();
+  await removeTempDirs();
 });
 
 describe('app authentication', () => {
   it('accepts a JWT signed with the app key and issues installation tokens', async () => {
-    const app = new Octokit({ baseUrl: double.url, auth: jwt(double) });
+    const app = kit(jwt(double));
     expect((await app.rest.apps.getAuthenticated()).data).toMatchObject({ id: double.appId, slug: 'gitops-canary-bot' });
     expect((await app.rest.apps.getRepoInstallation({ owner: OWNER, repo: REPO })).data.id).toBe(11);
     const t = (await app.rest.apps.createInstallationAccessToken({ installation_id: 11 })).data;
@@ -73,8 +85,8 @@ describe('app authentication', () => {
   it('rejects JWTs signed by another key or for another app, and tokens on /app', async () => {
     const other = await startGitHubDouble();
     try {
-      expect((await status(new Octokit({ baseUrl: double.url, auth: jwt(other, double.appId) }).rest.apps.getAuthenticated())).status).toBe(401);
-      expect((await status(new Octokit({ baseUrl: double.url, auth: jwt(double, 999) }).rest.apps.getAuthenticated())).status).toBe(401);
+      expect((await status(kit(jwt(other, double.appId)).rest.apps.getAuthenticated())).status).toBe(401);
+      expect((await status(kit(jwt(double, 999)).rest.apps.getAuthenticated())).status).toBe(401);
       expect((await status(octokit.rest.apps.getAuthenticated())).status).toBe(401);
     } finally {
       await other.close();
@@ -93,7 +105,7 @@ describe('app authentication', () => {
     const list = await octokit.rest.apps.listReposAccessibleToInstallation();
     expect(list.data.repositories.map((r) => r.full_name)).toEqual([`${OWNER}/${REPO}`]);
     const shortToken = double.installationToken(11);
-    const short = new Octokit({ baseUrl: double.url, auth: shortToken });
+    const short = kit(shortToken);
     await short.rest.repos.get({ owner: OWNER, repo: REPO });
     double.state.tokens.get(shortToken)!.expiresAt = 0;
     expect((await status(short.rest.repos.get({ owner: OWNER, repo: REPO }))).status).toBe(401);
@@ -138,6 +150,20 @@ describe('git over smart HTTP', () => {
     expect(gitReqs.some((r) => r.path === '/git/other/secret.git/info/refs' && r.status === 404)).toBe(true);
   });
 
+  it('accepts credentials in the URL (401 challenge, then retry) and large chunked pushes', async () => {
+    const dir = await tempDir('ghd-test-url-');
+    const url = `${double.url.replace('http://', `http://x-access-token:${token}@`)}/git/${OWNER}/${REPO}.git`;
+    await mustGit(dir, ['clone', '--quiet', url, '.']);
+    // Incompressible and larger than http.postBuffer, so git streams it chunked.
+    await writeFile(join(dir, 'blob.bin'), randomBytes(1_500_000));
+    await mustGit(dir, ['checkout', '--quiet', '-b', 'big']);
+    await mustGit(dir, ['add', 'blob.bin']);
+    await mustGit(dir, ['commit', '--quiet', '-m', 'big']);
+    await mustGit(dir, ['push', '--quiet', 'origin', 'HEAD:refs/heads/big']);
+    expect((await double.git(OWNER, REPO, 'cat-file', '-s', 'big:blob.bin')).trim()).toBe('1500000');
+    await double.git(OWNER, REPO, 'update-ref', '-d', 'refs/heads/big');
+  });
+
   it('accepts gzip-encoded upload-pack requests', async () => {
     const main = (await double.git(OWNER, REPO, 'rev-parse', 'main')).trim();
     const pkt = (s: string) => `${(s.length + 4).toString(16).padStart(4, '0')}${s}`;
@@ -175,7 +201,7 @@ describe('pull requests', () => {
     const listed = await octokit.rest.pulls.list({ owner: OWNER, repo: REPO, head: `${OWNER}:bump-api`, state: 'open' });
     expect(listed.data.map((p) => p.number)).toEqual([1]);
     expect((await status(octokit.rest.pulls.createReview({ owner: OWNER, repo: REPO, pull_number: 1, event: 'APPROVE' }))).message).toContain('Can not approve your own pull request');
-    const alice = new Octokit({ baseUrl: double.url, auth: double.userToken('alice') });
+    const alice = kit(double.userToken('alice'));
     const review = await alice.rest.pulls.createReview({ owner: OWNER, repo: REPO, pull_number: 1, event: 'APPROVE' });
     expect(review.data).toMatchObject({ state: 'APPROVED', user: { login: 'alice' }, commit_id: headSha });
     expect((await octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: 1 })).data).toMatchObject({ mergeable: true, mergeable_state: 'clean' });
@@ -207,14 +233,43 @@ describe('pull requests', () => {
   });
 
   it('reports conflicts as dirty and a stale head sha as 409', async () => {
-    const head = await pushBranch('conflict', { 'README.md': '# from branch\n' });
+    await pushBranch('conflict', { 'README.md': '# from branch\n' });
     await double.pushAsUser(OWNER, REPO, { 'README.md': '# from someone else\n' }, 'race');
     const pr = (await octokit.rest.pulls.create({ owner: OWNER, repo: REPO, head: 'conflict', base: 'main', title: 'conflict' })).data;
     expect((await octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: pr.number })).data).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
-    expect((await status(octokit.rest.pulls.merge({ owner: OWNER, repo: REPO, pull_number: pr.number, sha: head.replace(/^./, '0') }))).status).toBe(409);
+    expect((await status(octokit.rest.pulls.merge({ owner: OWNER, repo: REPO, pull_number: pr.number, sha: 'deadbeef'.repeat(5) }))).status).toBe(409);
     expect((await status(octokit.rest.pulls.merge({ owner: OWNER, repo: REPO, pull_number: pr.number }))).status).toBe(405);
     await octokit.rest.pulls.update({ owner: OWNER, repo: REPO, pull_number: pr.number, state: 'closed' });
     expect((await double.pulls(OWNER, REPO)).find((p) => p.number === pr.number)).toMatchObject({ state: 'closed', merged: false });
+  });
+});
+
+describe('merge methods', () => {
+  it('rebases onto a moved base and creates branches through the refs API', async () => {
+    await pushBranch('rebase-me', { 'apps/api/deployment.yaml': 'image: ghcr.io/acme/api:2.0.0\n' });
+    const moved = await double.pushAsUser(OWNER, REPO, { 'docs/notes.md': 'unrelated\n' }, 'docs');
+    const pr = (await octokit.rest.pulls.create({ owner: OWNER, repo: REPO, head: 'rebase-me', base: 'main', title: 'rebase' })).data;
+    const merged = await octokit.rest.pulls.merge({ owner: OWNER, repo: REPO, pull_number: pr.number, merge_method: 'rebase' });
+    expect((await double.git(OWNER, REPO, 'log', '-1', '--format=%P', 'main')).trim()).toBe(moved);
+    expect((await double.git(OWNER, REPO, 'rev-parse', 'main')).trim()).toBe(merged.data.sha);
+    expect(await double.git(OWNER, REPO, 'show', 'main:docs/notes.md')).toBe('unrelated\n');
+    await octokit.rest.git.createRef({ owner: OWNER, repo: REPO, ref: 'refs/heads/from-api', sha: merged.data.sha });
+    expect((await status(octokit.rest.git.createRef({ owner: OWNER, repo: REPO, ref: 'refs/heads/from-api', sha: merged.data.sha }))).status).toBe(422);
+    await octokit.rest.git.deleteRef({ owner: OWNER, repo: REPO, ref: 'heads/from-api' });
+    expect((await status(octokit.rest.git.getRef({ owner: OWNER, repo: REPO, ref: 'heads/from-api' }))).status).toBe(404);
+  });
+
+  it('holds a protected merge until the required status check succeeds', async () => {
+    double.protectBranch(OWNER, REPO, 'main', { requiredApprovals: 0, requiredStatusChecks: ['ci'] });
+    try {
+      const head = await pushBranch('needs-ci', { 'README.md': '# ci\n' });
+      const pr = (await octokit.rest.pulls.create({ owner: OWNER, repo: REPO, head: 'needs-ci', base: 'main', title: 'ci' })).data;
+      expect((await status(octokit.rest.pulls.merge({ owner: OWNER, repo: REPO, pull_number: pr.number }))).message).toContain('Required status check "ci" is expected.');
+      await octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha: head, state: 'success', context: 'ci' });
+      expect((await octokit.rest.pulls.merge({ owner: OWNER, repo: REPO, pull_number: pr.number })).data.merged).toBe(true);
+    } finally {
+      double.state.mustRepo(OWNER, REPO).protections.clear();
+    }
   });
 });
 
@@ -232,7 +287,8 @@ describe('issues, comments, statuses, releases', () => {
     await octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha: main, state: 'success', context: 'canary' });
     const statuses = await octokit.rest.repos.listCommitStatusesForRef({ owner: OWNER, repo: REPO, ref: 'main' });
     expect(statuses.data.map((s) => s.state)).toEqual(['success', 'pending']);
-    expect(double.statuses(OWNER, REPO).map((s) => [s.sha, s.state])).toEqual([[main, 'pending'], [main, 'success']]);
+    const canary = double.statuses(OWNER, REPO).filter((s) => s.context === 'canary');
+    expect(canary.map((s) => [s.sha, s.state])).toEqual([[main, 'pending'], [main, 'success']]);
     await octokit.rest.checks.create({ owner: OWNER, repo: REPO, name: 'canary', head_sha: main, status: 'completed', conclusion: 'success' });
     expect(double.checkRuns(OWNER, REPO)).toHaveLength(1);
   });
@@ -249,17 +305,22 @@ describe('issues, comments, statuses, releases', () => {
 describe('contract checking', () => {
   it('flags requests GitHub would reject and routes it does not implement', async () => {
     const before = double.violations.length;
-    const bad = await status(octokit.request('POST /repos/{owner}/{repo}/pulls', { owner: OWNER, repo: REPO, base: 'main', title: 'no head' }));
+    const bad = await status(octokit.request(untyped('POST /repos/{owner}/{repo}/pulls'), { owner: OWNER, repo: REPO, base: 'main', title: 'no head' }));
     expect(bad.status).toBe(422);
     expect(bad.message).toContain("request does not match GitHub's OpenAPI");
     expect(double.violations.slice(before)).toEqual([expect.objectContaining({ operationId: 'pulls/create', problems: [expect.stringContaining("must have required property 'head'")] })]);
     expect(() => double.assertNoViolations()).toThrow(/pulls\/create/);
-    const enumBad = await status(octokit.request('PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge', { owner: OWNER, repo: REPO, pull_number: 1, merge_method: 'fast-forward' }));
+    const enumBad = await status(octokit.request(untyped('PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge'), { owner: OWNER, repo: REPO, pull_number: 1, merge_method: 'fast-forward' }));
     expect(enumBad.status).toBe(422);
     expect((await status(octokit.request('GET /repos/{owner}/{repo}/no-such-thing', { owner: OWNER, repo: REPO }))).status).toBe(422);
     expect((await status(octokit.rest.repos.listWebhooks({ owner: OWNER, repo: REPO }))).status).toBe(404);
     expect(double.unexpected).toEqual([expect.objectContaining({ operationId: 'repos/list-webhooks' })]);
     double.violations.length = before;
     double.unexpected.length = 0;
+  });
+
+  it('saw no other contract violations or unexpected requests in this file', () => {
+    expect(double.requests.length).toBeGreaterThan(40);
+    double.assertNoViolations();
   });
 });

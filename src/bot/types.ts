@@ -16,6 +16,8 @@ export interface ConfigRepo {
   id: RepoId;
   /** `clone_url` from the API (or a local path in local mode); never carries a token. */
   cloneUrl: string;
+  /** Web address, for links to commits in messages. */
+  htmlUrl?: string;
 }
 
 /** What one event (one installation) can reach. */

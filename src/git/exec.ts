@@ -6,6 +6,7 @@
 import { GitError as SimpleGitError, simpleGit, type SimpleGit } from 'simple-git';
 import { GitError } from '../errors.ts';
 import { redactSecrets } from './redact.ts';
+import { parseHttpUrl } from './remote-url.ts';
 
 export interface Author {
   name: string;
@@ -190,15 +191,6 @@ function authHeader(options: RunnerOptions): { key: string; value: string } | un
   return { key: `http.${url.origin}/.extraHeader`, value: `Authorization: Basic ${basic}` };
 }
 
-export function parseHttpUrl(remoteUrl: string): URL | undefined {
-  if (!/^https?:\/\//i.test(remoteUrl)) return undefined;
-  try {
-    return new URL(remoteUrl);
-  } catch {
-    return undefined;
-  }
-}
-
 function describeArgs(args: string[]): string {
   return args
     .filter((a) => !a.startsWith('--format=') && !a.startsWith('--pretty='))
@@ -206,7 +198,10 @@ function describeArgs(args: string[]): string {
     .join(' ');
 }
 
+// git's stderr mixes progress ("Cloning into '.'...") with the actual complaint; keep
+// the fatal/error lines when there are any.
 function lastLines(text: string, max = 6): string {
   const lines = text.split('\n').map((l) => l.trimEnd()).filter(Boolean);
-  return lines.slice(-max).join('; ');
+  const serious = lines.filter((l) => /^(fatal|error):/i.test(l));
+  return (serious.length ? serious : lines).slice(-max).join('; ');
 }

@@ -6,12 +6,13 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { GitError } from '../errors.ts';
 import type { Trailers } from '../plan.ts';
-import { type Author, GitRunner, parseHttpUrl } from './exec.ts';
-import { findLastBotCommit, readLog, type FindBotCommitOptions, type LogEntry, type LogOptions } from './history.ts';
-import { normalizeRepoPath, resolveInside } from './paths.ts';
+import { type Author, GitRunner } from './exec.ts';
+import { normalizeRepoPath } from './paths.ts';
 import { isBotBranch, pushBranch } from './push.ts';
+import { assertSecureTransport, splitCredentials } from './remote-url.ts';
 import { revertCommit } from './revert.ts';
 import { formatMessage } from './trailers.ts';
+import { type Mode, WorkingCopy } from './working-copy.ts';
 
 export { BOT_AUTHOR, type Author } from './exec.ts';
 export type { LogEntry, LogOptions, FindBotCommitOptions } from './history.ts';
@@ -35,32 +36,20 @@ export interface CommitRequest {
   files: string[];
 }
 
-export interface StatusEntry {
-  path: string;
-  /** Porcelain v1 XY codes, e.g. 'M', '?', 'D'. */
-  index: string;
-  worktree: string;
-}
+export type { Status, StatusEntry } from './working-copy.ts';
 
-export interface Status {
-  branch: string | null;
-  clean: boolean;
-  files: StatusEntry[];
-}
-
-type Mode = 'managed' | 'local';
-
-export class Workspace {
+export class Workspace extends WorkingCopy {
   private lock: Promise<unknown> = Promise.resolve();
-  private gitDirCache?: string;
 
   private constructor(
-    readonly dir: string,
-    readonly runner: GitRunner,
+    dir: string,
+    runner: GitRunner,
     /** Name of the remote we sync with and push to, or null for commit-only. */
     readonly remote: string | null,
-    private readonly mode: Mode,
-  ) {}
+    mode: Mode,
+  ) {
+    super(dir, runner, mode);
+  }
 
   /** Clones `remoteUrl` into `dir` once; later calls reuse the clone (call sync() to
    *  bring it up to date). Without `remoteUrl`, `dir` must already be a repository. */
@@ -78,7 +67,7 @@ export class Workspace {
         throw new GitError('GIT_WORKSPACE_NOT_EMPTY', `${dir} exists, is not empty and is not a git clone; refusing to clone into it`);
       }
       await mkdir(dir, { recursive: true });
-      const args = ['clone', '--no-checkout', '--origin', 'origin'];
+      const args = ['clone', '-q', '--no-checkout', '--origin', 'origin'];
       if (opts.depth) args.push(`--depth=${Math.floor(opts.depth)}`, '--no-single-branch');
       if (opts.branch) args.push('--branch', opts.branch);
       try {
@@ -170,84 +159,9 @@ export class Workspace {
     return current;
   }
 
-  async currentBranch(): Promise<string | null> {
-    const r = await this.runner.run(['symbolic-ref', '-q', '--short', 'HEAD'], { ok: [0, 1] });
-    return r.code === 0 ? r.stdout.trim() : null;
-  }
-
-  async head(): Promise<string> {
-    const sha = await this.resolve('HEAD');
-    if (!sha) throw new GitError('GIT_NO_COMMITS', `${this.dir} has no commits yet`);
-    return sha;
-  }
-
-  /** Full sha of `ref`, or null when it does not exist. */
-  async resolve(ref: string): Promise<string | null> {
-    if (ref.startsWith('-')) throw new GitError('GIT_BAD_REF', `invalid ref ${ref}`);
-    const r = await this.runner.run(['rev-parse', '-q', '--verify', `${ref}^{commit}`], { ok: [0, 1, 128] });
-    return r.code === 0 ? r.stdout.trim() : null;
-  }
-
   /** Sha of the remote-tracking branch as of the last fetch, or null. */
   async remoteHead(branch: string): Promise<string | null> {
     return this.remote ? this.resolve(`refs/remotes/${this.remote}/${branch}`) : null;
-  }
-
-  async readFile(rel: string): Promise<string> {
-    const abs = await resolveInside(this.dir, rel);
-    try {
-      return await readFile(abs, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new GitError('GIT_FILE_NOT_FOUND', 'no such file in the repository', { file: normalizeRepoPath(rel) });
-      throw new GitError('GIT_READ_FAILED', `cannot read file: ${(err as Error).message}`, { file: normalizeRepoPath(rel) }, { cause: err });
-    }
-  }
-
-  /** Contents of `rel` at `ref` (e.g. a commit being reverted), or null when absent. */
-  async readFileAt(ref: string, rel: string): Promise<string | null> {
-    const sha = await this.resolve(ref);
-    if (!sha) throw new GitError('GIT_BAD_REF', `unknown revision ${ref}`);
-    const spec = `${sha}:${normalizeRepoPath(rel)}`;
-    const r = await this.runner.run(['cat-file', '-e', spec], { ok: [0, 1, 128] });
-    if (r.code !== 0) return null;
-    return (await this.runner.run(['cat-file', 'blob', spec])).stdout;
-  }
-
-  async writeFile(rel: string, text: string): Promise<void> {
-    const abs = await resolveInside(this.dir, rel);
-    await mkdir(path.dirname(abs), { recursive: true });
-    await writeFile(abs, text, 'utf8');
-  }
-
-  async removeFile(rel: string): Promise<void> {
-    await rm(await resolveInside(this.dir, rel), { force: true });
-  }
-
-  /** Tracked files, repo-relative. */
-  async listFiles(): Promise<string[]> {
-    const { stdout } = await this.runner.run(['ls-files', '-z']);
-    return stdout.split('\0').filter(Boolean);
-  }
-
-  /** Tracked files whose working-copy text contains `fixed` (a cheap screen before parsing). */
-  async grep(fixed: string): Promise<string[]> {
-    if (fixed === '') return this.listFiles();
-    const { stdout } = await this.runner.run(['grep', '-l', '-I', '-F', '-z', '-e', fixed, '--'], { ok: [0, 1] });
-    return stdout.split('\0').filter(Boolean);
-  }
-
-  async status(): Promise<Status> {
-    const { stdout } = await this.runner.run(['status', '--porcelain=v1', '-z', '--untracked-files=all']);
-    const files: StatusEntry[] = [];
-    const parts = stdout.split('\0');
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i];
-      if (p.length < 4) continue;
-      files.push({ index: p[0], worktree: p[1], path: p.slice(3) });
-      if (p[0] === 'R' || p[0] === 'C') i++; // the rename source follows
-    }
-    return { branch: await this.currentBranch(), clean: files.length === 0, files };
   }
 
   /** Stages exactly `files` and commits them with the bot's message and trailers.
@@ -292,6 +206,13 @@ export class Workspace {
     }
     const dst = this.mode === 'local' ? ((await this.config(`branch.${branch}.merge`)) ?? `refs/heads/${branch}`) : `refs/heads/${branch}`;
     await pushBranch(this.runner, this.remote, `refs/heads/${branch}`, dst, opts.force ?? false);
+  }
+
+  /** Pushes the checked-out branch (after sync(branch) + commit/revert). */
+  async pushCurrent(opts: { force?: boolean } = {}): Promise<void> {
+    const branch = await this.currentBranch();
+    if (!branch) throw new GitError('GIT_DETACHED_HEAD', `${this.dir} has a detached HEAD; nothing to push`);
+    await this.push(branch, opts);
   }
 
   /** The fetch → apply → commit → push loop. `apply` re-plans on a fresh tree each time
@@ -355,42 +276,6 @@ export class Workspace {
     await this.runner.run(['checkout', '-q', ...(this.mode === 'managed' ? ['-f'] : []), ref, '--'], { code: 'GIT_CHECKOUT_FAILED' });
   }
 
-  /** Unified diff between two revisions, optionally limited to paths. */
-  async diff(base: string, head: string, paths: string[] = []): Promise<string> {
-    for (const ref of [base, head]) if (ref.startsWith('-')) throw new GitError('GIT_BAD_REF', `invalid ref ${ref}`);
-    const { stdout } = await this.runner.run(['diff', '--no-color', '--no-ext-diff', base, head, '--', ...paths.map(normalizeRepoPath)]);
-    return stdout;
-  }
-
-  /** Repo-relative paths changed between two revisions. */
-  async changedFiles(base: string, head: string): Promise<string[]> {
-    const { stdout } = await this.runner.run(['diff', '--name-only', '-z', '--no-renames', base, head, '--']);
-    return stdout.split('\0').filter(Boolean);
-  }
-
-  log(opts: LogOptions = {}): Promise<LogEntry[]> {
-    return readLog(this.runner, opts);
-  }
-
-  findLastBotCommit(opts: FindBotCommitOptions): Promise<LogEntry | null> {
-    return findLastBotCommit(this.runner, opts);
-  }
-
-  /** Throws GIT_DIRTY naming the modified tracked files. Untracked files are ignored. */
-  async assertClean(): Promise<void> {
-    const { files } = await this.status();
-    const dirty = files.filter((f) => f.index !== '?' && f.index !== '!').map((f) => f.path);
-    if (dirty.length) {
-      const shown = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? `, and ${dirty.length - 10} more` : '');
-      throw new GitError('GIT_DIRTY', `working tree has uncommitted changes in ${shown}; commit or stash them first`, { file: dirty[0] });
-    }
-  }
-
-  async gitDir(): Promise<string> {
-    this.gitDirCache ??= (await this.runner.run(['rev-parse', '--absolute-git-dir'])).stdout.trim();
-    return this.gitDirCache;
-  }
-
   private async resetToRemote(branch: string): Promise<void> {
     await this.fetch();
     const upstream = await this.upstreamRef(branch);
@@ -404,11 +289,6 @@ export class Workspace {
     const merge = await this.config(`branch.${branch}.merge`);
     if (!remote || remote === '.' || !merge?.startsWith('refs/heads/')) return null;
     return `refs/remotes/${remote}/${merge.slice('refs/heads/'.length)}`;
-  }
-
-  private async config(key: string): Promise<string | null> {
-    const r = await this.runner.run(['config', '--get', key], { ok: [0, 1] });
-    return r.code === 0 ? r.stdout.trim() : null;
   }
 
   private async ensureOrigin(url: string): Promise<void> {
@@ -427,24 +307,6 @@ export class Workspace {
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, wanted, 'utf8');
   }
-}
-
-function splitCredentials(remoteUrl: string | undefined, token: string | undefined): { url?: string; token?: string } {
-  if (!remoteUrl) return { token };
-  const parsed = parseHttpUrl(remoteUrl);
-  if (!parsed || (!parsed.username && !parsed.password)) return { url: remoteUrl, token };
-  const embedded = decodeURIComponent(parsed.password || parsed.username);
-  parsed.username = '';
-  parsed.password = '';
-  return { url: parsed.toString(), token: token ?? embedded };
-}
-
-function assertSecureTransport(url: string): void {
-  const parsed = parseHttpUrl(url);
-  if (!parsed || parsed.protocol === 'https:') return;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host === '::1' || /^127\./.test(host)) return;
-  throw new GitError('GIT_INSECURE_REMOTE', `refusing to send a token over plain http to ${parsed.host}; use https`);
 }
 
 async function exists(p: string): Promise<boolean> {

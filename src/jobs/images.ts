@@ -45,16 +45,25 @@ export async function scanImageRefs(repo: RepoFiles, image: string, paths?: stri
   const { files, skipped } = await loadScreened(repo, tokens, pathFilter(paths));
   const editors = imageEditors(policies);
   const refs: RefScan['refs'] = [];
+  const unreadable: Skipped[] = [];
   for (const file of files) {
-    for (const editor of editors) {
-      if (!editor.screen(file.text, image)) continue;
-      for (const ref of editor.find(file, image)) refs.push({ file, ref, editor });
+    try {
+      const found: RefScan['refs'] = [];
+      for (const editor of editors) {
+        if (!editor.screen(file.text, image)) continue;
+        for (const ref of editor.find(file, image)) found.push({ file, ref, editor });
+      }
+      refs.push(...found);
+    } catch (err) {
+      // A bad annotation or marker is that file's problem; the rest of the repo still moves.
+      if (!(err instanceof BotError)) throw err;
+      unreadable.push({ file: file.path, code: err.code, reason: err.message });
     }
   }
   // A broken file holding an ImagePolicy is worth reporting even when it does not
   // mention the image, since its markers elsewhere can no longer be resolved.
   const seen = new Set(skipped.map((s) => s.file));
-  return { files, refs, skipped: [...skipped, ...policySkips.filter((s) => !seen.has(s.file))] };
+  return { files, refs, skipped: [...skipped, ...unreadable, ...policySkips.filter((s) => !seen.has(s.file))] };
 }
 
 export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<ImagePlan> {

@@ -6,15 +6,15 @@ import type { FluxPolicy } from './flux-policies.ts';
 import { createFluxMarkerEditor } from './flux-markers.ts';
 import { gatewayHttpRoute } from './gateway-httproute.ts';
 import { istioVirtualService } from './istio-virtualservice.ts';
-import { kustomizeImages } from './kustomize-images.ts';
+import { createKustomizeImageEditor } from './kustomize-images.ts';
 import type { ImageEditor, TrafficEditor } from './types.ts';
-import { workloadImages } from './workload-images.ts';
+import { createWorkloadImageEditor } from './workload-images.ts';
 
 export const TRAFFIC_EDITORS: readonly TrafficEditor[] = [istioVirtualService, gatewayHttpRoute];
 
 /** Image editors for one run: the Flux marker editor needs the repo's ImagePolicies. */
 export function imageEditors(policies: Map<string, FluxPolicy>): ImageEditor[] {
-  return [workloadImages, kustomizeImages, createFluxMarkerEditor(policies)];
+  return [createWorkloadImageEditor(policies), createKustomizeImageEditor(policies), createFluxMarkerEditor(policies)];
 }
 
 export function trafficEditorFor(object: ObjectRef, where: { file: string }): TrafficEditor {

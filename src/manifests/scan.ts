@@ -51,7 +51,7 @@ export async function loadFiles(repo: RepoFiles, rels: string[]): Promise<Loaded
 
 /** Every Flux ImagePolicy in the repo, resolved to its image repository and filter. */
 export async function loadFluxPolicies(repo: RepoFiles): Promise<{ policies: Map<string, FluxPolicy>; skipped: Skipped[] }> {
-  const { files, skipped } = await loadScreened(repo, ['ImagePolicy'], () => true);
+  const { files, skipped } = await loadScreened(repo, ['ImagePolicy', 'ImageRepository'], () => true);
   return { policies: collectFluxPolicies(files), skipped };
 }
 

@@ -3,7 +3,7 @@
 // stays byte for byte.
 import { EditError } from '../errors.ts';
 import type { TextEdit } from './types.ts';
-import { isScalar, type Node } from './yaml.ts';
+import { isScalar, parseDocument, type Node } from './yaml.ts';
 
 export function applyTextEdits(src: string, edits: TextEdit[]): string {
   const sorted = [...edits].sort((a, b) => a.start - b.start);
@@ -18,7 +18,12 @@ export function applyTextEdits(src: string, edits: TextEdit[]): string {
 }
 
 const PLAIN_SAFE = /^[A-Za-z0-9_./@:+-]*$/;
-const LOOKS_NON_STRING = /^(?:[-+]?(?:\d[\d_]*)?\.?\d+(?:[eE][-+]?\d+)?|0x[0-9a-fA-F]+|0o[0-7]+|true|false|True|False|TRUE|FALSE|null|Null|NULL|~|yes|no|on|off|y|n)$/;
+
+/** Whether `value` written plain reads back as the same string (not a number, bool or null). */
+function plainReadsAsString(value: string): boolean {
+  const doc = parseDocument(value);
+  return doc.errors.length === 0 && isScalar(doc.contents) && doc.contents.value === value;
+}
 
 /** Renders `value` as a YAML scalar in the same style as the node it replaces. */
 export function renderScalar(value: string | number, style: string | undefined, keepString: boolean): string {
@@ -27,7 +32,7 @@ export function renderScalar(value: string | number, style: string | undefined, 
   if (style === 'QUOTE_DOUBLE') return JSON.stringify(value);
   // A plain string value that would re-read as a number or boolean (a tag like `1.10`)
   // must be quoted to stay a string.
-  if (PLAIN_SAFE.test(value) && value !== '' && !(keepString && LOOKS_NON_STRING.test(value))) return value;
+  if (PLAIN_SAFE.test(value) && value !== '' && (!keepString || plainReadsAsString(value))) return value;
   return JSON.stringify(value);
 }
 

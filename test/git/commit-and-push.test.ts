@@ -20,7 +20,7 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe('commitAndPush', () => {
+describe('commitAndPush', { timeout: 90_000 }, () => {
   it('re-applies on the fresh tree after losing a race, keeping the other actor\'s commit', async () => {
     const ws = await Workspace.open({ dir: path.join(work, 'c'), remoteUrl: remote.url });
     const seen: string[] = [];

@@ -25,7 +25,7 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe('Workspace.open', () => {
+describe('Workspace.open', { timeout: 90_000 }, () => {
   it('clones once and reuses the warm clone afterwards', async () => {
     const dir = path.join(work, 'clone');
     const ws = await Workspace.open({ dir, remoteUrl: remote.url });
@@ -71,7 +71,7 @@ describe('Workspace.open', () => {
   });
 });
 
-describe('files', () => {
+describe('files', { timeout: 90_000 }, () => {
   it('lists, greps and reads files at a ref', async () => {
     const ws = await Workspace.open({ dir: path.join(work, 'c'), remoteUrl: remote.url });
     expect((await ws.listFiles()).sort()).toEqual(['README.md', 'apps/other/deploy.yaml', 'apps/podinfo/deploy.yaml']);
@@ -94,7 +94,7 @@ describe('files', () => {
   });
 });
 
-describe('commit and push', () => {
+describe('commit and push', { timeout: 90_000 }, () => {
   it('commits exactly the named files with trailers, as the bot, and pushes', async () => {
     const ws = await Workspace.open({ dir: path.join(work, 'c'), remoteUrl: remote.url });
     await ws.sync();
@@ -177,5 +177,14 @@ describe('commit and push', () => {
     expect(await ws.remoteHead(branch)).toBe(log[0].sha);
     expect(await ws.diff('origin/main', `origin/${branch}`)).toContain('+image: ghcr.io/stefanprodan/podinfo:6.5.2');
     expect(await ws.changedFiles('origin/main', `origin/${branch}`)).toEqual(['apps/podinfo/deploy.yaml']);
+    expect(await ws.tree('HEAD')).toBe(await ws.tree(log[0].sha));
+    expect(await ws.tree('HEAD')).not.toBe(await ws.tree('origin/main'));
+
+    // pushCurrent pushes whatever branch is checked out
+    await ws.writeFile('README.md', 'bot branch readme\n');
+    await ws.commit({ subject: 'readme', trailers: {}, files: ['README.md'] });
+    await ws.pushCurrent();
+    expect(await remote.readOnRemote('README.md', branch)).toBe('bot branch readme\n');
+    expect(await remote.readOnRemote('README.md', 'main')).toBe('config repo\n');
   });
 });

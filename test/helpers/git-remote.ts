@@ -70,6 +70,7 @@ export async function createRemote(opts: { files: Record<string, string>; branch
 
   const seed = scratch();
   await git(root, 'init', '-q', `--initial-branch=${branch}`, seed);
+  await keepBytes(seed);
   await writeFiles(seed, opts.files);
   await git(seed, 'add', '-A');
   await git(seed, 'commit', '-q', '--allow-empty', '-m', 'Initial config');
@@ -88,6 +89,7 @@ export async function createRemote(opts: { files: Record<string, string>; branch
     async commitOnRemote(files, message, onBranch = branch) {
       const dir = await remote.clone();
       await git(dir, 'checkout', '-q', onBranch);
+      await keepBytes(dir);
       await writeFiles(dir, files);
       await git(dir, 'add', '-A');
       await git(dir, 'commit', '-q', '-m', message);
@@ -118,6 +120,12 @@ export async function createRemote(opts: { files: Record<string, string>; branch
     },
   };
   return remote;
+}
+
+// Files must reach the remote exactly as written, whatever .gitattributes they include.
+async function keepBytes(repo: string): Promise<void> {
+  await mkdir(path.join(repo, '.git', 'info'), { recursive: true });
+  await writeFile(path.join(repo, '.git', 'info', 'attributes'), '* -text -eol -filter -ident\n');
 }
 
 async function writeFiles(dir: string, files: Record<string, string | null>): Promise<void> {

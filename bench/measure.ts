@@ -1,0 +1,63 @@
+// Small helpers shared by the benchmark driver and its worker: timing, medians, git
+// calls on the generated repo, and the result table.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+/** Runs git in `cwd` and returns stdout; throws with stderr on failure. */
+export function git(cwd: string, args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** `git grep -l -F` as a separate process, the way a shell user would run it; the
+ *  wall time includes the spawn. Exit code 1 (no match) is not an error. */
+export function gitGrep(cwd: string, token: string): { ms: number; files: number } {
+  const start = performance.now();
+  const r = spawnSync('git', ['grep', '-l', '-I', '-F', '-z', '-e', token, '--'], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const ms = performance.now() - start;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`git grep failed (${String(r.status)}): ${r.stderr}`);
+  return { ms, files: r.stdout.split('\0').filter(Boolean).length };
+}
+
+/** Restores the tracked files the bot rewrote, so every run starts from the same tree. */
+export function resetTree(cwd: string): void {
+  git(cwd, ['checkout', '-q', '--', '.']);
+}
+
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '-';
+  return ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`;
+}
+
+/** A plain-text table: first row is the header, columns padded to their widest cell. */
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** Reads `--name value` from argv as a positive integer. */
+export function intOption(argv: string[], name: string, fallback: number): number {
+  const i = argv.indexOf(`--${name}`);
+  if (i === -1) return fallback;
+  const n = Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(argv[i + 1])}`);
+  return n;
+}
+
+export function stringOption(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : argv[i + 1];
+}

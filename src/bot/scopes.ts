@@ -1,0 +1,83 @@
+// Scopes for the two ways the bot runs. GitHub mode: an installation's Octokit, its
+// token, and the config repos it reaches. Local mode: one repo on disk, no API.
+import type { Context } from 'probot';
+import { CONFIG_FILES } from '../config/index.ts';
+import { GitHubForge } from '../forge/github.ts';
+import { LocalForge } from '../forge/local.ts';
+import { parseRepoName, repoName } from '../forge/types.ts';
+import type { ConfigRepo, Scope } from './types.ts';
+
+type Octokit = Context['octokit'];
+
+/** Which repos of an installation have a config file, cached briefly: listing repos and
+ *  probing files on every event would spend the rate limit for nothing. */
+const discovered = new Map<number, { at: number; repos: ConfigRepo[] }>();
+const DISCOVERY_TTL_MS = 5 * 60_000;
+
+async function hasConfig(octokit: Octokit, owner: string, repo: string): Promise<boolean> {
+  for (const file of CONFIG_FILES) {
+    try {
+      await octokit.rest.repos.getContent({ owner, repo, path: file });
+      return true;
+    } catch (err) {
+      if ((err as { status?: number }).status !== 404) throw err;
+    }
+  }
+  return false;
+}
+
+export function githubScope(context: Context, opts: { configRepos?: string[]; now?: () => number }): Scope {
+  const octokit = context.octokit;
+  const installation = (context.payload as { installation?: { id: number } }).installation?.id ?? 0;
+  const now = opts.now ?? Date.now;
+  const listed = opts.configRepos?.length ? new Set(opts.configRepos.map((r) => r.toLowerCase())) : null;
+
+  async function configRepos(): Promise<ConfigRepo[]> {
+    if (listed) {
+      const out: ConfigRepo[] = [];
+      for (const name of listed) {
+        const id = parseRepoName(name);
+        const { data } = await octokit.rest.repos.get({ owner: id.owner, repo: id.name });
+        out.push({ id: { owner: data.owner.login, name: data.name }, cloneUrl: data.clone_url, htmlUrl: data.html_url });
+      }
+      return out;
+    }
+    const cached = discovered.get(installation);
+    if (cached && now() - cached.at < DISCOVERY_TTL_MS) return cached.repos;
+    const all = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+    const repos: ConfigRepo[] = [];
+    for (const r of all) {
+      if (await hasConfig(octokit, r.owner.login, r.name)) repos.push({ id: { owner: r.owner.login, name: r.name }, cloneUrl: r.clone_url, htmlUrl: r.html_url });
+    }
+    discovered.set(installation, { at: now(), repos });
+    return repos;
+  }
+
+  return {
+    forge: new GitHubForge(octokit),
+    log: context.log,
+    async token() {
+      const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };
+      return auth.token;
+    },
+    configRepos,
+    async configRepoFor(repository) {
+      const id = parseRepoName(repository.full_name);
+      if (listed) return listed.has(repoName(id).toLowerCase()) ? { id, cloneUrl: repository.clone_url, htmlUrl: (repository as { html_url?: string }).html_url } : null;
+      return (await hasConfig(octokit, id.owner, id.name)) ? { id, cloneUrl: repository.clone_url, htmlUrl: (repository as { html_url?: string }).html_url } : null;
+    },
+  };
+}
+
+export const LOCAL_REPO_ID = { owner: 'local', name: 'config-repo' };
+
+export function localScope(context: Context, repoDir: string): Scope {
+  const repo: ConfigRepo = { id: LOCAL_REPO_ID, cloneUrl: repoDir };
+  return {
+    forge: new LocalForge(context.log),
+    log: context.log,
+    token: async () => undefined,
+    configRepos: async () => [repo],
+    configRepoFor: async () => repo,
+  };
+}

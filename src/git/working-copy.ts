@@ -1,0 +1,156 @@
+// Read-side and file helpers of a working copy: resolving refs, reading and writing
+// repo-relative files safely, status, diffs and history. Workspace adds sync, commit
+// and push on top.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GitError } from '../errors.ts';
+import type { GitRunner } from './exec.ts';
+import { findLastBotCommit, readLog, type FindBotCommitOptions, type LogEntry, type LogOptions } from './history.ts';
+import { normalizeRepoPath, resolveInside } from './paths.ts';
+
+export interface StatusEntry {
+  path: string;
+  /** Porcelain v1 XY codes, e.g. 'M', '?', 'D'. */
+  index: string;
+  worktree: string;
+}
+
+export interface Status {
+  branch: string | null;
+  clean: boolean;
+  files: StatusEntry[];
+}
+
+export type Mode = 'managed' | 'local';
+
+export class WorkingCopy {
+  private gitDirCache?: string;
+
+  protected constructor(
+    readonly dir: string,
+    readonly runner: GitRunner,
+    protected readonly mode: Mode,
+  ) {}
+
+  async currentBranch(): Promise<string | null> {
+    const r = await this.runner.run(['symbolic-ref', '-q', '--short', 'HEAD'], { ok: [0, 1] });
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
+  async head(): Promise<string> {
+    const sha = await this.resolve('HEAD');
+    if (!sha) throw new GitError('GIT_NO_COMMITS', `${this.dir} has no commits yet`);
+    return sha;
+  }
+
+  /** Full sha of `ref`, or null when it does not exist. */
+  async resolve(ref: string): Promise<string | null> {
+    if (ref.startsWith('-')) throw new GitError('GIT_BAD_REF', `invalid ref ${ref}`);
+    const r = await this.runner.run(['rev-parse', '-q', '--verify', `${ref}^{commit}`], { ok: [0, 1, 128] });
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
+  /** Tree sha of `ref`: two commits with equal trees carry the same files. */
+  async tree(ref: string): Promise<string> {
+    const sha = await this.resolve(ref);
+    if (!sha) throw new GitError('GIT_BAD_REF', `unknown revision ${ref}`);
+    return (await this.runner.run(['rev-parse', `${sha}^{tree}`])).stdout.trim();
+  }
+
+  async readFile(rel: string): Promise<string> {
+    const abs = await resolveInside(this.dir, rel);
+    try {
+      return await readFile(abs, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new GitError('GIT_FILE_NOT_FOUND', 'no such file in the repository', { file: normalizeRepoPath(rel) });
+      throw new GitError('GIT_READ_FAILED', `cannot read file: ${(err as Error).message}`, { file: normalizeRepoPath(rel) }, { cause: err });
+    }
+  }
+
+  /** Contents of `rel` at `ref` (e.g. a commit being reverted), or null when absent. */
+  async readFileAt(ref: string, rel: string): Promise<string | null> {
+    const sha = await this.resolve(ref);
+    if (!sha) throw new GitError('GIT_BAD_REF', `unknown revision ${ref}`);
+    const spec = `${sha}:${normalizeRepoPath(rel)}`;
+    const r = await this.runner.run(['cat-file', '-e', spec], { ok: [0, 1, 128] });
+    if (r.code !== 0) return null;
+    return (await this.runner.run(['cat-file', 'blob', spec])).stdout;
+  }
+
+  async writeFile(rel: string, text: string): Promise<void> {
+    const abs = await resolveInside(this.dir, rel);
+    await mkdir(path.dirname(abs), { recursive: true });
+    await writeFile(abs, text, 'utf8');
+  }
+
+  async removeFile(rel: string): Promise<void> {
+    await rm(await resolveInside(this.dir, rel), { force: true });
+  }
+
+  /** Tracked files, repo-relative. */
+  async listFiles(): Promise<string[]> {
+    const { stdout } = await this.runner.run(['ls-files', '-z']);
+    return stdout.split('\0').filter(Boolean);
+  }
+
+  /** Tracked files whose working-copy text contains `fixed` (a cheap screen before parsing). */
+  async grep(fixed: string): Promise<string[]> {
+    if (fixed === '') return this.listFiles();
+    const { stdout } = await this.runner.run(['grep', '-l', '-I', '-F', '-z', '-e', fixed, '--'], { ok: [0, 1] });
+    return stdout.split('\0').filter(Boolean);
+  }
+
+  async status(): Promise<Status> {
+    const { stdout } = await this.runner.run(['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+    const files: StatusEntry[] = [];
+    const parts = stdout.split('\0');
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      if (p.length < 4) continue;
+      files.push({ index: p[0], worktree: p[1], path: p.slice(3) });
+      if (p[0] === 'R' || p[0] === 'C') i++; // the rename source follows
+    }
+    return { branch: await this.currentBranch(), clean: files.length === 0, files };
+  }
+
+  /** Unified diff between two revisions, optionally limited to paths. */
+  async diff(base: string, head: string, paths: string[] = []): Promise<string> {
+    for (const ref of [base, head]) if (ref.startsWith('-')) throw new GitError('GIT_BAD_REF', `invalid ref ${ref}`);
+    const { stdout } = await this.runner.run(['diff', '--no-color', '--no-ext-diff', base, head, '--', ...paths.map(normalizeRepoPath)]);
+    return stdout;
+  }
+
+  /** Repo-relative paths changed between two revisions. */
+  async changedFiles(base: string, head: string): Promise<string[]> {
+    const { stdout } = await this.runner.run(['diff', '--name-only', '-z', '--no-renames', base, head, '--']);
+    return stdout.split('\0').filter(Boolean);
+  }
+
+  log(opts: LogOptions = {}): Promise<LogEntry[]> {
+    return readLog(this.runner, opts);
+  }
+
+  findLastBotCommit(opts: FindBotCommitOptions): Promise<LogEntry | null> {
+    return findLastBotCommit(this.runner, opts);
+  }
+
+  /** Throws GIT_DIRTY naming the modified tracked files. Untracked files are ignored. */
+  async assertClean(): Promise<void> {
+    const { files } = await this.status();
+    const dirty = files.filter((f) => f.index !== '?' && f.index !== '!').map((f) => f.path);
+    if (dirty.length) {
+      const shown = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? `, and ${dirty.length - 10} more` : '');
+      throw new GitError('GIT_DIRTY', `working tree has uncommitted changes in ${shown}; commit or stash them first`, { file: dirty[0] });
+    }
+  }
+
+  async gitDir(): Promise<string> {
+    this.gitDirCache ??= (await this.runner.run(['rev-parse', '--absolute-git-dir'])).stdout.trim();
+    return this.gitDirCache;
+  }
+
+  protected async config(key: string): Promise<string | null> {
+    const r = await this.runner.run(['config', '--get', key], { ok: [0, 1] });
+    return r.code === 0 ? r.stdout.trim() : null;
+  }}

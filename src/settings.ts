@@ -1,0 +1,52 @@
+// Settings from the environment, read once at start. Two modes: GitHub App (APP_ID,
+// PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET) and local (none of them).
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { ConfigError } from './errors.ts';
+
+export interface Settings {
+  mode: 'github' | 'local';
+  port: number;
+  host: string;
+  appId?: string;
+  privateKey?: string;
+  webhookSecret: string;
+  /** True when WEBHOOK_SECRET was not set and a random one was made (local mode). */
+  generatedSecret: boolean;
+  baseUrl?: string;
+  configRepos: string[];
+  localConfigRepo: string;
+  workDir: string;
+  logLevel: string;
+}
+
+function baseUrlOf(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.GITHUB_API_URL) return env.GITHUB_API_URL.replace(/\/$/, '');
+  if (env.GHE_HOST) return `${env.GHE_PROTOCOL ?? 'https'}://${env.GHE_HOST}/api/v3`;
+  return undefined;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
+  const privateKey = env.PRIVATE_KEY ?? (env.PRIVATE_KEY_PATH ? readFileSync(env.PRIVATE_KEY_PATH, 'utf8') : undefined);
+  const github = Boolean(env.APP_ID && privateKey);
+  if (github && !env.WEBHOOK_SECRET) {
+    throw new ConfigError('SETTINGS_NO_SECRET', 'WEBHOOK_SECRET must be set when APP_ID and PRIVATE_KEY are: unsigned webhooks are never accepted', { field: 'WEBHOOK_SECRET' });
+  }
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('SETTINGS_BAD_PORT', `PORT must be a port number, got "${env.PORT}"`, { field: 'PORT' });
+  return {
+    mode: github ? 'github' : 'local',
+    port,
+    host: env.HOST ?? (github ? '0.0.0.0' : '127.0.0.1'),
+    appId: env.APP_ID,
+    privateKey: privateKey?.replace(/\\n/g, '\n'),
+    webhookSecret: env.WEBHOOK_SECRET ?? randomBytes(20).toString('hex'),
+    generatedSecret: !env.WEBHOOK_SECRET,
+    baseUrl: baseUrlOf(env),
+    configRepos: (env.CONFIG_REPOS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    localConfigRepo: path.resolve(cwd, env.LOCAL_CONFIG_REPO ?? '.gitops-canary/config-repo'),
+    workDir: path.resolve(cwd, env.WORK_DIR ?? '.gitops-canary/work'),
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}
