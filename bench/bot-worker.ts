@@ -10,6 +10,7 @@ import { Workspace } from '../src/git/workspace.ts';
 import { planImages } from '../src/jobs/images.ts';
 import { workspaceFiles, writeAll } from '../src/jobs/run.ts';
 import { intOption, median, resetTree, stringOption } from './measure.ts';
+import { planSpans, type Spans } from './spans.ts';
 
 export interface WorkerResult {
   image: string;
@@ -22,6 +23,8 @@ export interface WorkerResult {
   edits: number;
   filesWritten: number;
   skipped: Array<{ file: string; code: string }>;
+  /** One extra instrumented run (after the RSS reading): time per step. */
+  spans: Spans;
 }
 
 async function main(): Promise<void> {
@@ -50,16 +53,20 @@ async function main(): Promise<void> {
     runsMs.push(r.ms);
     last = r.plan;
   }
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  const spans = await planSpans(ws, image, tag);
+  resetTree(repo);
   const result: WorkerResult = {
     image,
     firstMs: first.ms,
     runsMs,
     medianMs: median(runsMs),
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMb,
     refs: last.refs.length,
     edits: last.edits.length,
     filesWritten: last.writes.size,
     skipped: last.skipped.map((s) => ({ file: s.file, code: s.code })),
+    spans,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
