@@ -10,6 +10,7 @@ import { Workspace } from '../src/git/workspace.ts';
 import { planImages } from '../src/jobs/images.ts';
 import { workspaceFiles, writeAll } from '../src/jobs/run.ts';
 import { intOption, median, resetTree, stringOption } from './measure.ts';
+import { fastPlan } from './fast-plan.ts';
 import { planSpans, type Spans } from './spans.ts';
 
 export interface WorkerResult {
@@ -25,6 +26,8 @@ export interface WorkerResult {
   skipped: Array<{ file: string; code: string }>;
   /** One extra instrumented run (after the RSS reading): time per step. */
   spans: Spans;
+  /** bench/fast-plan.ts (proposed plumbing, same editors): median ms and its edit count. */
+  fast: { medianMs: number; edits: number };
 }
 
 async function main(): Promise<void> {
@@ -56,6 +59,15 @@ async function main(): Promise<void> {
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
   const spans = await planSpans(ws, image, tag);
   resetTree(repo);
+  const fastRuns: number[] = [];
+  let fastEdits = 0;
+  for (let i = 0; i <= runs; i++) {
+    const start = performance.now();
+    fastEdits = (await fastPlan(ws.dir, image, tag)).edits;
+    // the first call fills the policy cache, as the first delivery after a push would
+    if (i > 0) fastRuns.push(performance.now() - start);
+    resetTree(repo);
+  }
   const result: WorkerResult = {
     image,
     firstMs: first.ms,
@@ -67,6 +79,7 @@ async function main(): Promise<void> {
     filesWritten: last.writes.size,
     skipped: last.skipped.map((s) => ({ file: s.file, code: s.code })),
     spans,
+    fast: { medianMs: median(fastRuns), edits: fastEdits },
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -137,17 +137,20 @@ async function main(): Promise<void> {
     console.log(`bot first (warm-up) run: ${formatMs(botMany.firstMs)} / ${formatMs(botFew.firstMs)}; runs: ${botMany.runsMs.map(formatMs).join(', ')} / ${botFew.runsMs.map(formatMs).join(', ')}`);
     console.log('');
     console.log('where the bot spends its time (one instrumented run, replaying planImages step by step):');
-    const steps = Object.keys(botMany.spans);
-    const stepKeys = [...new Set([...steps, ...Object.keys(botFew.spans)])];
-    const label = (k: string) => k.replace(/ \(.*\)$/, '');
-    const byLabel = (s: Record<string, number>) => new Map(Object.entries(s).map(([k, v]) => [label(k), v]));
-    const m = byLabel(botMany.spans);
-    const f = byLabel(botFew.spans);
-    const rows = [...new Set(stepKeys.map(label))].map((k) => [k, formatMs(m.get(k) ?? Number.NaN), formatMs(f.get(k) ?? Number.NaN)]);
     const sum = (s: Record<string, number>) => Object.values(s).reduce((a, b) => a + b, 0);
-    rows.push(['total', formatMs(sum(botMany.spans)), formatMs(sum(botFew.spans))]);
+    const rows = Object.keys(botMany.spans.steps).map((k) => [k, formatMs(botMany.spans.steps[k]), formatMs(botFew.spans.steps[k] ?? Number.NaN)]);
+    rows.push(['total', formatMs(sum(botMany.spans.steps)), formatMs(sum(botFew.spans.steps))]);
     console.log(table([['step', screenToken(many), screenToken(few)], ...rows]));
-    console.log(`screening: ${[...steps, ...Object.keys(botFew.spans)].filter((k) => k.startsWith('git grep')).join('; ')}`);
+    console.log(`screening ${screenToken(many)}: ${botMany.spans.screening}`);
+    console.log(`screening ${screenToken(few)}: ${botFew.spans.screening}`);
+    console.log('');
+    console.log('what-if (bench/fast-plan.ts: policies cached per HEAD, one git grep for all tokens, concurrent reads/writes; same editors, parse and confirm):');
+    console.log(
+      table([
+        ['image', 'bot now', 'what-if', 'edits now', 'edits what-if'],
+        ...[botMany, botFew].map((b) => [b.image, formatMs(b.medianMs), formatMs(b.fast.medianMs), String(b.edits), String(b.fast.edits)]),
+      ]),
+    );
     if (parseErrors > 0) console.log(`note: ${parseErrors} generated files did not parse`);
     for (const b of [botMany, botFew]) {
       if (b.skipped.length > 0) console.log(`note: bot skipped ${b.skipped.length} for ${b.image}: ${b.skipped.slice(0, 5).map((s) => `${s.file} ${s.code}`).join('; ')}`);

@@ -12,15 +12,20 @@ import { loadFluxPolicies, screenToken } from '../src/manifests/scan.ts';
 import type { Change, ManifestFile } from '../src/manifests/types.ts';
 import { sameRepository } from '../src/policy/image.ts';
 
-export type Spans = Record<string, number>;
+export interface Spans {
+  /** Milliseconds per step, in the order the steps run. */
+  steps: Record<string, number>;
+  /** What the screening step did (tokens, files), for the report. */
+  screening: string;
+}
 
 export async function planSpans(ws: Workspace, image: string, tag: string): Promise<Spans> {
   const repo = workspaceFiles(ws);
-  const spans: Spans = {};
+  const steps: Spans['steps'] = {};
   let mark = performance.now();
   const lap = (name: string) => {
     const now = performance.now();
-    spans[name] = (spans[name] ?? 0) + (now - mark);
+    steps[name] = (steps[name] ?? 0) + (now - mark);
     mark = now;
   };
 
@@ -29,7 +34,8 @@ export async function planSpans(ws: Workspace, image: string, tag: string): Prom
   const tokens = [screenToken(image)];
   for (const [id, p] of policies) if (sameRepository(p.repository, image)) tokens.push(id);
   const hits = (await repo.grep(tokens)).filter((rel) => YAML_FILE.test(rel)).sort();
-  lap(`git grep (${tokens.length} token${tokens.length === 1 ? '' : 's'}, ${hits.length} files)`);
+  lap('git grep');
+  const screening = `${tokens.length} git grep call(s) for ${tokens.map((t) => JSON.stringify(t)).join(', ')}: ${hits.length} files`;
   const texts: Array<[string, string]> = [];
   for (const rel of hits) texts.push([rel, await repo.read(rel)]);
   lap('read screened files');
@@ -76,5 +82,5 @@ export async function planSpans(ws: Workspace, image: string, tag: string): Prom
   lap('apply + confirm (re-parse)');
   await writeAll(ws, writes);
   lap('write files');
-  return spans;
+  return { steps, screening };
 }

@@ -7,7 +7,10 @@ import type { Settings } from './settings.ts';
 
 export const WEBHOOKS_PATH = '/api/github/webhooks';
 
-export function createProbot(settings: Settings): Probot {
+type ProbotLog = NonNullable<ConstructorParameters<typeof Probot>[0]>['log'];
+
+/** `log` replaces Probot's own logger (tests capture what the bot says). */
+export function createProbot(settings: Pick<Settings, 'appId' | 'privateKey' | 'webhookSecret' | 'logLevel' | 'baseUrl'>, opts: { log?: ProbotLog } = {}): Probot {
   // Local mode never calls GitHub, but Probot wants an app identity to build contexts.
   const privateKey = settings.privateKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   return new Probot({
@@ -15,6 +18,7 @@ export function createProbot(settings: Settings): Probot {
     privateKey,
     secret: settings.webhookSecret,
     logLevel: settings.logLevel as 'info',
+    ...(opts.log ? { log: opts.log } : {}),
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
   });
 }

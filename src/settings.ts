@@ -21,6 +21,14 @@ export interface Settings {
   logLevel: string;
 }
 
+function readKey(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('SETTINGS_PRIVATE_KEY_UNREADABLE', `cannot read PRIVATE_KEY_PATH: ${(err as Error).message}`, { file, field: 'PRIVATE_KEY_PATH' }, { cause: err });
+  }
+}
+
 function baseUrlOf(env: NodeJS.ProcessEnv): string | undefined {
   if (env.GITHUB_API_URL) return env.GITHUB_API_URL.replace(/\/$/, '');
   if (env.GHE_HOST) return `${env.GHE_PROTOCOL ?? 'https'}://${env.GHE_HOST}/api/v3`;
@@ -28,20 +36,24 @@ function baseUrlOf(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
-  const privateKey = env.PRIVATE_KEY ?? (env.PRIVATE_KEY_PATH ? readFileSync(env.PRIVATE_KEY_PATH, 'utf8') : undefined);
-  const github = Boolean(env.APP_ID && privateKey);
+  const privateKey = env.PRIVATE_KEY || (env.PRIVATE_KEY_PATH ? readKey(env.PRIVATE_KEY_PATH) : undefined);
+  // Any GitHub credential means GitHub mode; half a set is a mistake, never a silent fall
+  // back to local mode (which would accept webhooks and commit nowhere useful).
+  const github = Boolean(env.APP_ID || privateKey);
+  if (github && !env.APP_ID) throw new ConfigError('SETTINGS_NO_APP_ID', 'APP_ID must be set when PRIVATE_KEY or PRIVATE_KEY_PATH is', { field: 'APP_ID' });
+  if (github && !privateKey) throw new ConfigError('SETTINGS_NO_PRIVATE_KEY', 'PRIVATE_KEY or PRIVATE_KEY_PATH must be set when APP_ID is', { field: 'PRIVATE_KEY' });
   if (github && !env.WEBHOOK_SECRET) {
     throw new ConfigError('SETTINGS_NO_SECRET', 'WEBHOOK_SECRET must be set when APP_ID and PRIVATE_KEY are: unsigned webhooks are never accepted', { field: 'WEBHOOK_SECRET' });
   }
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('SETTINGS_BAD_PORT', `PORT must be a port number, got "${env.PORT}"`, { field: 'PORT' });
+  const port = env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT);
+  if (!/^\d+$/.test(String(port)) || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('SETTINGS_BAD_PORT', `PORT must be a port number, got "${env.PORT}"`, { field: 'PORT' });
   return {
     mode: github ? 'github' : 'local',
     port,
     host: env.HOST ?? (github ? '0.0.0.0' : '127.0.0.1'),
     appId: env.APP_ID,
     privateKey: privateKey?.replace(/\\n/g, '\n'),
-    webhookSecret: env.WEBHOOK_SECRET ?? randomBytes(20).toString('hex'),
+    webhookSecret: env.WEBHOOK_SECRET || randomBytes(20).toString('hex'),
     generatedSecret: !env.WEBHOOK_SECRET,
     baseUrl: baseUrlOf(env),
     configRepos: (env.CONFIG_REPOS ?? '').split(',').map((s) => s.trim()).filter(Boolean),

@@ -12,6 +12,7 @@ import type { Result } from '../plan.ts';
 import { CHATOPS_USAGE, mayRun, parseCommand, type Command } from './chatops.ts';
 import { deliver, type Delivered } from './deliver.ts';
 import { noticeFor } from './notices.ts';
+import { autoMerge } from './review.ts';
 import { deliverRollback, recordToggle } from './rollback.ts';
 import type { BotDeps, ConfigRepo, Scope } from './types.ts';
 
@@ -48,14 +49,20 @@ async function promotePrepare(ws: Workspace, app: string, cfg: AppConfig, user: 
   };
 }
 
-async function execute(deps: BotDeps, scope: Scope, ev: CommentEvent, ws: Workspace, command: Command): Promise<string> {
+interface Executed {
+  text: string;
+  /** A PR to merge right away (`merge: auto`), once the working copy is released. */
+  auto?: { app: string; config: AppConfig; result: Delivered };
+}
+
+async function execute(deps: BotDeps, scope: Scope, ev: CommentEvent, ws: Workspace, command: Command): Promise<Executed> {
   await ws.sync();
   const loaded = loadConfig(ws.dir);
-  if (!loaded) return 'this repository has no `.github/gitops-canary.yml`; nothing to do';
+  if (!loaded) return { text: 'this repository has no `.github/gitops-canary.yml`; nothing to do' };
   const { config } = loaded;
   if (command.verb === 'status') {
     const report = await repoStatus(workspaceFiles(ws), config, await botCommits(ws));
-    return ['```', ...report.map(statusText), '```'].join('\n');
+    return { text: ['```', ...report.map(statusText), '```'].join('\n') };
   }
   const app = command.app ?? onlyApp(config);
   const cfg = appConfig(config, app);
@@ -79,9 +86,11 @@ async function execute(deps: BotDeps, scope: Scope, ev: CommentEvent, ws: Worksp
       result = await recordToggle(ws, app, cfg, command.verb, ev.user);
       break;
   }
+  scope.log.info({ app, verb: command.verb, user: ev.user, status: result.status, url: result.url }, result.plan.title);
   const notice = noticeFor(result, { repo: ev.repo, actor: ev.user });
-  if (notice) deps.notify(notice);
-  return result.message;
+  if (notice) deps.notify(notice, cfg.notify);
+  const auto = cfg.merge === 'auto' && 'pr' in result && result.pr ? { app, config: cfg, result } : undefined;
+  return { text: result.message, auto };
 }
 
 export async function handleComment(deps: BotDeps, scope: Scope, ev: CommentEvent): Promise<'ran' | 'refused' | 'invalid' | 'ignored'> {
@@ -101,12 +110,17 @@ export async function handleComment(deps: BotDeps, scope: Scope, ev: CommentEven
     return 'invalid';
   }
   // 3. Run it on the config repo and answer with what happened.
+  const verb = parsed.command.verb;
   try {
-    const text = await deps.workspaces.with(ev.repo, await scope.token(), (ws) => execute(deps, scope, ev, ws, parsed.command));
-    await reply(`@${ev.user} \`/canary ${parsed.command.verb}\`:\n\n${text}`);
+    const done = await deps.workspaces.with(ev.repo, await scope.token(), (ws) => execute(deps, scope, ev, ws, parsed.command));
+    await reply(`@${ev.user} \`/canary ${verb}\`:\n\n${done.text}`);
+    if (done.auto) await autoMerge(deps, scope, ev.repo, done.auto.app, done.auto.config, done.auto.result);
   } catch (err) {
-    if (!(err instanceof BotError)) throw err;
-    await reply(`@${ev.user} \`/canary ${parsed.command.verb}\` failed: ${err.message}`);
+    // Every command gets an answer, even when the bot itself is at fault.
+    const known = err instanceof BotError;
+    scope.log[known ? 'warn' : 'error']({ verb, user: ev.user, err: (err as Error).message }, '/canary command failed');
+    await reply(`@${ev.user} \`/canary ${verb}\` failed: ${known ? err.message : 'internal error; see the bot\'s logs'}`);
+    if (!known) throw err;
   }
   return 'ran';
 }

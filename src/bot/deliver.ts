@@ -16,7 +16,8 @@ export interface DeliveryTarget {
   config: AppConfig;
 }
 
-export type Delivered = Result & { pr?: PullRequest; created?: boolean };
+/** `error` is set when the change could not be made (the plan is then a placeholder). */
+export type Delivered = Result & { pr?: PullRequest; created?: boolean; error?: string };
 
 export function botBranch(app: string, lane: string): string {
   return `gitops-canary/${app}/${lane}`;

@@ -9,10 +9,21 @@ import type { ConfigRepo, Scope } from './types.ts';
 
 type Octokit = Context['octokit'];
 
-/** Which repos of an installation have a config file, cached briefly: listing repos and
- *  probing files on every event would spend the rate limit for nothing. */
-const discovered = new Map<number, { at: number; repos: ConfigRepo[] }>();
+/** Per-process memory of the GitHub scope, owned by the runtime (never module-global, so
+ *  two apps in one process never share it). Which repos of an installation have a config
+ *  file is cached briefly: listing repos and probing files on every event would spend the
+ *  rate limit for nothing. Installation tokens are reused until shortly before expiry. */
+export interface ScopeCache {
+  discovered: Map<number, { at: number; repos: ConfigRepo[] }>;
+  tokens: Map<number, { token: string; expiresAt: number }>;
+}
+
+export function newScopeCache(): ScopeCache {
+  return { discovered: new Map(), tokens: new Map() };
+}
+
 const DISCOVERY_TTL_MS = 5 * 60_000;
+const TOKEN_MARGIN_MS = 5 * 60_000;
 
 async function hasConfig(octokit: Octokit, owner: string, repo: string): Promise<boolean> {
   for (const file of CONFIG_FILES) {
@@ -26,7 +37,8 @@ async function hasConfig(octokit: Octokit, owner: string, repo: string): Promise
   return false;
 }
 
-export function githubScope(context: Context, opts: { configRepos?: string[]; now?: () => number }): Scope {
+export function githubScope(context: Context, opts: { configRepos?: string[]; cache: ScopeCache; now?: () => number }): Scope {
+  const { discovered, tokens } = opts.cache;
   const octokit = context.octokit;
   const installation = (context.payload as { installation?: { id: number } }).installation?.id ?? 0;
   const now = opts.now ?? Date.now;
@@ -57,8 +69,14 @@ export function githubScope(context: Context, opts: { configRepos?: string[]; no
     forge: new GitHubForge(octokit),
     log: context.log,
     async token() {
-      const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };
-      return auth.token;
+      // Not octokit.auth(): on a cold cache Probot's auth strategy asks api.github.com,
+      // ignoring GHE's base URL. The request hook signs this call with the app JWT and
+      // sends it to the configured host.
+      const cached = tokens.get(installation);
+      if (cached && cached.expiresAt - TOKEN_MARGIN_MS > now()) return cached.token;
+      const { data } = await octokit.rest.apps.createInstallationAccessToken({ installation_id: installation });
+      tokens.set(installation, { token: data.token, expiresAt: Date.parse(data.expires_at) });
+      return data.token;
     },
     configRepos,
     async configRepoFor(repository) {

@@ -1,7 +1,7 @@
 // The seams between the Probot handlers and the bot's jobs: where config repos come
 // from, which forge answers, and the shared services every event uses.
 import type { Forge, RepoId } from '../forge/types.ts';
-import type { Notice } from '../notify/index.ts';
+import type { AppNotify, Notice } from '../notify/index.ts';
 import type { Clock } from '../rollout/clock.ts';
 import type { WorkspacePool } from './workspaces.ts';
 
@@ -34,7 +34,8 @@ export interface Scope {
 
 export interface BotDeps {
   workspaces: WorkspacePool;
-  notify(notice: Notice): void;
+  /** Fire and forget; `appNotify` is the app's `notify:` config, when the notice is about one app. */
+  notify(notice: Notice, appNotify?: AppNotify): void;
   clock: Clock;
   log: Logger;
 }

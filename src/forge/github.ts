@@ -95,7 +95,7 @@ export class GitHubForge implements Forge {
     return [...latest].filter(([, s]) => s === 'APPROVED').map(([l]) => l);
   }
 
-  async merge(repo: RepoId, number: number, opts: { method: 'merge' | 'squash' | 'rebase'; sha?: string; title?: string }): Promise<MergeOutcome> {
+  async merge(repo: RepoId, number: number, opts: { method: 'merge' | 'squash' | 'rebase'; sha?: string; title?: string; message?: string }): Promise<MergeOutcome> {
     try {
       const { data } = await this.octokit.rest.pulls.merge({
         owner: repo.owner,
@@ -104,6 +104,7 @@ export class GitHubForge implements Forge {
         merge_method: opts.method,
         ...(opts.sha ? { sha: opts.sha } : {}),
         ...(opts.title && opts.method !== 'rebase' ? { commit_title: opts.title } : {}),
+        ...(opts.message && opts.method !== 'rebase' ? { commit_message: opts.message } : {}),
       });
       return { merged: data.merged, sha: data.sha, message: data.message };
     } catch (err) {
@@ -127,6 +128,22 @@ export class GitHubForge implements Forge {
       if ((err as { status?: number }).status === 404) return 'none';
       throw wrap(`permission of ${user}`, err);
     }
+  }
+
+  async tagCommit(repo: RepoId, tag: string): Promise<string | null> {
+    let object: { type: string; sha: string };
+    try {
+      ({ data: { object } } = await this.octokit.rest.git.getRef({ owner: repo.owner, repo: repo.name, ref: `tags/${tag}` }));
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return null;
+      throw wrap(`look up tag ${tag}`, err);
+    }
+    // Annotated tags point at a tag object; follow it (tags of tags are followed too).
+    for (let hops = 0; object.type === 'tag' && hops < 5; hops++) {
+      const sha = object.sha;
+      ({ data: { object } } = await call(`read tag object ${sha.slice(0, 12)}`, () => this.octokit.rest.git.getTag({ owner: repo.owner, repo: repo.name, tag_sha: sha })));
+    }
+    return object.type === 'commit' ? object.sha : null;
   }
 
   async reportStatus(repo: RepoId, sha: string, status: { state: 'pending' | 'success' | 'failure' | 'error'; url?: string; description: string }) {

@@ -42,6 +42,11 @@ export class LocalForge implements Forge {
     return 'admin';
   }
 
+  async tagCommit(): Promise<string | null> {
+    // The app repo is not on this machine in local mode; there is nothing to report on.
+    return null;
+  }
+
   async reportStatus(repo: RepoId, sha: string, status: { state: string; url?: string; description: string }): Promise<void> {
     this.log.info({ repo: `${repo.owner}/${repo.name}`, sha, ...status }, 'status (local mode, not posted)');
   }

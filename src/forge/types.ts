@@ -45,9 +45,12 @@ export interface Forge {
   openOrUpdatePullRequest(repo: RepoId, pr: { head: string; base: string; title: string; body: string }): Promise<{ pr: PullRequest; created: boolean }>;
   /** Logins whose latest review on the PR is an approval. */
   approvals(repo: RepoId, number: number): Promise<string[]>;
-  merge(repo: RepoId, number: number, opts: { method: 'merge' | 'squash' | 'rebase'; sha?: string; title?: string }): Promise<MergeOutcome>;
+  /** `message` is the merge commit body; squash merges need it to keep the bot's trailers. */
+  merge(repo: RepoId, number: number, opts: { method: 'merge' | 'squash' | 'rebase'; sha?: string; title?: string; message?: string }): Promise<MergeOutcome>;
   comment(repo: RepoId, issue: number, body: string): Promise<{ url?: string }>;
   permission(repo: RepoId, user: string): Promise<Permission>;
   /** Reports back on the app repo: a commit status on the tag's commit linking the change. */
+  /** The commit a tag of the app repo points at, or null when the host does not know it. */
+  tagCommit(repo: RepoId, tag: string): Promise<string | null>;
   reportStatus(repo: RepoId, sha: string, status: { state: 'pending' | 'success' | 'failure' | 'error'; url?: string; description: string }): Promise<void>;
 }

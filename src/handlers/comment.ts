@@ -10,7 +10,10 @@ export function onComment(rt: Runtime) {
       context.log.debug({ user: sender.login }, 'ignoring a comment by a bot');
       return;
     }
-    if (!/^\s*\/canary(\s|$)/m.test(comment.body)) return;
+    if (!/^\s*\/canary(\s|$)/m.test(comment.body)) {
+      context.log.debug({ issue: issue.number }, 'ignoring a comment without a /canary command');
+      return;
+    }
     const scope = rt.scopeFor(context);
     const repo = await scope.configRepoFor(repository);
     if (!repo) {

@@ -1,9 +1,48 @@
 // What every handler gets: the bot's services and a way to turn a Probot context into
-// the scope (forge, token, config repos) of its installation.
+// the scope (forge, token, config repos) of its installation. Built once at start.
 import type { Context } from 'probot';
-import type { BotDeps, Scope } from '../bot/types.ts';
+import { NotifierHub } from '../bot/notifier-hub.ts';
+import { githubScope, localScope, newScopeCache } from '../bot/scopes.ts';
+import type { BotDeps, Logger, Scope } from '../bot/types.ts';
+import { WorkspacePool } from '../bot/workspaces.ts';
+import type { DispatcherOptions } from '../notify/index.ts';
+import { systemClock, type Clock } from '../rollout/clock.ts';
 
 export interface Runtime {
   deps: BotDeps;
   scopeFor(context: Context): Scope;
+}
+
+export interface RuntimeOptions {
+  mode: 'github' | 'local';
+  workDir: string;
+  /** GitHub mode: `owner/name` list; empty means every installed repo with a config file. */
+  configRepos?: string[];
+  /** Local mode: the config repo on disk. */
+  localConfigRepo?: string;
+  env: Record<string, string | undefined>;
+  log: Logger;
+  clock?: Clock;
+  /** Retry and timeout tuning for notifications (tests shorten the backoff). */
+  notify?: Omit<DispatcherOptions, 'log'>;
+}
+
+export function createRuntime(opts: RuntimeOptions): { runtime: Runtime; notifier: NotifierHub } {
+  const notifier = new NotifierHub(opts.env, { ...opts.notify, log: opts.log });
+  const deps: BotDeps = {
+    workspaces: new WorkspacePool(opts.workDir),
+    notify: (notice, appNotify) => notifier.notify(notice, appNotify),
+    clock: opts.clock ?? systemClock,
+    log: opts.log,
+  };
+  const local = opts.localConfigRepo;
+  const cache = newScopeCache();
+  const scopeFor =
+    opts.mode === 'github'
+      ? (context: Context) => githubScope(context, { configRepos: opts.configRepos, cache })
+      : (context: Context) => {
+          if (!local) throw new Error('local mode needs localConfigRepo');
+          return localScope(context, local);
+        };
+  return { runtime: { deps, scopeFor }, notifier };
 }

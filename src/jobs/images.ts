@@ -4,6 +4,7 @@
 import { BotError } from '../errors.ts';
 import type { Edit, Skipped } from '../plan.ts';
 import { sameRepository } from '../policy/image.ts';
+import { compareVersions, parseVersion } from '../policy/index.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { applyAndConfirm } from '../manifests/parse.ts';
 import { imageEditors } from '../manifests/registry.ts';
@@ -18,7 +19,8 @@ export interface ImageTarget {
   digest?: string;
   /** Path globs limiting the files searched (a track's `paths`, or `--path`). */
   paths?: string[];
-  /** Decides whether one reference may move (tag filters, never-downgrade). */
+  /** Decides whether one reference may move (tag filters, never-downgrade). Without
+   *  one, only never-downgrade applies (see neverDowngrade). */
   gate?: (ref: ImageRef) => Verdict;
 }
 
@@ -66,12 +68,24 @@ export async function scanImageRefs(repo: RepoFiles, image: string, paths?: stri
   return { files, refs, skipped: [...skipped, ...unreadable, ...policySkips.filter((s) => !seen.has(s.file))] };
 }
 
+/** The gate of explicit commands (set-image, promote), which name the tag themselves:
+ *  no filter applies, but a version tag never replaces a newer version. Tags that are
+ *  not versions (`latest`, a commit sha) have no order and always move. */
+export function neverDowngrade(tag: string | undefined): (ref: ImageRef) => Verdict {
+  return (ref) => {
+    if (!tag || !ref.tag || !parseVersion(tag) || !parseVersion(ref.tag)) return { ok: true };
+    if (compareVersions(tag, ref.tag) >= 0) return { ok: true };
+    return { ok: false, code: 'TAG_OLDER', reason: `tag ${tag} is older than ${ref.tag} already deployed; never downgrading` };
+  };
+}
+
 export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<ImagePlan> {
   const scan = await scanImageRefs(repo, target.image, target.paths);
   const skipped = [...scan.skipped];
   const byFile = new Map<ManifestFile, Change[]>();
+  const gate = target.gate ?? neverDowngrade(target.tag);
   for (const { file, ref, editor } of scan.refs) {
-    const verdict = target.gate ? target.gate(ref) : { ok: true as const };
+    const verdict = gate(ref);
     if (!verdict.ok) {
       skipped.push({ file: ref.file, object: ref.object, field: ref.field, code: verdict.code, reason: verdict.reason });
       continue;

@@ -56,7 +56,14 @@ export async function planAppRelease(repo: RepoFiles, routed: Routed, ev: Releas
   const tracks = Object.entries(config.tracks).map(([name, t]) => ({ name, filter: t.filter, prerelease: t.prerelease }));
   const decided = decideTrack(tracks, tag);
   if (decided.track === null) {
-    return noChange({ ...base, title: `${app}: tag ${tag} matches no track` }, decided.reasons.map((r) => ({ file: '.github/gitops-canary.yml', code: 'TAG_NO_TRACK', reason: r })));
+    // one reason per track, in declared order, so each names the filter that refused the tag
+    const skipped = decided.reasons.map((reason, i) => ({
+      file: '.github/gitops-canary.yml',
+      ...(decided.reasons.length === tracks.length ? { field: `apps.${app}.tracks.${tracks[i].name}.filter` } : {}),
+      code: 'TAG_NO_TRACK',
+      reason,
+    }));
+    return noChange({ ...base, title: `${app}: tag ${tag} matches no track` }, skipped);
   }
   const track = decided.track;
   const trackCfg = config.tracks[track];
@@ -75,7 +82,7 @@ export async function planAppRelease(repo: RepoFiles, routed: Routed, ev: Releas
   const plan: Plan = {
     ...base,
     track,
-    title: `${app}: ${track} ${oldTag ? `${oldTag} → ` : ''}${tag}`,
+    title: images.edits.length ? `${app}: ${track} ${oldTag ? `${oldTag} → ` : ''}${tag}` : `${app}: ${track} stays ${current(images.refs) ?? 'as it is'}; ${tag} not applied`,
     edits: images.edits,
     skipped: images.skipped,
     trailers: { ...base.trailers, Track: track, ...(oldTag ? { 'Old-Tag': oldTag } : {}), ...(ev.source ? { Source: ev.source } : {}), ...(ev.event ? { Event: ev.event } : {}) },
@@ -96,6 +103,12 @@ export async function planAppRelease(repo: RepoFiles, routed: Routed, ev: Releas
   return { plan, writes };
 }
 
+/** The tags a track runs now, for a "stays at" title. */
+function current(refs: Array<{ tag?: string; digest?: string }>): string | undefined {
+  const tags = [...new Set(refs.map((r) => r.tag ?? r.digest).filter((t): t is string => Boolean(t)))];
+  return tags.length ? `at ${tags.join(', ')}` : undefined;
+}
+
 function noChange(base: Omit<Plan, 'edits' | 'skipped'>, skipped: Skipped[]): Prepared {
   return { plan: { ...base, edits: [], skipped }, writes: new Map() };
 }
@@ -108,7 +121,8 @@ export async function planUnconfiguredRelease(repo: RepoFiles, ev: ReleaseEvent 
   const gate = (ref: { tag?: string; filter?: string }): Verdict => {
     if (!ref.filter) return { ok: false, code: 'TAG_NO_POLICY', reason: `no bot config and no Flux policy on this reference to ${ev.image}` };
     try {
-      return decideTag(ref.filter, ref.tag, ev.tag.startsWith('v') && !ref.filter.startsWith('semver:') ? ev.tag : tag);
+      // decided on the tag that gets written, so a glob like `v*` never lets `0.2.1` in
+      return decideTag(ref.filter, ref.tag, tag);
     } catch (err) {
       if (err instanceof PolicyError) return { ok: false, code: err.code, reason: err.message };
       throw err;

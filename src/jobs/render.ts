@@ -28,7 +28,8 @@ export function parseEditLines(message: string): Edit[] {
 }
 
 function skippedLines(skipped: Skipped[]): string[] {
-  return skipped.map((s) => `- ${s.file}${s.field ? ` ${s.field}` : ''}: ${s.reason}`);
+  // a parse error's reason already starts with `file:line`; don't name the file twice
+  return skipped.map((s) => (s.reason.startsWith(`${s.file}:`) && !s.field ? `- ${s.reason}` : `- ${s.file}${s.field ? ` ${s.field}` : ''}: ${s.reason}`));
 }
 
 export function commitBody(plan: Plan): string {

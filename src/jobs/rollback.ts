@@ -49,6 +49,8 @@ export async function rollbackApp(ws: Workspace, app: string, opts: { dryRun?: b
     const target = await findRollbackTarget(ws, app);
     const plan = rollbackPlan(app, target);
     // 3. Revert it as one bot commit.
+    const branch = await ws.currentBranch();
+    const before = await ws.head();
     const sha = await ws.revert(target.sha, { subject: plan.title, trailers: plan.trailers });
     if (!sha) return { plan, status: 'unchanged', message: `${plan.title}\nnothing to revert: the files already match` };
     // 4. Push (fast-forward only); a rejection means someone moved the branch: redo.
@@ -56,6 +58,9 @@ export async function rollbackApp(ws: Workspace, app: string, opts: { dryRun?: b
       await ws.pushCurrent();
       return { plan, status: 'committed', commit: sha, message: `${plan.title}\nreverted ${target.sha.slice(0, 12)} in ${sha.slice(0, 12)}` };
     } catch (err) {
+      // Drop the unpushed revert: in a user's checkout the next sync refuses unpushed
+      // commits, and a failed rollback must not leave a stray commit behind either.
+      if (branch) await ws.createBranchFrom(before, branch).catch(() => undefined);
       if (!(err instanceof GitError) || err.code !== 'GIT_PUSH_REJECTED' || attempt >= attempts) throw err;
     }
   }

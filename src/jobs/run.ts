@@ -42,18 +42,42 @@ export async function dryRun(ws: Workspace, prepare: Prepare): Promise<Result> {
 /** Plans, writes, commits and pushes to `branch`, re-planning after a rejected push. */
 export async function commitPlan(ws: Workspace, prepare: Prepare, opts: { branch?: string } = {}): Promise<Result> {
   let last: Prepared | undefined;
+  // the bytes each written file had before this attempt, to undo a commit that never happened
+  const originals = new Map<string, string | null>();
   // 1. Commit on a fresh tree and push; on rejection the loop syncs and calls this again.
-  const pushed = await ws.commitAndPush({
-    branch: opts.branch,
-    apply: async () => {
-      last = await prepare(workspaceFiles(ws));
-      if (last.writes.size === 0) return null;
-      await writeAll(ws, last.writes);
-      return { subject: last.plan.title, body: commitBody(last.plan), trailers: last.plan.trailers, files: [...last.writes.keys()] };
-    },
-  });
+  let pushed: Awaited<ReturnType<Workspace['commitAndPush']>>;
+  try {
+    pushed = await ws.commitAndPush({
+      branch: opts.branch,
+      apply: async () => {
+        originals.clear();
+        last = await prepare(workspaceFiles(ws));
+        if (last.writes.size === 0) return null;
+        for (const rel of last.writes.keys()) originals.set(rel, await ws.readFile(rel).catch(() => null));
+        await writeAll(ws, last.writes);
+        return { subject: last.plan.title, body: commitBody(last.plan), trailers: last.plan.trailers, files: [...last.writes.keys()] };
+      },
+    });
+  } catch (err) {
+    await restoreUncommitted(ws, originals);
+    throw err;
+  }
   const plan = last!.plan;
   // 2. Report what happened, including "nothing needed changing".
-  if (!pushed) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
+  // planText already says "nothing to change" for an empty plan; say it once
+  if (!pushed) return { plan, status: 'unchanged', message: plan.edits.length ? `${planText(plan)}\nnothing needed changing: the files already match` : planText(plan) };
   return { plan, status: 'committed', commit: pushed.sha, message: `${planText(plan)}\ncommitted ${pushed.sha.slice(0, 12)}` };
+}
+
+/** A commit that failed (a user's pre-commit hook, say) must not leave half a change in
+ *  the working copy: files still differing from HEAD get their earlier bytes back. Files
+ *  a reset already restored are clean and left alone. */
+async function restoreUncommitted(ws: Workspace, originals: Map<string, string | null>): Promise<void> {
+  if (originals.size === 0) return;
+  const dirty = new Set((await ws.status()).files.map((f) => f.path));
+  for (const [rel, text] of originals) {
+    if (!dirty.has(rel)) continue;
+    if (text === null) await ws.removeFile(rel);
+    else await ws.writeFile(rel, text);
+  }
 }

@@ -41,6 +41,15 @@ export interface RolloutState {
   gateFailures: number;
   /** A `/canary promote` command was recorded after the step was entered. */
   skipBake?: boolean;
+  /** The newest gate evaluation recorded (`Action: gate`) since the step was entered. */
+  lastGate?: GateRecord;
+}
+
+export interface GateRecord {
+  verdict: 'pass' | 'fail' | 'unknown';
+  /** One line, as summarizeGates wrote it. */
+  summary?: string;
+  at: Date;
 }
 
 export interface TickInput {

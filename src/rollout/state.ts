@@ -9,10 +9,11 @@
 //   Paused         on pause/resume commits: `true`/`false`, or who paused (implies true)
 //   Hold           tag(s) that must not roll out, comma separated; `-v1.2.3` lifts a hold
 //   Gate-Failures  consecutive failed gate evaluations at the current step
+//   Gate-Verdict   pass | fail | unknown, on `gate` records; Gate-Summary says why
 //
 // `skip-bake` is the action recorded by the `/canary promote` command (an empty commit):
 // it lets the current step advance before its bake time, and nothing else.
-import type { Decision, RolloutState, Weights } from './decide.ts';
+import type { Decision, GateRecord, RolloutState, Weights } from './decide.ts';
 import { stepLabel } from './decide.ts';
 import { formatDuration } from './duration.ts';
 import { describeResult, type GateOutcome } from './gates.ts';
@@ -76,7 +77,33 @@ export function rolloutStateFromHistory(
     if (Number.isInteger(n) && n >= 0) state.gateFailures = n;
   }
   if (newer.some((c) => action(c.t) === SKIP_BAKE_ACTION)) state.skipBake = true;
+  const verdictAt = newer.find((c) => c.t['gate-verdict'] !== undefined);
+  const verdict = verdictAt?.t['gate-verdict'].toLowerCase();
+  if (verdictAt && (verdict === 'pass' || verdict === 'fail' || verdict === 'unknown')) {
+    const record: GateRecord = { verdict, at: verdictAt.committerDate };
+    if (verdictAt.t['gate-summary']) record.summary = verdictAt.t['gate-summary'];
+    state.lastGate = record;
+  }
   return state;
+}
+
+/** Everything a tick's decision depends on, as one comparable string. A replica re-reads
+ *  the state right before it commits and gives up when the key changed: someone else
+ *  acted on the state it decided on. */
+export function stateKey(s: RolloutState): string {
+  return JSON.stringify([
+    s.tag ?? null,
+    s.stepIndex,
+    s.enteredAt?.getTime() ?? null,
+    s.weights.stable,
+    s.weights.canary,
+    s.paused,
+    [...(s.held ?? [])].sort(),
+    s.gateFailures,
+    s.lastGate?.verdict ?? null,
+    s.lastGate?.at.getTime() ?? null,
+    s.skipBake ?? false,
+  ]);
 }
 
 /** Lines for `gitops-canary status`. */
@@ -107,6 +134,9 @@ export function formatStatus(
   if (opts.gate) {
     lines.push(`  gates: ${opts.gate.verdict}`);
     for (const r of opts.gate.results) lines.push(`    ${describeResult(r)}`);
+  } else if (state.stepIndex >= 0 && state.lastGate) {
+    const g = state.lastGate;
+    lines.push(`  gates: ${g.verdict} (recorded ${g.at.toISOString()})${g.summary ? ` — ${g.summary}` : ''}`);
   }
   lines.push(`  next: ${decision.action} — ${decision.reason}`);
   if (decision.nextCheckAfter) {

@@ -86,3 +86,12 @@ export function replaceExactly(text: string, from: string, to: string, times = 1
   if (n !== times) throw new Error(`expected ${times} occurrence(s) of ${JSON.stringify(from)}, found ${n}`);
   return text.split(from).join(to);
 }
+
+/** Every file on the remote branch, by path: the state Flux would apply. */
+export async function remoteSnapshot(remote: TestRemote, ref = 'main'): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const rel of (await git(remote.bare, 'ls-tree', '-r', '-z', '--name-only', ref)).split('\0').filter(Boolean)) {
+    out[rel] = (await remote.readOnRemote(rel, ref)) ?? '';
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+// A failed gate beyond `failures` undoes the whole rollout: every commit of it is reverted
+// (newest first, one revert each, pushed together), so the canary image and the weights
+// get their bytes from before the rollout back; the tag is held and people are told, with
+// the values that failed.
+import type { AppConfig } from '../config/index.ts';
+import { BotError } from '../errors.ts';
+import { repoName } from '../forge/types.ts';
+import type { Workspace } from '../git/workspace.ts';
+import { readRollout, type RolloutSnapshot } from '../jobs/status.ts';
+import { workspaceFiles } from '../jobs/run.ts';
+import { stepLabel, type Decision } from '../rollout/decide.ts';
+import type { GateOutcome } from '../rollout/gates.ts';
+import { AT_TRAILER } from '../rollout/landed.ts';
+import { stateKey } from '../rollout/state.ts';
+import type { TickDeps, TickResult } from './tick.ts';
+import { revertAll } from './tick-git.ts';
+import { gateLine, rolloutCommits } from './tick-steps.ts';
+import type { ConfigRepo, Scope } from './types.ts';
+
+export async function rollBackRollout(
+  deps: TickDeps,
+  scope: Scope,
+  repo: ConfigRepo,
+  ws: Workspace,
+  config: AppConfig,
+  snap: RolloutSnapshot,
+  key: string,
+  decision: Decision,
+  gate: GateOutcome,
+  now: Date,
+  result: TickResult,
+): Promise<TickResult> {
+  const { app, steps, state } = snap;
+  const tag = state.tag;
+  const where = stepLabel(state.stepIndex, steps);
+  const repoLabel = repoName(repo.id);
+  const checks = gate.results.map((r) => ({ name: r.name, value: r.value, ok: r.ok, ...(r.min !== undefined ? { min: r.min } : {}), ...(r.max !== undefined ? { max: r.max } : {}) }));
+  deps.notify({ kind: 'gate-failed', app, track: 'canary', tag, weights: state.weights, checks, repo: repoLabel, error: decision.reason });
+  let pushed;
+  try {
+    pushed = await revertAll(ws, config.branch, async () => {
+      const log = await ws.log({ max: 1000 });
+      const fresh = await readRollout(workspaceFiles(ws), app, config, log);
+      // Someone else (another replica, a person) already acted on this state.
+      if (!fresh || stateKey(fresh.state) !== key) return null;
+      const targets = rolloutCommits(log, app, tag);
+      if (targets.length === 0) return null;
+      return {
+        targets,
+        marker: (t) => ({
+          subject: `${app}: roll back ${tag ?? 'the canary'} (gates failed at ${where}): revert "${t.subject}"`,
+          body: decision.reason,
+          trailers: {
+            App: app,
+            Action: 'rollback',
+            Track: 'canary',
+            ...(tag ? { Hold: tag } : {}),
+            ...(t.trailers['Old-Weights'] ? { Weights: t.trailers['Old-Weights'] } : {}),
+            ...(t.trailers.Weights ? { 'Old-Weights': t.trailers.Weights } : {}),
+            'Gate-Failures': String(decision.gateFailures ?? 0),
+            'Gate-Verdict': 'fail',
+            'Gate-Summary': gateLine(gate),
+            [AT_TRAILER]: now.toISOString(),
+          },
+        }),
+      };
+    });
+  } catch (err) {
+    if (!(err instanceof BotError)) throw err;
+    deps.notify({ kind: 'failed', app, tag, repo: repoLabel, error: `automatic rollback of ${tag ?? 'the canary'} failed: ${err.message}` });
+    throw err;
+  }
+  if (!pushed) return { ...result, note: 'the rollout state changed since this tick read it (another replica or a person acted); nothing done' };
+  const tip = pushed.sha;
+  deps.notify({
+    kind: 'rolled-back',
+    app,
+    track: 'canary',
+    tag,
+    oldWeights: state.weights,
+    weights: { stable: 100, canary: 0 },
+    repo: repoLabel,
+    error: decision.reason,
+    ...(repo.htmlUrl ? { link: { url: `${repo.htmlUrl}/commit/${tip}`, label: tip.slice(0, 12) } } : {}),
+  });
+  scope.log.warn({ repo: repoLabel, app, tag, reverted: pushed.commits.length, commit: tip }, decision.reason);
+  return { ...result, outcome: 'rolled-back', commit: tip };
+}

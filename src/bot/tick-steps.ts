@@ -1,0 +1,80 @@
+// What one scheduled step changes: the next canary weight, or the promotion, as a plan
+// with the trailers the scheduler reads back (Step, Tag, At) and the gate results that
+// let it through; and which commits make up the rollout a failed gate undoes.
+import type { AppConfig } from '../config/index.ts';
+import type { LogEntry } from '../git/workspace.ts';
+import type { RepoFiles } from '../manifests/files.ts';
+import { planPromotion } from '../jobs/promote.ts';
+import type { Prepared } from '../jobs/prepared.ts';
+import { planSetWeight } from '../jobs/weights.ts';
+import { stepLabel, type Decision } from '../rollout/decide.ts';
+import { describeResult, type GateOutcome } from '../rollout/gates.ts';
+import { AT_TRAILER } from '../rollout/landed.ts';
+
+/** One line for a trailer: every check with its value. */
+export function gateLine(gate: GateOutcome): string {
+  const line = gate.results.map(describeResult).join('; ').replace(/\s+/g, ' ').trim();
+  return line.length > 500 ? `${line.slice(0, 497)}...` : line;
+}
+
+export interface StepContext {
+  app: string;
+  config: AppConfig;
+  steps: readonly number[];
+  tag?: string;
+  decision: Decision;
+  gate?: GateOutcome;
+  /** Set for direct commits: the scheduler's clock, read back as the time the step began.
+   *  Left out of PR commits, whose step begins when the PR is merged. */
+  at?: Date;
+}
+
+export async function prepareStep(files: RepoFiles, ctx: StepContext): Promise<Prepared> {
+  const { app, config, decision } = ctx;
+  const extra: Record<string, string> = {};
+  if (ctx.gate) {
+    extra['Gate-Verdict'] = ctx.gate.verdict;
+    extra['Gate-Summary'] = gateLine(ctx.gate);
+  }
+  if (ctx.at) extra[AT_TRAILER] = ctx.at.toISOString();
+  let prepared: Prepared;
+  if (decision.action === 'promote') {
+    prepared = await planPromotion(files, app, config, extra);
+  } else {
+    const next = decision.nextStep!;
+    prepared = await planSetWeight(files, app, config, next.weight);
+    const { plan } = prepared;
+    plan.trailers = {
+      ...plan.trailers,
+      Action: 'set-weight',
+      Track: 'canary',
+      ...(ctx.tag ? { Tag: ctx.tag } : {}),
+      Step: `${next.index + 1}/${ctx.steps.length}`,
+      ...extra,
+    };
+    plan.title = `${app}: ${ctx.tag ? `${ctx.tag} ` : ''}${stepLabel(next.index, ctx.steps)}, canary weight ${next.weight}%`;
+  }
+  return prepared;
+}
+
+const ROLLOUT_ACTIONS = new Set(['release', 'set-weight']);
+
+/** The commits of the rollout of `tag` still in effect, newest first: every weight step
+ *  back to (and including) the release commit that started it. Reverting them in this
+ *  order restores the files to their bytes before the rollout. */
+export function rolloutCommits(log: readonly LogEntry[], app: string, tag: string | undefined): LogEntry[] {
+  const reverted = new Set<string>();
+  const out: LogEntry[] = [];
+  for (const c of log) {
+    const t = c.trailers;
+    if (t.Reverts && /^[0-9a-f]{7,64}$/i.test(t.Reverts)) reverted.add(t.Reverts.toLowerCase());
+    if (t.App !== app || [...reverted].some((r) => c.sha.startsWith(r))) continue;
+    const action = t.Action ?? '';
+    if (action === 'promote' || action === 'rollback' || action === 'abort') break;
+    if (!ROLLOUT_ACTIONS.has(action)) continue;
+    if (action === 'release' && t.Track !== 'canary') continue;
+    out.push(c);
+    if (action === 'release' && (tag === undefined || t.Tag === tag)) break;
+  }
+  return out;
+}
