@@ -4,7 +4,8 @@
 //   1. Flux policies are loaded once and reused while HEAD does not change (the app
 //      resets its warm clone per delivery, so HEAD identifies the tree);
 //   2. every screening token goes into one `git grep -e a -e b` process;
-//   3. files are read and written with bounded concurrency, resolving the repo root once.
+//   3. files are read and written with bounded concurrency, resolving the repo root once;
+//   4. one file at a time goes through parse -> find -> set -> confirm (see below).
 // It is not used by the bot; the benchmark prints it next to the real thing.
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -16,7 +17,7 @@ import { directoryFiles, YAML_FILE } from '../src/manifests/files.ts';
 import { applyAndConfirm, parseManifest } from '../src/manifests/parse.ts';
 import { imageEditors } from '../src/manifests/registry.ts';
 import { loadFluxPolicies, screenToken } from '../src/manifests/scan.ts';
-import type { Change, ManifestFile } from '../src/manifests/types.ts';
+import type { Change } from '../src/manifests/types.ts';
 import { sameRepository } from '../src/policy/image.ts';
 
 const run = promisify(execFile);
@@ -61,33 +62,35 @@ export async function fastPlan(root: string, image: string, tag: string): Promis
     .sort();
   const texts = await mapLimit(hits, 32, (rel) => readFile(path.join(root, rel), 'utf8'));
   const editors = imageEditors(policies);
-  const byFile = new Map<ManifestFile, Change[]>();
+  // 4. each file is parsed, edited and confirmed before the next is parsed, so only the
+  //    new texts stay alive (peak RSS no longer grows with the number of files).
+  const writes: Array<[string, string]> = [];
   let refs = 0;
+  let edits = 0;
   hits.forEach((rel, i) => {
     try {
       const file = parseManifest(rel, texts[i]);
+      const changes: Change[] = [];
       for (const editor of editors) {
         if (!editor.screen(file.text, image)) continue;
         for (const ref of editor.find(file, image)) {
           refs++;
-          const c = editor.set(file, ref, { tag });
-          if (c) byFile.set(file, [...(byFile.get(file) ?? []), c]);
+          try {
+            const c = editor.set(file, ref, { tag });
+            if (c) changes.push(c);
+          } catch (err) {
+            // one reference that cannot move does not hold back the rest of the file
+            if (!(err instanceof BotError)) throw err;
+          }
         }
       }
-    } catch (err) {
-      if (!(err instanceof BotError)) throw err;
-    }
-  });
-  const writes: Array<[string, string]> = [];
-  let edits = 0;
-  for (const [file, changes] of byFile) {
-    try {
-      writes.push([file.path, applyAndConfirm(file, changes)]);
+      if (changes.length === 0) return;
+      writes.push([rel, applyAndConfirm(file, changes)]);
       edits += changes.length;
     } catch (err) {
       if (!(err instanceof BotError)) throw err;
     }
-  }
+  });
   await mapLimit(writes, 32, ([rel, text]) => writeFile(path.join(root, rel), text, 'utf8'));
   return { edits, refs, writes: writes.length };
 }

@@ -57,14 +57,14 @@ async function repeat(runs: number, fn: () => Promise<unknown> | unknown): Promi
   return median(ms);
 }
 
-function runWorker(repo: string, image: string, runs: number): WorkerResult {
+function runWorker(repo: string, image: string, runs: number, variant: 'bot' | 'fast'): WorkerResult {
   const worker = path.join(ROOT, 'bench/bot-worker.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', worker, '--repo', repo, '--image', image, '--runs', String(runs)], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', worker, '--repo', repo, '--image', image, '--runs', String(runs), '--variant', variant], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (r.status !== 0) throw new Error(`bot worker failed for ${image} (${String(r.status)}): ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`bot worker (${variant}) failed for ${image} (${String(r.status)}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as WorkerResult;
 }
 
@@ -117,8 +117,10 @@ async function main(): Promise<void> {
     });
 
     // (d) and (e): the bot, warm, in a child process of its own.
-    const botMany = runWorker(repo, many, runs);
-    const botFew = runWorker(repo, few, runs);
+    const botMany = runWorker(repo, many, runs, 'bot');
+    const botFew = runWorker(repo, few, runs, 'bot');
+    const fastMany = runWorker(repo, many, runs, 'fast');
+    const fastFew = runWorker(repo, few, runs, 'fast');
 
     const ratio = (ms: number, base: number) => `${(ms / base).toFixed(1)}x`;
     console.log('');
@@ -138,17 +140,23 @@ async function main(): Promise<void> {
     console.log('');
     console.log('where the bot spends its time (one instrumented run, replaying planImages step by step):');
     const sum = (s: Record<string, number>) => Object.values(s).reduce((a, b) => a + b, 0);
-    const rows = Object.keys(botMany.spans.steps).map((k) => [k, formatMs(botMany.spans.steps[k]), formatMs(botFew.spans.steps[k] ?? Number.NaN)]);
-    rows.push(['total', formatMs(sum(botMany.spans.steps)), formatMs(sum(botFew.spans.steps))]);
+    const spansMany = botMany.spans!;
+    const spansFew = botFew.spans!;
+    const rows = Object.keys(spansMany.steps).map((k) => [k, formatMs(spansMany.steps[k]), formatMs(spansFew.steps[k] ?? Number.NaN)]);
+    rows.push(['total', formatMs(sum(spansMany.steps)), formatMs(sum(spansFew.steps))]);
     console.log(table([['step', screenToken(many), screenToken(few)], ...rows]));
-    console.log(`screening ${screenToken(many)}: ${botMany.spans.screening}`);
-    console.log(`screening ${screenToken(few)}: ${botFew.spans.screening}`);
+    console.log(`screening ${screenToken(many)}: ${spansMany.screening}`);
+    console.log(`screening ${screenToken(few)}: ${spansFew.screening}`);
     console.log('');
-    console.log('what-if (bench/fast-plan.ts: policies cached per HEAD, one git grep for all tokens, concurrent reads/writes; same editors, parse and confirm):');
+    console.log('what-if: bench/fast-plan.ts (same editors, parse and confirm; policies cached per HEAD, one git grep');
+    console.log('for all tokens, concurrent reads/writes, one file at a time through parse -> edit -> confirm):');
     console.log(
       table([
-        ['image', 'bot now', 'what-if', 'edits now', 'edits what-if'],
-        ...[botMany, botFew].map((b) => [b.image, formatMs(b.medianMs), formatMs(b.fast.medianMs), String(b.edits), String(b.fast.edits)]),
+        ['image', 'bot now', 'what-if', 'RSS now', 'RSS what-if', 'edits now', 'edits what-if'],
+        ...[
+          [botMany, fastMany],
+          [botFew, fastFew],
+        ].map(([b, f]) => [b.image, formatMs(b.medianMs), formatMs(f.medianMs), `${b.maxRssMb.toFixed(0)} MB`, `${f.maxRssMb.toFixed(0)} MB`, String(b.edits), String(f.edits)]),
       ]),
     );
     if (parseErrors > 0) console.log(`note: ${parseErrors} generated files did not parse`);
@@ -168,6 +176,7 @@ async function main(): Promise<void> {
         [`bot peak RSS < ${TARGET_RSS_MB} MB`, `${rss.toFixed(0)} MB`, verdict(rss < TARGET_RSS_MB)],
       ]),
     );
+    console.log(`RSS floor (node + tsx + bot modules loaded, workspace open, no work yet): ${botFew.startRssMb.toFixed(0)} MB`);
     if (scale) console.log(scale.trim());
     if (keep && tmp) console.log(`kept ${repo}`);
   } finally {

@@ -14,6 +14,7 @@ import { planSetWeight } from './jobs/weights.ts';
 import { repoStatus, statusText } from './jobs/status.ts';
 import { rollbackApp } from './jobs/rollback.ts';
 import { appHistory } from './jobs/history.ts';
+import { systemClock } from './rollout/clock.ts';
 
 const USAGE = `usage: gitops-canary <command> [options]
 
@@ -21,7 +22,7 @@ commands:
   set-image <image>:<tag> [--path GLOB]...   rewrite every reference to the image
   release <image>:<tag> [--source owner/repo] run the event path: config and policies decide app and track
   set-weight <app> <canary-percent>           set the canary traffic weight
-  status                                      every app with its tags and weights
+  status                                      every app: tags, weights, rollout step, next step, gates
   rollback <app>                              revert the bot's last commit for the app
 
 options:
@@ -101,7 +102,9 @@ async function dispatch(cmd: string, args: string[], v: Values, out: Out): Promi
     }
     case 'status': {
       const config = await requireConfig(dir);
-      const report = await repoStatus(workspaceFiles(ws), config, await botCommits(ws));
+      // The whole log, merges included: a rollout step merged from a PR bakes from its merge.
+      const log = await ws.log({ max: 1000 });
+      const report = await repoStatus(workspaceFiles(ws), config, await botCommits(ws), { log, now: systemClock.now() });
       out.log(v.json ? JSON.stringify(report, null, 2) : report.map(statusText).join('\n\n'));
       return null;
     }

@@ -15,7 +15,7 @@ try {
   process.stderr.write(`gitops-canary: ${err.message}\n`);
   process.exit(2);
 }
-const probot = createProbot(settings);
+const probot = await createProbot(settings);
 const log = probot.log;
 
 if (settings.mode === 'local') {

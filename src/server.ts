@@ -9,11 +9,12 @@ export const WEBHOOKS_PATH = '/api/github/webhooks';
 
 type ProbotLog = NonNullable<ConstructorParameters<typeof Probot>[0]>['log'];
 
-/** `log` replaces Probot's own logger (tests capture what the bot says). */
-export function createProbot(settings: Pick<Settings, 'appId' | 'privateKey' | 'webhookSecret' | 'logLevel' | 'baseUrl'>, opts: { log?: ProbotLog } = {}): Probot {
+/** `log` replaces Probot's own logger (tests capture what the bot says). Resolves once
+ *  Probot has initialized: before that, `probot.log` is null. */
+export async function createProbot(settings: Pick<Settings, 'appId' | 'privateKey' | 'webhookSecret' | 'logLevel' | 'baseUrl'>, opts: { log?: ProbotLog } = {}): Promise<Probot> {
   // Local mode never calls GitHub, but Probot wants an app identity to build contexts.
   const privateKey = settings.privateKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  return new Probot({
+  const probot = new Probot({
     appId: settings.appId ?? '1',
     privateKey,
     secret: settings.webhookSecret,
@@ -21,6 +22,9 @@ export function createProbot(settings: Pick<Settings, 'appId' | 'privateKey' | '
     ...(opts.log ? { log: opts.log } : {}),
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
   });
+  // auth() without an installation waits for initialization and makes no request.
+  await probot.auth();
+  return probot;
 }
 
 export async function startServer(probot: Probot, appFn: (app: Probot) => void, settings: Pick<Settings, 'port' | 'host' | 'mode'>): Promise<Server> {

@@ -1,6 +1,7 @@
 // Delivery: a prepared plan becomes a commit on the target branch, or a push to the
 // bot's own branch plus one pull request per app and track.
 import type { AppConfig } from '../config/index.ts';
+import { GitError } from '../errors.ts';
 import type { Forge, PullRequest } from '../forge/types.ts';
 import type { Workspace } from '../git/workspace.ts';
 import type { Result } from '../plan.ts';
@@ -23,9 +24,32 @@ export function botBranch(app: string, lane: string): string {
   return `gitops-canary/${app}/${lane}`;
 }
 
-export async function deliver(ws: Workspace, forge: Forge, target: DeliveryTarget, prepare: Prepare): Promise<Delivered> {
-  if (target.config.delivery === 'commit') return commitPlan(ws, prepare, { branch: target.config.branch });
+/** `synced`: the caller has just synced the working copy to the default branch and made
+ *  no commit since, so a commit delivery may plan on it as it is instead of fetching and
+ *  resetting once more (that second sync was a third of the webhook-to-push time). */
+export async function deliver(ws: Workspace, forge: Forge, target: DeliveryTarget, prepare: Prepare, opts: { synced?: boolean } = {}): Promise<Delivered> {
+  if (target.config.delivery === 'commit') {
+    if (opts.synced && !target.config.branch) return commitOnSynced(ws, prepare);
+    return commitPlan(ws, prepare, { branch: target.config.branch });
+  }
   return deliverPullRequest(ws, forge, target, prepare);
+}
+
+async function commitOnSynced(ws: Workspace, prepare: Prepare): Promise<Result> {
+  const { plan, writes } = await prepare(workspaceFiles(ws));
+  if (writes.size === 0) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
+  await writeAll(ws, writes);
+  const sha = await ws.commit({ subject: plan.title, body: commitBody(plan), trailers: plan.trailers, files: [...writes.keys()] });
+  if (!sha) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
+  try {
+    await ws.pushCurrent();
+  } catch (err) {
+    // Someone pushed meanwhile: the full loop resets to their head and plans again.
+    if (err instanceof GitError && err.code === 'GIT_PUSH_REJECTED') return commitPlan(ws, prepare);
+    await ws.sync().catch(() => undefined);
+    throw err;
+  }
+  return { plan, status: 'committed', commit: sha, message: `${planText(plan)}\ncommitted ${sha.slice(0, 12)}` };
 }
 
 async function sameTreeOnRemote(ws: Workspace, branch: string): Promise<boolean> {

@@ -103,6 +103,8 @@ async function releaseIn(
   // 4. One change per app, delivered the app's way, on the branch of the decided track.
   const commits = await botCommits(ws);
   const done: Delivered[] = [];
+  // True while the working copy is the default branch as synced (plus our own pushed commits).
+  let synced = true;
   for (const candidate of routed.apps) {
     const r = ev.prerelease ? forPrerelease(candidate) : candidate;
     if (!r) {
@@ -117,13 +119,15 @@ async function releaseIn(
       return prepared;
     };
     try {
-      const result = await deliver(ws, scope.forge, { repo, app: r.app, lane: track ?? 'release', config: r.config }, prepare);
+      const result = await deliver(ws, scope.forge, { repo, app: r.app, lane: track ?? 'release', config: r.config }, prepare, { synced });
+      synced &&= r.config.delivery === 'commit' && !r.config.branch;
       done.push(result);
       if (r.config.merge === 'auto' && result.pr) auto.push({ repo, app: r.app, config: r.config, result });
       scope.log.info({ app: r.app, status: result.status, url: result.url, commit: result.commit, skipped: result.plan.skipped.map((s) => s.reason) }, result.plan.title);
       const notice = noticeFor(result, { repo });
       if (notice) deps.notify(notice, r.config.notify);
     } catch (err) {
+      synced = false;
       if (!(err instanceof BotError)) throw err;
       scope.log.error({ app: r.app, code: err.code, err: err.message }, 'release failed');
       deps.notify({ kind: 'failed', app: r.app, track: track ?? undefined, tag: ev.tag, error: err.message, repo: repoName(repo.id) }, r.config.notify);

@@ -14,7 +14,7 @@ import { AT_TRAILER } from '../rollout/landed.ts';
 import { stateKey } from '../rollout/state.ts';
 import type { TickDeps, TickResult } from './tick.ts';
 import { revertAll } from './tick-git.ts';
-import { gateLine, rolloutCommits } from './tick-steps.ts';
+import { gateLine, replicaOf, rolloutCommits } from './tick-steps.ts';
 import type { ConfigRepo, Scope } from './types.ts';
 
 export async function rollBackRollout(
@@ -35,7 +35,7 @@ export async function rollBackRollout(
   const where = stepLabel(state.stepIndex, steps);
   const repoLabel = repoName(repo.id);
   const checks = gate.results.map((r) => ({ name: r.name, value: r.value, ok: r.ok, ...(r.min !== undefined ? { min: r.min } : {}), ...(r.max !== undefined ? { max: r.max } : {}) }));
-  deps.notify({ kind: 'gate-failed', app, track: 'canary', tag, weights: state.weights, checks, repo: repoLabel, error: decision.reason });
+  deps.notify({ kind: 'gate-failed', app, track: 'canary', tag, weights: state.weights, checks, repo: repoLabel, error: decision.reason }, config.notify);
   let pushed;
   try {
     pushed = await revertAll(ws, config.branch, async () => {
@@ -61,13 +61,14 @@ export async function rollBackRollout(
             'Gate-Verdict': 'fail',
             'Gate-Summary': gateLine(gate),
             [AT_TRAILER]: now.toISOString(),
+            Replica: replicaOf(deps),
           },
         }),
       };
     });
   } catch (err) {
     if (!(err instanceof BotError)) throw err;
-    deps.notify({ kind: 'failed', app, tag, repo: repoLabel, error: `automatic rollback of ${tag ?? 'the canary'} failed: ${err.message}` });
+    deps.notify({ kind: 'failed', app, tag, repo: repoLabel, error: `automatic rollback of ${tag ?? 'the canary'} failed: ${err.message}` }, config.notify);
     throw err;
   }
   if (!pushed) return { ...result, note: 'the rollout state changed since this tick read it (another replica or a person acted); nothing done' };
@@ -82,7 +83,7 @@ export async function rollBackRollout(
     repo: repoLabel,
     error: decision.reason,
     ...(repo.htmlUrl ? { link: { url: `${repo.htmlUrl}/commit/${tip}`, label: tip.slice(0, 12) } } : {}),
-  });
+  }, config.notify);
   scope.log.warn({ repo: repoLabel, app, tag, reverted: pushed.commits.length, commit: tip }, decision.reason);
   return { ...result, outcome: 'rolled-back', commit: tip };
 }

@@ -1,6 +1,7 @@
 // What one scheduled step changes: the next canary weight, or the promotion, as a plan
 // with the trailers the scheduler reads back (Step, Tag, At) and the gate results that
 // let it through; and which commits make up the rollout a failed gate undoes.
+import { hostname } from 'node:os';
 import type { AppConfig } from '../config/index.ts';
 import type { LogEntry } from '../git/workspace.ts';
 import type { RepoFiles } from '../manifests/files.ts';
@@ -10,6 +11,13 @@ import { planSetWeight } from '../jobs/weights.ts';
 import { stepLabel, type Decision } from '../rollout/decide.ts';
 import { describeResult, type GateOutcome } from '../rollout/gates.ts';
 import { AT_TRAILER } from '../rollout/landed.ts';
+
+const DEFAULT_REPLICA = `${hostname()}#${process.pid}`;
+
+/** The `Replica` trailer value: the configured name, else `host#pid`. */
+export function replicaOf(deps: { replica?: string }): string {
+  return deps.replica ?? DEFAULT_REPLICA;
+}
 
 /** One line for a trailer: every check with its value. */
 export function gateLine(gate: GateOutcome): string {

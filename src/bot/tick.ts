@@ -18,14 +18,19 @@ import { deliverPullRequest, type Delivered } from './deliver.ts';
 import { noticeFor } from './notices.ts';
 import { commitMarker } from './tick-git.ts';
 import { rollBackRollout } from './tick-rollback.ts';
-import { gateLine, prepareStep } from './tick-steps.ts';
+import { gateLine, prepareStep, replicaOf } from './tick-steps.ts';
 import { pendingChange } from './tick-pending.ts';
 import type { BotDeps, ConfigRepo, Scope } from './types.ts';
 
 export interface TickDeps extends BotDeps {
   /** How gates reach Prometheus; the real HTTP client when omitted. Tests pass a plain function. */
   gateQuery?: (prometheus: { url: string; timeout?: string }, app: string) => QueryFn;
+  /** Names this process in the `Replica` trailer (default `host#pid`). Two replicas making
+   *  the same step at the same second would otherwise write byte-identical commits, and
+   *  the second push would "succeed" as a no-op instead of losing the race. */
+  replica?: string;
 }
+
 
 export type TickOutcome = 'none' | 'waited' | 'advanced' | 'proposed' | 'promoted' | 'rolled-back' | 'recorded' | 'skipped' | 'failed';
 
@@ -121,7 +126,7 @@ async function tickIn(deps: TickDeps, scope: Scope, repo: ConfigRepo, ws: Worksp
   if (decision.action === 'rollback') return rollBackRollout(deps, scope, repo, ws, config, snap, key, decision, gate!, now, result);
   if (gate && decision.gateFailures !== undefined && state.stepIndex >= 0) {
     const changed = decision.gateFailures !== state.gateFailures || gate.verdict !== (state.lastGate?.verdict ?? 'pass');
-    if (changed) return recordGate(ws, config, snap, key, decision, gate, now, result);
+    if (changed) return recordGate(deps, ws, config, snap, key, decision, gate, now, result);
   }
   return result;
 }
@@ -165,6 +170,7 @@ async function step(
         }
         prepared = await prepareStep(workspaceFiles(ws), { ...ctx, at: now });
         if (prepared.writes.size === 0) return null;
+        prepared.plan.trailers.Replica = replicaOf(deps);
         await writeAll(ws, prepared.writes);
         const body = [commitBody(prepared.plan), decision.reason].filter(Boolean).join('\n\n');
         return { subject: prepared.plan.title, body, trailers: prepared.plan.trailers, files: [...prepared.writes.keys()] };
@@ -175,12 +181,13 @@ async function step(
     Object.assign(done, { commit: pushed.sha });
   }
   const notice = noticeFor(delivered, { repo });
-  if (notice) deps.notify(notice);
+  if (notice) deps.notify(notice, config.notify);
   scope.log.info({ repo: result.repo, app, outcome: done.outcome, commit: done.commit, url: done.url }, delivered.plan.title);
   return done;
 }
 
 async function recordGate(
+  deps: TickDeps,
   ws: Workspace,
   config: AppConfig,
   snap: RolloutSnapshot,
@@ -209,6 +216,7 @@ async function recordGate(
         'Gate-Verdict': gate.verdict,
         'Gate-Summary': gateLine(gate),
         [AT_TRAILER]: now.toISOString(),
+        Replica: replicaOf(deps),
       },
     };
   });

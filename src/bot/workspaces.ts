@@ -8,6 +8,9 @@ import type { ConfigRepo } from './types.ts';
 
 export class WorkspacePool {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Opened working copies, reused while the clone URL and token stay the same (opening
+   *  checks the remote and attributes, a few git calls per event for nothing). */
+  private readonly open = new Map<string, { url: string; token?: string; ws: Workspace }>();
 
   constructor(readonly root: string) {}
 
@@ -20,15 +23,21 @@ export class WorkspacePool {
   with<T>(repo: ConfigRepo, token: string | undefined, fn: (ws: Workspace) => Promise<T>): Promise<T> {
     const key = repoName(repo.id);
     const prev = this.locks.get(key) ?? Promise.resolve();
-    const run = prev.then(
-      async () => fn(await Workspace.open({ dir: this.dirFor(repo), remoteUrl: repo.cloneUrl, token })),
-      async () => fn(await Workspace.open({ dir: this.dirFor(repo), remoteUrl: repo.cloneUrl, token })),
-    );
+    const go = async () => fn(await this.workspace(key, repo, token));
+    const run = prev.then(go, go);
     const settled = run.catch(() => undefined);
     this.locks.set(key, settled);
     void settled.then(() => {
       if (this.locks.get(key) === settled) this.locks.delete(key);
     });
     return run;
+  }
+
+  private async workspace(key: string, repo: ConfigRepo, token: string | undefined): Promise<Workspace> {
+    const known = this.open.get(key);
+    if (known && known.url === repo.cloneUrl && known.token === token) return known.ws;
+    const ws = await Workspace.open({ dir: this.dirFor(repo), remoteUrl: repo.cloneUrl, token });
+    this.open.set(key, { url: repo.cloneUrl, token, ws });
+    return ws;
   }
 }

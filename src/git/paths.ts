@@ -26,9 +26,19 @@ export function normalizeRepoPath(rel: string): string {
 
 /** Absolute path of `rel` under `root`, refusing symlinks at the target and any parent
  *  directory that resolves outside `root`. The target need not exist. */
+// The root of a working copy does not move while the process runs; resolving it once
+// saves a syscall per file on large repos.
+const realRoots = new Map<string, Promise<string>>();
+
 export async function resolveInside(root: string, rel: string): Promise<string> {
   const norm = normalizeRepoPath(rel);
-  const realRoot = await realpath(root);
+  let pending = realRoots.get(root);
+  if (!pending) {
+    pending = realpath(root);
+    realRoots.set(root, pending);
+    pending.catch(() => realRoots.delete(root));
+  }
+  const realRoot = await pending;
   const abs = path.join(realRoot, ...norm.split('/'));
   const st = await lstat(abs).catch(() => undefined);
   if (st?.isSymbolicLink()) {

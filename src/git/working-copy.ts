@@ -94,10 +94,13 @@ export class WorkingCopy {
     return stdout.split('\0').filter(Boolean);
   }
 
-  /** Tracked files whose working-copy text contains `fixed` (a cheap screen before parsing). */
-  async grep(fixed: string): Promise<string[]> {
-    if (fixed === '') return this.listFiles();
-    const { stdout } = await this.runner.run(['grep', '-l', '-I', '-F', '-z', '-e', fixed, '--'], { ok: [0, 1] });
+  /** Tracked files whose working-copy text contains any of the fixed strings (a cheap
+   *  screen before parsing). One git process for all of them. */
+  async grep(fixed: string | readonly string[]): Promise<string[]> {
+    const tokens = [...new Set(typeof fixed === 'string' ? [fixed] : fixed)];
+    if (tokens.length === 0) return [];
+    if (tokens.includes('')) return this.listFiles();
+    const { stdout } = await this.runner.run(['grep', '-l', '-I', '-F', '-z', ...tokens.flatMap((t) => ['-e', t]), '--'], { ok: [0, 1] });
     return stdout.split('\0').filter(Boolean);
   }
 

@@ -55,7 +55,8 @@ export async function rollbackApp(ws: Workspace, app: string, opts: { dryRun?: b
     if (!sha) return { plan, status: 'unchanged', message: `${plan.title}\nnothing to revert: the files already match` };
     // 4. Push (fast-forward only); a rejection means someone moved the branch: redo.
     try {
-      await ws.pushCurrent();
+      // a checkout without an upstream only commits, as commitPlan does
+      if (ws.remote) await ws.pushCurrent();
       return { plan, status: 'committed', commit: sha, message: `${plan.title}\nreverted ${target.sha.slice(0, 12)} in ${sha.slice(0, 12)}` };
     } catch (err) {
       // Drop the unpushed revert: in a user's checkout the next sync refuses unpushed

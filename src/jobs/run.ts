@@ -75,9 +75,13 @@ export async function commitPlan(ws: Workspace, prepare: Prepare, opts: { branch
 async function restoreUncommitted(ws: Workspace, originals: Map<string, string | null>): Promise<void> {
   if (originals.size === 0) return;
   const dirty = new Set((await ws.status()).files.map((f) => f.path));
-  for (const [rel, text] of originals) {
-    if (!dirty.has(rel)) continue;
-    if (text === null) await ws.removeFile(rel);
+  const undo = [...originals.keys()].filter((rel) => dirty.has(rel));
+  if (undo.length === 0) return;
+  // commit() staged them before git refused; unstage, then put the bytes back
+  await ws.runner.run(['reset', '-q', '--', ...undo]);
+  for (const rel of undo) {
+    const text = originals.get(rel);
+    if (text === null || text === undefined) await ws.removeFile(rel);
     else await ws.writeFile(rel, text);
   }
 }

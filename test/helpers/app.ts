@@ -52,8 +52,8 @@ export function seedConfig(opts: { delivery?: 'commit' | 'pull-request'; merge?:
     '    rollout:',
     '      steps: [10, 60, 100]',
     `    delivery: ${opts.delivery ?? 'pull-request'}`,
-    `    merge: ${opts.merge ?? 'on-approval'}`,
-    `    approvals: ${opts.approvals ?? 1}`,
+    // `merge` only goes with pull requests; the config loader refuses it otherwise.
+    ...(opts.delivery === 'commit' ? [] : [`    merge: ${opts.merge ?? 'on-approval'}`, `    approvals: ${opts.approvals ?? 1}`]),
     ...(opts.mergeMethod ? [`    mergeMethod: ${opts.mergeMethod}`] : []),
     ...(opts.notify ? ['    notify:', `      slack: ${opts.notify}`] : []),
     '',
@@ -109,7 +109,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const log = pino({ level: 'debug' }, sink);
-  const probot = createProbot(
+  const probot = await createProbot(
     { appId: String(double.appId), privateKey: double.privateKey, webhookSecret: SECRET, baseUrl: double.url, logLevel: 'debug' },
     { log },
   );

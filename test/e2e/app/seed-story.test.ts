@@ -148,3 +148,21 @@ describe('seed story', () => {
     h.double.assertNoViolations();
   }, 60_000);
 });
+
+describe('secrets', () => {
+  it('installation tokens appear in no log line, commit message, PR body or comment', async () => {
+    const tokens = [...h.double.state.tokens.keys()].filter((t) => t.startsWith('ghs_'));
+    expect(tokens.length).toBeGreaterThan(0);
+    const haystacks = [
+      JSON.stringify(h.logs),
+      await h.double.git(OWNER, 'config', 'log', '--all', '--format=%B'),
+      JSON.stringify(await h.double.pulls(OWNER, 'config')),
+      JSON.stringify(h.double.comments(OWNER, 'config')),
+      JSON.stringify(h.double.statuses(OWNER, 'podinfo')),
+    ];
+    for (const text of haystacks) {
+      expect(text).not.toMatch(/ghs_[A-Za-z0-9]{8,}/);
+      for (const t of tokens) expect(text).not.toContain(t);
+    }
+  });
+});

@@ -133,7 +133,7 @@ describe('release with no bot config', { timeout: 60_000 }, () => {
     repo = await configRepo({ ...FLUX_V2, 'apps/broken/deploy.yaml': broken });
     const r = await repo.run('release', 'ghcr.io/acme/podinfo:0.1.1');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^  - apps\/broken\/deploy\.yaml:\d+: invalid YAML/m);
+    expect(r.out).toMatch(/^ {2}- apps\/broken\/deploy\.yaml:\d+: invalid YAML/m);
     const after = await remoteSnapshot(repo.remote);
     expect(after['apps/broken/deploy.yaml']).toBe(broken);
     expect(after[V2]).toBe(replaceExactly(FLUX_V2[V2], 'podinfo:0.1.0 #', 'podinfo:0.1.1 #'));

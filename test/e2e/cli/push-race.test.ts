@@ -99,6 +99,36 @@ describe('pushing when the remote moves', { timeout: 90_000 }, () => {
     expect(await git(repo.dir, 'status', '--porcelain')).toBe('');
   });
 
+  it('a commit refused by the user\'s pre-commit hook leaves the checkout as it was (exit 1)', async () => {
+    const hook = path.join(repo.dir, '.git', 'hooks', 'pre-commit');
+    await writeFile(hook, '#!/bin/sh\necho "yamllint: no" >&2\nexit 1\n');
+    await chmod(hook, 0o755);
+    const r = await repo.run('release', 'ghcr.io/example/podinfo:v0.2.1');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^gitops-canary: .*commit/);
+    expect(await git(repo.dir, 'status', '--porcelain')).toBe('');
+    expect(await repo.read('apps/podinfo/canary-dep.yaml')).toBe(seed['apps/podinfo/canary-dep.yaml']);
+    expect((await repo.remoteLog()).length).toBe(1);
+  });
+
+  it('a checkout without an upstream gets local commits, and rollback works there too', async () => {
+    await git(repo.dir, 'remote', 'remove', 'origin');
+    const set = await repo.run('set-weight', 'podinfo', '10');
+    expect(set.err).toBe('');
+    expect(set.code).toBe(0);
+    expect(await repo.read(VS)).toBe(withWeights(seed[VS], 90, 10));
+    const back = await repo.run('rollback', 'podinfo');
+    expect(back.err).toBe('');
+    expect(back.code).toBe(0);
+    expect(await repo.read(VS)).toBe(seed[VS]);
+    expect((await git(repo.dir, 'log', '--format=%s')).split('\n').filter(Boolean)).toEqual([
+      'podinfo: roll back "podinfo: canary weight 0% → 10%"',
+      'podinfo: canary weight 0% → 10%',
+      'Initial config',
+    ]);
+    expect((await repo.remoteLog()).length).toBe(1);
+  });
+
   it('unpushed commits of the user are refused (exit 1), not pushed and not discarded', async () => {
     await writeFile(path.join(repo.dir, GA), seed[GA].replace('replicas: 2', 'replicas: 3'));
     await git(repo.dir, 'commit', '-q', '-am', 'My local change');

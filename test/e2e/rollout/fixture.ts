@@ -42,6 +42,8 @@ export interface RolloutOptions {
   gates?: boolean;
   prometheusUrl?: string;
   mergeMethod?: string;
+  /** PromQL of the one gate check (min 0.99). */
+  checkQuery?: string;
 }
 
 export function rolloutConfig(o: RolloutOptions = {}): string {
@@ -71,7 +73,7 @@ export function rolloutConfig(o: RolloutOptions = {}): string {
           `        prometheus: { url: "${o.prometheusUrl ?? 'http://127.0.0.1:9'}", timeout: 5s }`,
           `        failures: ${o.failures ?? 2}`,
           '        checks:',
-          '          - { name: success-rate, query: "sum(rate(ok[1m])) / sum(rate(all[1m]))", min: 0.99 }',
+          `          - { name: success-rate, query: ${JSON.stringify(o.checkQuery ?? 'sum(rate(ok[1m])) / sum(rate(all[1m]))')}, min: 0.99 }`,
         ]
       : []),
     '',
@@ -118,7 +120,8 @@ export async function setup(o: RolloutOptions = {}, forge?: Forge, repoOverride?
   };
   let n = 0;
   const replica = (clock: Clock): TickDeps => ({
-    workspaces: new WorkspacePool(path.join(work, `replica-${++n}`)),
+    replica: `replica-${++n}`,
+    workspaces: new WorkspacePool(path.join(work, `replica-${n}`)),
     notify: (x) => void notices.push(x),
     clock,
     log,

@@ -6,6 +6,7 @@ import { tickAll, tickApp } from '../../../src/bot/tick.ts';
 import { commitMarker } from '../../../src/bot/tick-git.ts';
 import { Workspace } from '../../../src/git/workspace.ts';
 import { manualClock } from '../../../src/rollout/clock.ts';
+import { main } from '../../../src/cli.ts';
 import { git } from '../../helpers/git-remote.ts';
 import { setup, trailersOnRemote, weightsOf, type Env } from './fixture.ts';
 
@@ -15,6 +16,14 @@ afterEach(async () => {
   await env?.cleanup();
   env = undefined;
 });
+
+async function cliStatus(e: Env): Promise<string> {
+  const dir = await e.remote.clone();
+  const out: string[] = [];
+  const code = await main(['status', '--repo', dir], { log: (s) => out.push(s), err: (s) => out.push(s) });
+  expect(code, out.join('\n')).toBe(0);
+  return out.join('\n');
+}
 
 /** A clock a second after now, made after the release: the release commit's
  *  (second-precision) date is never after it. */
@@ -107,6 +116,10 @@ describe('scheduled rollout with commit delivery', { timeout: 120_000 }, () => {
     expect((await tickApp(deps, env.scope, env.repo, 'podinfo', clock.now())).outcome).toBe('waited');
     expect(await env.headSha()).toBe(head);
     expect(weightsOf(await env.vs())).toEqual({ stable: 90, canary: 10 });
+    const status = await cliStatus(env);
+    expect(status).toMatch(/rollout {2}canary 0\.2\.1/);
+    expect(status).toMatch(/step 1\/2 \(10%\), weights stable=90 canary=10/);
+    expect(status).toMatch(/gates: unknown \(recorded [^)]+\) — success-rate: n\/a \(min 0\.99\) unknown — Prometheus unreachable: .*ECONNREFUSED/);
 
     env.prometheus.answer = { status: 'ok', value: 1 };
     expect((await tickApp(deps, env.scope, env.repo, 'podinfo', clock.now())).outcome).toBe('advanced');
@@ -169,6 +182,9 @@ describe('scheduled rollout with commit delivery', { timeout: 120_000 }, () => {
     const log = await trailersOnRemote(env.remote);
     expect(log.filter((t) => t.Action === 'set-weight').map((t) => t.Step)).toEqual(['3/3', '2/3']);
     expect(log.filter((t) => t.Action === 'gate').map((t) => t['Gate-Failures'])).toEqual(['1']);
+    // Each step announced once, by the replica that made it.
+    expect(env.notices.filter((n) => n.kind === 'weight-changed')).toHaveLength(2);
+    expect(new Set(log.filter((t) => t.Action === 'set-weight').map((t) => t.Replica)).size).toBeGreaterThan(0);
   });
 
   it('continues a bake after a restart: a new pool, the same remote, a later clock', async () => {
@@ -184,6 +200,10 @@ describe('scheduled rollout with commit delivery', { timeout: 120_000 }, () => {
     const r = await tickApp(restarted, env.scope, env.repo, 'podinfo', clock.now());
     expect(r.decision).toMatchObject({ code: 'BAKING', nextCheckAfter: new Date(enteredAt.getTime() + HOUR) });
     expect(r.decision?.reason).toMatch(/20m of 1h left/);
+    const status = await cliStatus(env);
+    expect(status).toMatch(/step 2\/3 \(50%\), weights stable=50 canary=50/);
+    expect(status).toContain(`(since ${enteredAt.toISOString()})`);
+    expect(status).toContain(`next step possible at ${new Date(enteredAt.getTime() + HOUR).toISOString()}`);
     clock.advance(20 * 60_000);
     expect((await tickApp(env.replica(clock), env.scope, env.repo, 'podinfo', clock.now())).outcome).toBe('advanced');
     expect(weightsOf(await env.vs())).toEqual({ stable: 0, canary: 100 });
