@@ -75,8 +75,9 @@ async function releasePrepares(dir: string, image: string, tag: string, source: 
 }
 
 async function dispatch(cmd: string, args: string[], v: Values, out: Out): Promise<Result | Result[] | null> {
-  const dir = path.resolve(v.repo ?? '.');
-  const ws = await Workspace.local(dir);
+  const ws = await Workspace.local(path.resolve(v.repo ?? '.'));
+  // Run from a subdirectory of the checkout, the config is still at the top.
+  const dir = ws.dir;
   switch (cmd) {
     case 'set-image': {
       const { image, tag } = imageArg(args[0]);

@@ -105,6 +105,9 @@ export class GitHubForge implements Forge {
         ...(opts.sha ? { sha: opts.sha } : {}),
         ...(opts.title && opts.method !== 'rebase' ? { commit_title: opts.title } : {}),
         ...(opts.message && opts.method !== 'rebase' ? { commit_message: opts.message } : {}),
+        // A refusal (405 protection, 409 stale head) is an answer; Octokit's retry plugin
+        // would otherwise repeat it with backoff for ~15 s.
+        request: { retries: 0 },
       });
       return { merged: data.merged, sha: data.sha, message: data.message };
     } catch (err) {

@@ -14,11 +14,7 @@ export function workspaceFiles(ws: Workspace): RepoFiles {
     root: ws.dir,
     list: () => ws.listFiles(),
     read: (rel) => ws.readFile(rel),
-    async grep(tokens) {
-      const hits = new Set<string>();
-      for (const t of new Set(tokens)) for (const f of await ws.grep(t)) hits.add(f);
-      return [...hits];
-    },
+    grep: (tokens) => ws.grep(tokens),
   };
 }
 
@@ -30,7 +26,10 @@ export async function botCommits(ws: Workspace, max = 1000): Promise<BotCommit[]
 }
 
 export async function writeAll(ws: Workspace, writes: Map<string, string>): Promise<void> {
-  for (const [rel, text] of writes) await ws.writeFile(rel, text);
+  const entries = [...writes];
+  for (let i = 0; i < entries.length; i += 32) {
+    await Promise.all(entries.slice(i, i + 32).map(([rel, text]) => ws.writeFile(rel, text)));
+  }
 }
 
 /** Plans without writing: the working copy is read as it is. */

@@ -28,19 +28,29 @@ export async function loadScreened(repo: RepoFiles, tokens: string[], include: (
   return loadFiles(repo, hits);
 }
 
-export async function loadFiles(repo: RepoFiles, rels: string[]): Promise<Loaded> {
+/** Reads files a batch at a time: the reads overlap, but a huge hit list cannot open
+ *  thousands of descriptors at once. */
+const READ_BATCH = 32;
+
+async function readAll(repo: RepoFiles, rels: string[]): Promise<Array<{ rel: string; text?: string; error?: Error }>> {
+  const out: Array<{ rel: string; text?: string; error?: Error }> = [];
+  for (let i = 0; i < rels.length; i += READ_BATCH) {
+    const batch = rels.slice(i, i + READ_BATCH);
+    out.push(...(await Promise.all(batch.map((rel) => repo.read(rel).then((text) => ({ rel, text }), (error: Error) => ({ rel, error }))))));
+  }
+  return out;
+}
+
+export async function loadFiles(repo: RepoFiles, rels: string[], parse: (rel: string, text: string) => ManifestFile = parseManifest): Promise<Loaded> {
   const files: ManifestFile[] = [];
   const skipped: Skipped[] = [];
-  for (const rel of rels) {
-    let text: string;
-    try {
-      text = await repo.read(rel);
-    } catch (err) {
-      skipped.push({ file: rel, code: 'READ_FAILED', reason: (err as Error).message });
+  for (const { rel, text, error } of await readAll(repo, rels)) {
+    if (text === undefined) {
+      skipped.push({ file: rel, code: 'READ_FAILED', reason: error?.message ?? 'unreadable' });
       continue;
     }
     try {
-      files.push(parseManifest(rel, text));
+      files.push(parse(rel, text));
     } catch (err) {
       if (!(err instanceof BotError)) throw err;
       skipped.push({ file: rel, code: err.code, reason: err.message });
@@ -49,9 +59,28 @@ export async function loadFiles(repo: RepoFiles, rels: string[]): Promise<Loaded
   return { files, skipped };
 }
 
+// Flux image objects change rarely but are needed for every event: keep their parsed
+// files and reuse them while the text is unchanged (the text is re-read every time, so
+// the cache can never serve stale content).
+const POLICY_CACHE_LIMIT = 5000;
+const policyFiles = new Map<string, ManifestFile>();
+
+function parseCached(root: string) {
+  return (rel: string, text: string): ManifestFile => {
+    const key = `${root}\0${rel}`;
+    const hit = policyFiles.get(key);
+    if (hit && hit.text === text) return hit;
+    const file = parseManifest(rel, text);
+    if (policyFiles.size >= POLICY_CACHE_LIMIT) policyFiles.delete(policyFiles.keys().next().value as string);
+    policyFiles.set(key, file);
+    return file;
+  };
+}
+
 /** Every Flux ImagePolicy in the repo, resolved to its image repository and filter. */
 export async function loadFluxPolicies(repo: RepoFiles): Promise<{ policies: Map<string, FluxPolicy>; skipped: Skipped[] }> {
-  const { files, skipped } = await loadScreened(repo, ['ImagePolicy', 'ImageRepository'], () => true);
+  const hits = (await repo.grep(['ImagePolicy', 'ImageRepository'])).filter((rel) => YAML_FILE.test(rel)).sort();
+  const { files, skipped } = await loadFiles(repo, hits, parseCached(repo.root));
   return { policies: collectFluxPolicies(files), skipped };
 }
 

@@ -49,6 +49,8 @@ describe('pull requests', () => {
     const [pr] = (await h.double.pulls(OWNER, 'config')) as Array<{ number: number; head: { ref: string; sha: string } }>;
     await h.double.addReview(OWNER, 'config', pr.number, { user: 'alice', state: 'APPROVED' });
     await h.receive('pull_request_review', pullRequestReviewPayload({ ...repo(h, 'config', 'alice'), number: pr.number, headRef: pr.head.ref, headSha: pr.head.sha, reviewer: 'alice' }));
+    // Refused once, not retried: a 405 is the host's answer.
+    expect(h.double.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/merge'))).toHaveLength(1);
     const comments = h.double.comments(OWNER, 'config').filter((c) => c.issue_number === pr.number);
     expect(comments.map((c) => c.body)).toEqual([expect.stringMatching(/^:warning: gitops-canary could not merge this pull request: .*At least 2 approving reviews are required/)]);
     expect((await h.double.pulls(OWNER, 'config'))[0]).toMatchObject({ state: 'open', merged: false });

@@ -34,7 +34,8 @@ describe('bin/gitops-canary.mjs', { timeout: 120_000 }, () => {
     expect(status).toMatchObject({ code: 0, stderr: '' });
     expect(status.stdout).toContain('stable 100% / canary 0%');
 
-    const set = await runBin(['set-weight', 'podinfo', '10'], repo.dir);
+    // From a subdirectory: the config is found at the top of the checkout.
+    const set = await runBin(['set-weight', 'podinfo', '10'], path.join(repo.dir, 'apps'));
     expect(set.stderr).toBe('');
     expect(set.code).toBe(0);
     expect((await repo.remoteLog())[0].trailers).toMatchObject({ Action: 'set-weight', Weights: 'stable=90,canary=10' });
