@@ -2,6 +2,8 @@
 import { createApp } from './app.ts';
 import { BotError } from './errors.ts';
 import { createRuntime } from './handlers/runtime.ts';
+import { scheduledScopes } from './handlers/schedule.ts';
+import { startScheduler } from './bot/tick-scheduler.ts';
 import { ensureLocalConfigRepo } from './local/seed.ts';
 import { createProbot, startServer, WEBHOOKS_PATH } from './server.ts';
 import { readSettings, type Settings } from './settings.ts';
@@ -33,6 +35,7 @@ const { runtime, notifier } = createRuntime({
 });
 
 const server = await startServer(probot, createApp(runtime), settings);
+const scheduler = startScheduler({ deps: runtime.deps, scopes: scheduledScopes(probot, settings) });
 const address = server.address();
 const port = typeof address === 'object' && address ? address.port : settings.port;
 log.info({ mode: settings.mode, port, webhooks: WEBHOOKS_PATH }, `gitops-canary listening on http://${settings.host}:${port}`);
@@ -40,6 +43,7 @@ if (settings.generatedSecret) log.info(`no WEBHOOK_SECRET set; webhooks must be 
 
 async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'shutting down');
+  scheduler.stop();
   server.close();
   await notifier.flush();
   process.exit(0);

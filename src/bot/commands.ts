@@ -1,6 +1,6 @@
 // Running a `/canary` command on a bot PR or an issue in the config repo. Only users
 // with write access may run commands; every command gets an answer.
-import { loadConfig, trafficSteps, type AppConfig, type Config } from '../config/index.ts';
+import { loadConfig, rolloutSteps, type AppConfig, type Config } from '../config/index.ts';
 import { BotError } from '../errors.ts';
 import type { Workspace } from '../git/workspace.ts';
 import { repoName } from '../forge/types.ts';
@@ -39,7 +39,8 @@ function onlyApp(config: Config): string {
 async function promotePrepare(ws: Workspace, app: string, cfg: AppConfig, user: string): Promise<Prepare> {
   const { file, editor, spec } = await loadTraffic(workspaceFiles(ws), app, cfg);
   const now = editor.read(file, spec).canary;
-  const next = trafficSteps(cfg).find((s) => s > now);
+  // The scheduler's steps, so a manual promote and a scheduled tick agree on what is next.
+  const next = rolloutSteps(cfg).find((s) => s > now);
   const extra = { 'Promoted-By': user };
   if (next === undefined) return (repo) => planPromotion(repo, app, cfg, extra);
   return async (repo) => {
@@ -61,7 +62,7 @@ async function execute(deps: BotDeps, scope: Scope, ev: CommentEvent, ws: Worksp
   if (!loaded) return { text: 'this repository has no `.github/gitops-canary.yml`; nothing to do' };
   const { config } = loaded;
   if (command.verb === 'status') {
-    const report = await repoStatus(workspaceFiles(ws), config, await botCommits(ws));
+    const report = await repoStatus(workspaceFiles(ws), config, await botCommits(ws), { log: await ws.log({ max: 1000 }), now: deps.clock.now() });
     return { text: ['```', ...report.map(statusText), '```'].join('\n') };
   }
   const app = command.app ?? onlyApp(config);

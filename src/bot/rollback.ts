@@ -6,6 +6,7 @@ import type { Workspace } from '../git/workspace.ts';
 import { prBody } from '../jobs/render.ts';
 import { findRollbackTarget, rollbackApp, rollbackPlan } from '../jobs/rollback.ts';
 import type { Plan, Result } from '../plan.ts';
+import { commitMarker } from './tick-git.ts';
 import { botBranch, type Delivered, type DeliveryTarget } from './deliver.ts';
 
 export async function deliverRollback(ws: Workspace, forge: Forge, target: DeliveryTarget): Promise<Delivered> {
@@ -34,10 +35,7 @@ export async function recordToggle(ws: Workspace, app: string, config: AppConfig
     skipped: [],
     trailers: { App: app, Action: verb, ...(user ? { 'Requested-By': user } : {}) },
   };
-  const pushed = await ws.commitAndPush({
-    branch: config.branch,
-    apply: async () => ({ subject: plan.title, trailers: plan.trailers, files: [], allowEmpty: true }),
-  });
+  const pushed = await commitMarker(ws, config.branch, async () => ({ subject: plan.title, trailers: plan.trailers }));
   return pushed
     ? { plan, status: 'committed', commit: pushed.sha, message: `${plan.title}\nrecorded in ${pushed.sha.slice(0, 12)}` }
     : { plan, status: 'unchanged', message: `${plan.title}\nnothing recorded` };

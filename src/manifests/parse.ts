@@ -4,7 +4,7 @@ import { ParseError, EditError } from '../errors.ts';
 import type { ObjectRef } from '../plan.ts';
 import type { Change, ManifestDoc, ManifestFile } from './types.ts';
 import { applyTextEdits } from './text.ts';
-import { parseStream, toJS, isScalar, type ParsedDocument } from './yaml.ts';
+import { parseStream, toJS, isMap, isScalar, type ParsedDocument } from './yaml.ts';
 
 function lineIndex(text: string): (offset: number) => number {
   const starts = [0];
@@ -21,16 +21,36 @@ function lineIndex(text: string): (offset: number) => number {
   };
 }
 
-function objectOf(value: unknown): ObjectRef | undefined {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const v = value as Record<string, unknown>;
-  if (typeof v.kind !== 'string') return undefined;
-  const meta = (v.metadata ?? {}) as Record<string, unknown>;
+function str(doc: ParsedDocument, path: string[]): string | undefined {
+  const v = doc.getIn(path);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** apiVersion, kind and metadata read straight off the tree: converting a whole document
+ *  to plain data just to name it costs more than parsing it. */
+function objectOf(doc: ParsedDocument): ObjectRef | undefined {
+  if (!isMap(doc.contents)) return undefined;
+  const kind = str(doc, ['kind']);
+  if (kind === undefined) return undefined;
+  return { apiVersion: str(doc, ['apiVersion']), kind, namespace: str(doc, ['metadata', 'namespace']), name: str(doc, ['metadata', 'name']) ?? '' };
+}
+
+/** A document whose plain-data form is computed on first use; most documents a scan
+ *  parses are never looked at that way. */
+function manifestDoc(doc: ParsedDocument, index: number): ManifestDoc {
+  let value: unknown;
+  let done = false;
   return {
-    apiVersion: typeof v.apiVersion === 'string' ? v.apiVersion : undefined,
-    kind: v.kind,
-    namespace: typeof meta.namespace === 'string' ? meta.namespace : undefined,
-    name: typeof meta.name === 'string' ? meta.name : '',
+    index,
+    doc,
+    object: objectOf(doc),
+    get value() {
+      if (!done) {
+        value = toJS(doc);
+        done = true;
+      }
+      return value;
+    },
   };
 }
 
@@ -41,28 +61,30 @@ export function parseManifest(path: string, text: string): ManifestFile {
   if (stream.error) {
     throw new ParseError('PARSE_YAML', `invalid YAML: ${stream.error.message}`, { file: path, line: lineOf(stream.error.offset) });
   }
-  const docs: ManifestDoc[] = stream.docs.map((doc: ParsedDocument, index) => {
-    const value = toJS(doc);
-    return { index, doc, value, object: objectOf(value) };
-  });
-  return { path, text, docs, lineOf };
+  return { path, text, docs: stream.docs.map(manifestDoc), lineOf };
 }
 
 /** Applies the changes to the file text, re-parses it and checks every changed value.
  *  Returns the new text; throws EditError (and writes nothing) when a check fails. */
 export function applyAndConfirm(file: ManifestFile, changes: Change[]): string {
+  for (const c of changes) {
+    // An anchored value is shared by every alias of it: editing it would change fields
+    // the plan does not name.
+    const before = file.docs[c.docIndex]?.doc.getIn(c.path, true);
+    if (isScalar(before) && before.anchor) {
+      throw new EditError('EDIT_ANCHORED', `value is anchored (&${before.anchor}) and may be aliased elsewhere; edit it by hand`, { file: file.path, line: file.lineOf(before.range?.[0] ?? 0), field: c.edit.field });
+    }
+  }
   const next = applyTextEdits(file.text, changes.flatMap((c) => c.text));
-  let reparsed: ManifestFile;
-  try {
-    reparsed = parseManifest(file.path, next);
-  } catch (err) {
-    throw new EditError('EDIT_BROKE_YAML', `edit would produce invalid YAML (${(err as Error).message})`, { file: file.path }, { cause: err });
+  const reparsed = parseStream(next);
+  if (reparsed.error) {
+    throw new EditError('EDIT_BROKE_YAML', `edit would produce invalid YAML (${reparsed.error.message})`, { file: file.path });
   }
   if (reparsed.docs.length !== file.docs.length) {
     throw new EditError('EDIT_DOC_COUNT', `edit changed the number of documents (${file.docs.length} -> ${reparsed.docs.length})`, { file: file.path });
   }
   for (const c of changes) {
-    const node = reparsed.docs[c.docIndex]?.doc.getIn(c.path, true);
+    const node = reparsed.docs[c.docIndex]?.getIn(c.path, true);
     const got = isScalar(node) ? node.value : node;
     if (got !== c.expect) {
       throw new EditError('EDIT_CONFIRM', `re-parsed value is ${JSON.stringify(got)}, expected ${JSON.stringify(c.expect)}`, {
