@@ -57,6 +57,14 @@ export class WorkingCopy {
     return (await this.runner.run(['rev-parse', `${sha}^{tree}`])).stdout.trim();
   }
 
+  /** The tree sha of HEAD when the tracked files match it exactly, else undefined: a key
+   *  under which results derived from the files may be cached. */
+  async cleanTree(): Promise<string | undefined> {
+    if (!(await this.resolve('HEAD'))) return undefined;
+    const diff = await this.runner.run(['diff-index', '--quiet', 'HEAD', '--'], { ok: [0, 1] });
+    return diff.code === 0 ? this.tree('HEAD') : undefined;
+  }
+
   async readFile(rel: string): Promise<string> {
     const abs = await resolveInside(this.dir, rel);
     try {

@@ -8,7 +8,8 @@ import { compareVersions, parseVersion } from '../policy/index.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { applyAndConfirm } from '../manifests/parse.ts';
 import { imageEditors } from '../manifests/registry.ts';
-import { loadFluxPolicies, loadScreened, pathFilter, screenToken } from '../manifests/scan.ts';
+import { loadFiles, loadFluxPolicies, pathFilter, screenToken } from '../manifests/scan.ts';
+import { YAML_FILE } from '../manifests/files.ts';
 import type { Change, ImageRef, ManifestFile } from '../manifests/types.ts';
 
 export type Verdict = { ok: true } | { ok: false; code: string; reason: string };
@@ -33,39 +34,64 @@ export interface ImagePlan {
   refs: ImageRef[];
 }
 
+type Editor = ReturnType<typeof imageEditors>[number];
+type Found = { file: ManifestFile; ref: ImageRef; editor: Editor };
+
+interface Screened {
+  editors: Editor[];
+  hits: string[];
+  skipped: Skipped[];
+}
+
+/** The editors for this repo and the files that may mention `image`. */
+async function screen(repo: RepoFiles, image: string, paths?: string[]): Promise<Screened> {
+  const { policies, skipped } = await loadFluxPolicies(repo);
+  const tokens = [screenToken(image)];
+  for (const [id, p] of policies) if (sameRepository(p.repository, image)) tokens.push(id);
+  const include = pathFilter(paths);
+  const hits = (await repo.grep(tokens)).filter((rel) => YAML_FILE.test(rel) && include(rel)).sort();
+  // A broken file holding an ImagePolicy is reported even when it does not mention the
+  // image, since markers elsewhere can no longer be resolved through it.
+  return { editors: imageEditors(policies), hits, skipped: [...skipped] };
+}
+
+/** Parses the screened files a batch at a time and hands each one over with its
+ *  references, so only one batch of parse trees is alive at once on large repos. */
+async function eachFile(repo: RepoFiles, s: Screened, image: string, fn: (file: ManifestFile, found: Found[]) => void): Promise<Skipped[]> {
+  const skipped: Skipped[] = [];
+  const seen = new Set(s.skipped.map((x) => x.file));
+  for (let i = 0; i < s.hits.length; i += 32) {
+    const loaded = await loadFiles(repo, s.hits.slice(i, i + 32));
+    skipped.push(...loaded.skipped.filter((x) => !seen.has(x.file)));
+    for (const file of loaded.files) {
+      try {
+        const found: Found[] = [];
+        for (const editor of s.editors) {
+          if (!editor.screen(file.text, image)) continue;
+          for (const ref of editor.find(file, image)) found.push({ file, ref, editor });
+        }
+        fn(file, found);
+      } catch (err) {
+        // A bad annotation or marker is that file's problem; the rest of the repo still moves.
+        if (!(err instanceof BotError)) throw err;
+        skipped.push({ file: file.path, code: err.code, reason: err.message });
+      }
+    }
+  }
+  return skipped;
+}
+
 export interface RefScan {
-  files: ManifestFile[];
-  refs: Array<{ file: ManifestFile; ref: ImageRef; editor: ReturnType<typeof imageEditors>[number] }>;
+  refs: Found[];
   skipped: Skipped[];
 }
 
 /** Finds the references to `image` in the files matching `paths`. */
 export async function scanImageRefs(repo: RepoFiles, image: string, paths?: string[]): Promise<RefScan> {
-  const { policies, skipped: policySkips } = await loadFluxPolicies(repo);
-  const tokens = [screenToken(image)];
-  for (const [id, p] of policies) if (sameRepository(p.repository, image)) tokens.push(id);
-  const { files, skipped } = await loadScreened(repo, tokens, pathFilter(paths));
-  const editors = imageEditors(policies);
-  const refs: RefScan['refs'] = [];
-  const unreadable: Skipped[] = [];
-  for (const file of files) {
-    try {
-      const found: RefScan['refs'] = [];
-      for (const editor of editors) {
-        if (!editor.screen(file.text, image)) continue;
-        for (const ref of editor.find(file, image)) found.push({ file, ref, editor });
-      }
-      refs.push(...found);
-    } catch (err) {
-      // A bad annotation or marker is that file's problem; the rest of the repo still moves.
-      if (!(err instanceof BotError)) throw err;
-      unreadable.push({ file: file.path, code: err.code, reason: err.message });
-    }
-  }
-  // A broken file holding an ImagePolicy is worth reporting even when it does not
-  // mention the image, since its markers elsewhere can no longer be resolved.
-  const seen = new Set(skipped.map((s) => s.file));
-  return { files, refs, skipped: [...skipped, ...unreadable, ...policySkips.filter((s) => !seen.has(s.file))] };
+  const s = await screen(repo, image, paths);
+  const refs: Found[] = [];
+  const skipped = await eachFile(repo, s, image, (_file, found) => refs.push(...found));
+  return { refs, skipped: [...skipped, ...s.skipped] };
 }
 
 /** The gate of explicit commands (set-image, promote), which name the tag themselves:
@@ -80,27 +106,30 @@ export function neverDowngrade(tag: string | undefined): (ref: ImageRef) => Verd
 }
 
 export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<ImagePlan> {
-  const scan = await scanImageRefs(repo, target.image, target.paths);
-  const skipped = [...scan.skipped];
-  const byFile = new Map<ManifestFile, Change[]>();
+  const s = await screen(repo, target.image, target.paths);
   const gate = target.gate ?? neverDowngrade(target.tag);
-  for (const { file, ref, editor } of scan.refs) {
-    const verdict = gate(ref);
-    if (!verdict.ok) {
-      skipped.push({ file: ref.file, object: ref.object, field: ref.field, code: verdict.code, reason: verdict.reason });
-      continue;
-    }
-    try {
-      const change = editor.set(file, ref, { tag: target.tag, digest: target.digest });
-      if (change) byFile.set(file, [...(byFile.get(file) ?? []), change]);
-    } catch (err) {
-      if (!(err instanceof BotError)) throw err;
-      skipped.push({ file: ref.file, object: ref.object, field: ref.field, code: err.code, reason: err.message });
-    }
-  }
+  const skipped: Skipped[] = [];
   const writes = new Map<string, string>();
   const edits: Edit[] = [];
-  for (const [file, changes] of byFile) {
+  const refs: ImageRef[] = [];
+  const unreadable = await eachFile(repo, s, target.image, (file, found) => {
+    const changes: Change[] = [];
+    for (const { ref, editor } of found) {
+      refs.push(ref);
+      const verdict = gate(ref);
+      if (!verdict.ok) {
+        skipped.push({ file: ref.file, object: ref.object, field: ref.field, code: verdict.code, reason: verdict.reason });
+        continue;
+      }
+      try {
+        const change = editor.set(file, ref, { tag: target.tag, digest: target.digest });
+        if (change) changes.push(change);
+      } catch (err) {
+        if (!(err instanceof BotError)) throw err;
+        skipped.push({ file: ref.file, object: ref.object, field: ref.field, code: err.code, reason: err.message });
+      }
+    }
+    if (changes.length === 0) return;
     try {
       writes.set(file.path, applyAndConfirm(file, changes));
       edits.push(...changes.map((c) => c.edit));
@@ -108,6 +137,6 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
       if (!(err instanceof BotError)) throw err;
       skipped.push({ file: file.path, code: err.code, reason: err.message });
     }
-  }
-  return { edits, skipped, writes, refs: scan.refs.map((r) => r.ref) };
+  });
+  return { edits, skipped: [...skipped, ...unreadable, ...s.skipped], writes, refs };
 }

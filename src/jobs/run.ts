@@ -15,6 +15,7 @@ export function workspaceFiles(ws: Workspace): RepoFiles {
     list: () => ws.listFiles(),
     read: (rel) => ws.readFile(rel),
     grep: (tokens) => ws.grep(tokens),
+    version: () => ws.cleanTree(),
   };
 }
 

@@ -10,6 +10,9 @@ export interface RepoFiles {
   /** Files that contain any of the fixed strings (a superset of what an editor may match). */
   grep(tokens: string[]): Promise<string[]>;
   read(rel: string): Promise<string>;
+  /** A key that changes whenever any file may have changed (a clean tree's sha), or
+   *  undefined when there is none: then nothing derived from the files is cached. */
+  version?(): Promise<string | undefined>;
 }
 
 export const YAML_FILE = /\.ya?ml$/i;

@@ -77,8 +77,21 @@ function parseCached(root: string) {
   };
 }
 
-/** Every Flux ImagePolicy in the repo, resolved to its image repository and filter. */
-export async function loadFluxPolicies(repo: RepoFiles): Promise<{ policies: Map<string, FluxPolicy>; skipped: Skipped[] }> {
+type Policies = { policies: Map<string, FluxPolicy>; skipped: Skipped[] };
+const byVersion = new Map<string, { version: string; result: Policies }>();
+
+/** Every Flux ImagePolicy in the repo, resolved to its image repository and filter.
+ *  Cached per clean tree: on an unchanged repo the second event needs no search at all. */
+export async function loadFluxPolicies(repo: RepoFiles): Promise<Policies> {
+  const version = await repo.version?.();
+  const hit = byVersion.get(repo.root);
+  if (version !== undefined && hit?.version === version) return hit.result;
+  const result = await searchFluxPolicies(repo);
+  if (version !== undefined) byVersion.set(repo.root, { version, result });
+  return result;
+}
+
+async function searchFluxPolicies(repo: RepoFiles): Promise<Policies> {
   const hits = (await repo.grep(['ImagePolicy', 'ImageRepository'])).filter((rel) => YAML_FILE.test(rel)).sort();
   const { files, skipped } = await loadFiles(repo, hits, parseCached(repo.root));
   return { policies: collectFluxPolicies(files), skipped };
