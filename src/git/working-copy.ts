@@ -7,6 +7,7 @@ import { GitError } from '../errors.ts';
 import type { GitRunner } from './exec.ts';
 import { findLastBotCommit, readLog, type FindBotCommitOptions, type LogEntry, type LogOptions } from './history.ts';
 import { normalizeRepoPath, resolveInside } from './paths.ts';
+import { screenFiles } from './screen-cache.ts';
 
 export interface StatusEntry {
   path: string;
@@ -103,13 +104,13 @@ export class WorkingCopy {
   }
 
   /** Tracked files whose working-copy text contains any of the fixed strings (a cheap
-   *  screen before parsing). One git process for all of them. */
-  async grep(fixed: string | readonly string[]): Promise<string[]> {
+   *  screen before parsing). One git process for all of them; with `tree` (the clean
+   *  tree the files match) results are carried forward from earlier searches. */
+  async grep(fixed: string | readonly string[], opts: { tree?: string } = {}): Promise<string[]> {
     const tokens = [...new Set(typeof fixed === 'string' ? [fixed] : fixed)];
     if (tokens.length === 0) return [];
     if (tokens.includes('')) return this.listFiles();
-    const { stdout } = await this.runner.run(['grep', '-l', '-I', '-F', '-z', ...tokens.flatMap((t) => ['-e', t]), '--'], { ok: [0, 1] });
-    return stdout.split('\0').filter(Boolean);
+    return screenFiles(this.runner, this.dir, tokens, opts.tree);
   }
 
   async status(): Promise<Status> {

@@ -10,12 +10,15 @@ import type { BotCommit } from './history.ts';
 export type Prepare = (repo: RepoFiles) => Promise<Prepared>;
 
 export function workspaceFiles(ws: Workspace): RepoFiles {
+  // One planning pass reads one state of the tree: ask git once whether it is clean.
+  let version: Promise<string | undefined> | undefined;
+  const clean = () => (version ??= ws.cleanTree());
   return {
     root: ws.dir,
     list: () => ws.listFiles(),
     read: (rel) => ws.readFile(rel),
-    grep: (tokens) => ws.grep(tokens),
-    version: () => ws.cleanTree(),
+    grep: async (tokens) => ws.grep(tokens, { tree: await clean() }),
+    version: clean,
   };
 }
 
