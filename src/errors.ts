@@ -13,11 +13,14 @@ export class BotError extends Error {
   readonly location: Location;
   /** Transient failures (push rejected, 5xx, timeouts) may be retried; nothing else is. */
   readonly transient: boolean;
+  /** The message without its location, for callers that place it themselves. */
+  readonly detail: string;
 
   constructor(code: string, message: string, location: Location = {}, opts: { transient?: boolean; cause?: unknown } = {}) {
     super(formatMessage(message, location), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
+    this.detail = message;
     this.location = location;
     this.transient = opts.transient ?? false;
   }

@@ -1,15 +1,17 @@
 // Semantic checks the schema runs on single values. Each returns why the value is wrong,
 // or undefined; the schema turns that into an issue at the value's path so the loader
 // can point at the offending line.
+import { BotError } from '../errors.ts';
 import { explainCron } from '../rollout/cron.ts';
 import { parseDuration } from '../rollout/duration.ts';
 import { parseFilter } from '../policy/index.ts';
 import { parseImageRef } from '../policy/image.ts';
 import { checkTagTemplate } from '../policy/tags.ts';
-import { isValidTimezone, parseDays, parseFreeze, parseHours } from './window.ts';
+import { parseFreeze } from '../rollout/freeze.ts';
+import { parseWindow, validateTimezone } from '../rollout/window.ts';
 
 function reason(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = err instanceof BotError ? err.detail : err instanceof Error ? err.message : String(err);
   return msg.split('\n')[0];
 }
 
@@ -45,13 +47,11 @@ export function checkCron(s: string): string | undefined {
 
 export const checkDuration = (s: string) => attempt(() => parseDuration(s));
 
-export function checkTimezone(s: string): string | undefined {
-  return isValidTimezone(s) ? undefined : `unknown time zone ${JSON.stringify(s)} (use an IANA name such as Europe/Berlin or UTC)`;
-}
-
-export const checkDays = (s: string) => attempt(() => parseDays(s));
-export const checkHours = (s: string) => attempt(() => parseHours(s));
-export const checkFreeze = (s: string, tz: string) => attempt(() => parseFreeze(s, isValidTimezone(tz) ? tz : 'UTC'));
+// Windows and freezes are parsed by the same code the scheduler evaluates them with.
+export const checkTimezone = (s: string) => attempt(() => validateTimezone(s));
+export const checkDays = (s: string) => attempt(() => parseWindow({ days: s }));
+export const checkHours = (s: string) => attempt(() => parseWindow({ hours: s }));
+export const checkFreeze = (s: string, tz: string) => attempt(() => parseFreeze([s], checkTimezone(tz) === undefined ? tz : 'UTC'));
 
 const SOURCE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 

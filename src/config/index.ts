@@ -23,5 +23,4 @@ export {
 export { ConfigValidationError, DEFAULT_CONFIG_FILE, fieldPath, formatIssue, loadConfig, parseConfig, type ConfigIssue } from './load.ts';
 export { checkConfigPaths, isGlob, resolveRepoPath, staticPathProblem, staticPrefix } from './paths.ts';
 export { configJsonSchema } from './json-schema.ts';
-export { activeFreeze, inWindow, isValidTimezone, parseDays, parseFreeze, parseHours, type FreezeRange, type HoursRange } from './window.ts';
 export { findAppForImage, findAppsForImage, findAppsForSource, type NamedApp } from './lookup.ts';
