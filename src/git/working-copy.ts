@@ -87,13 +87,18 @@ export class WorkingCopy {
     return (await this.runner.run(['cat-file', 'blob', spec])).stdout;
   }
 
+  /** Counts writes through this object, so Workspace can tell its tree is untouched. */
+  protected fileWrites = 0;
+
   async writeFile(rel: string, text: string): Promise<void> {
+    this.fileWrites++;
     const abs = await resolveInside(this.dir, rel);
     await mkdir(path.dirname(abs), { recursive: true });
     await writeFile(abs, text, 'utf8');
   }
 
   async removeFile(rel: string): Promise<void> {
+    this.fileWrites++;
     await rm(await resolveInside(this.dir, rel), { force: true });
   }
 

@@ -40,6 +40,10 @@ export type { Status, StatusEntry } from './working-copy.ts';
 
 export class Workspace extends WorkingCopy {
   private lock: Promise<unknown> = Promise.resolve();
+  /** What the last full sync left: a second sync in the same job (config read, then the
+   *  commit loop) with nothing moved or written since can skip the reset and clean,
+   *  which walk the whole tree. */
+  private synced?: { branch: string; head: string; writes: number };
 
   private constructor(
     dir: string,
@@ -114,11 +118,16 @@ export class Workspace extends WorkingCopy {
     if (this.remote) await this.fetch();
     const b = branch ?? (await this.defaultBranch());
     const target = this.remote ? `refs/remotes/${this.remote}/${b}` : `refs/heads/${b}`;
-    if (!(await this.resolve(target))) {
+    const head = await this.resolve(target);
+    if (!head) {
       throw new GitError('GIT_NO_BRANCH', `branch ${b} does not exist${this.remote ? ` on ${this.remote}` : ''}`);
     }
+    const s = this.synced;
+    if (s && s.branch === b && s.head === head && s.writes === this.fileWrites && (await this.resolve('HEAD')) === head && (await this.currentBranch()) === b) return;
+    this.synced = undefined;
     await this.runner.run(['checkout', '-q', '-f', '-B', b, target]);
     await this.runner.run(['clean', '-q', '-ffdx']);
+    this.synced = { branch: b, head, writes: this.fileWrites };
   }
 
   private async syncLocal(branch?: string): Promise<void> {

@@ -53,6 +53,20 @@ describe('Workspace.open', { timeout: 90_000 }, () => {
     expect(await ws.status()).toEqual({ branch: 'main', clean: true, files: [] });
   });
 
+  it('a second sync in the same job resets again after a write, a local commit or a remote move', async () => {
+    const ws = await Workspace.open({ dir: path.join(work, 'c'), remoteUrl: remote.url });
+    await ws.sync('main');
+    await ws.writeFile('README.md', 'scribble\n');
+    await ws.sync('main');
+    expect(await ws.readFile('README.md')).toBe('config repo\n');
+    await git(ws.dir, 'commit', '-q', '--allow-empty', '-m', 'local only');
+    await ws.sync('main');
+    expect(await ws.head()).toBe((await remote.log())[0].sha);
+    await remote.commitOnRemote({ 'README.md': 'moved\n' }, 'someone else');
+    await ws.sync('main');
+    expect(await ws.readFile('README.md')).toBe('moved\n');
+  });
+
   it('refuses a non-empty directory that is not a clone, and a missing repo without remote', async () => {
     await writeFile(path.join(work, 'file'), 'x');
     await expect(Workspace.open({ dir: work, remoteUrl: remote.url })).rejects.toMatchObject({ code: 'GIT_WORKSPACE_NOT_EMPTY' });
