@@ -24,6 +24,8 @@ export interface Status {
 
 export type Mode = 'managed' | 'local';
 
+const writeCounts = new Map<string, number>();
+
 export class WorkingCopy {
   private gitDirCache?: string;
 
@@ -87,18 +89,26 @@ export class WorkingCopy {
     return (await this.runner.run(['cat-file', 'blob', spec])).stdout;
   }
 
-  /** Counts writes through this object, so Workspace can tell its tree is untouched. */
-  protected fileWrites = 0;
+  /** Writes into this directory's files by this process, so Workspace can tell the tree
+   *  is untouched since it last reset it (the clone is the bot's own; nothing else
+   *  writes there). */
+  protected get fileWrites(): number {
+    return writeCounts.get(this.dir) ?? 0;
+  }
+
+  private wrote(): void {
+    writeCounts.set(this.dir, this.fileWrites + 1);
+  }
 
   async writeFile(rel: string, text: string): Promise<void> {
-    this.fileWrites++;
+    this.wrote();
     const abs = await resolveInside(this.dir, rel);
     await mkdir(path.dirname(abs), { recursive: true });
     await writeFile(abs, text, 'utf8');
   }
 
   async removeFile(rel: string): Promise<void> {
-    this.fileWrites++;
+    this.wrote();
     await rm(await resolveInside(this.dir, rel), { force: true });
   }
 

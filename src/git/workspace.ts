@@ -38,12 +38,27 @@ export interface CommitRequest {
 
 export type { Status, StatusEntry } from './working-copy.ts';
 
+interface SyncState {
+  branch: string;
+  head: string;
+  writes: number;
+}
+
+const syncStates = new Map<string, SyncState>();
+
 export class Workspace extends WorkingCopy {
   private lock: Promise<unknown> = Promise.resolve();
-  /** What the last full sync left: a second sync in the same job (config read, then the
-   *  commit loop) with nothing moved or written since can skip the reset and clean,
-   *  which walk the whole tree. */
-  private synced?: { branch: string; head: string; writes: number };
+  /** What the last full sync of this directory left (kept per process, as the pool opens
+   *  a new Workspace per event): a later sync with nothing moved or written since can
+   *  skip the reset and clean, which walk the whole tree. */
+  private get synced(): SyncState | undefined {
+    return syncStates.get(this.dir);
+  }
+
+  private set synced(s: SyncState | undefined) {
+    if (s) syncStates.set(this.dir, s);
+    else syncStates.delete(this.dir);
+  }
 
   private constructor(
     dir: string,
@@ -82,6 +97,7 @@ export class Workspace extends WorkingCopy {
         throw err;
       }
       fresh = true;
+      syncStates.delete(dir);
     }
     const ws = new Workspace(dir, runner, url ? 'origin' : null, 'managed');
     if (url && !fresh) await ws.ensureOrigin(url);
@@ -123,11 +139,25 @@ export class Workspace extends WorkingCopy {
       throw new GitError('GIT_NO_BRANCH', `branch ${b} does not exist${this.remote ? ` on ${this.remote}` : ''}`);
     }
     const s = this.synced;
-    if (s && s.branch === b && s.head === head && s.writes === this.fileWrites && (await this.resolve('HEAD')) === head && (await this.currentBranch()) === b) return;
+    if (s && s.branch === b && s.writes === this.fileWrites && (await this.resolve('HEAD')) === s.head && (await this.currentBranch()) === b) {
+      // Known clean at s.head: move to the remote head touching only the files that
+      // differ, and there can be no untracked files to clean.
+      if (head !== s.head) await this.runner.run(['reset', '-q', '--keep', head]);
+      this.synced = { branch: b, head, writes: this.fileWrites };
+      return;
+    }
     this.synced = undefined;
     await this.runner.run(['checkout', '-q', '-f', '-B', b, target]);
     await this.runner.run(['clean', '-q', '-ffdx']);
     this.synced = { branch: b, head, writes: this.fileWrites };
+  }
+
+  /** Right after a full sync with nothing written since, the files are HEAD's tree:
+   *  no need to compare every file's stat data with the index. */
+  override async cleanTree(): Promise<string | undefined> {
+    const s = this.synced;
+    if (s && s.writes === this.fileWrites && (await this.resolve('HEAD')) === s.head) return this.tree(s.head);
+    return super.cleanTree();
   }
 
   private async syncLocal(branch?: string): Promise<void> {
@@ -188,7 +218,10 @@ export class Workspace extends WorkingCopy {
       const diff = await this.runner.run(['diff', '--cached', '--quiet', 'HEAD', '--', ...files], { ok: [0, 1] });
       if (diff.code === 0) return null;
     }
-    return this.commitMessage(message, ['--only', '--', ...files]);
+    // In the user's checkout other changes may be staged: commit only ours. The bot's own
+    // clone has nothing else staged after sync, and `--only` would rebuild a temporary
+    // index of the whole tree.
+    return this.commitMessage(message, this.mode === 'local' ? ['--only', '--', ...files] : []);
   }
 
   /** Commits what is staged (or `extra` pathspec args) with a verbatim message. */
@@ -215,6 +248,12 @@ export class Workspace extends WorkingCopy {
     }
     const dst = this.mode === 'local' ? ((await this.config(`branch.${branch}.merge`)) ?? `refs/heads/${branch}`) : `refs/heads/${branch}`;
     await pushBranch(this.runner, this.remote, `refs/heads/${branch}`, dst, opts.force ?? false);
+    // The bot writes only files it commits, so after pushing the checked-out branch its
+    // tree is exactly what was pushed: the next job need not reset or clean it.
+    if (this.mode === 'managed' && !opts.force && (await this.currentBranch()) === branch) {
+      const head = await this.resolve('HEAD');
+      if (head) this.synced = { branch, head, writes: this.fileWrites };
+    }
   }
 
   /** Pushes the checked-out branch (after sync(branch) + commit/revert). */
