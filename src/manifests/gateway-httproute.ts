@@ -7,7 +7,7 @@ import type { ObjectRef } from '../plan.ts';
 import type { Backend, ManifestDoc, TrafficEditor, TrafficSpec } from './types.ts';
 import { renderScalar } from './text.ts';
 import { spaces } from './istio-text.ts';
-import { locate, planSplit, type Dialect, type NewItemContext, type Slot } from './istio-split.ts';
+import { splitEditor, type Dialect, type NewItemContext, type Slot } from './istio-split.ts';
 import { checkNotOwned } from './istio-virtualservice.ts';
 import { isMap, isScalar, isSeq, type YAMLMap } from './yaml.ts';
 
@@ -85,15 +85,4 @@ function handles(o: ObjectRef): boolean {
   return o.kind === 'HTTPRoute' && (o.apiVersion ?? '').startsWith('gateway.networking.k8s.io/');
 }
 
-export const gatewayHttpRoute: TrafficEditor = {
-  name: 'gateway-httproute',
-  handles,
-  screen: (text) => text.includes('HTTPRoute'),
-  read(file, spec) {
-    return locate(file, spec, dialect, handles).state;
-  },
-  set(file, spec, canary) {
-    const l = locate(file, spec, dialect, handles, checkNotOwned);
-    return { changes: planSplit(l, dialect, spec, canary), skipped: [] };
-  },
-};
+export const gatewayHttpRoute: TrafficEditor = splitEditor('gateway-httproute', dialect, handles, checkNotOwned);

@@ -4,7 +4,7 @@
 // destination, and this file does the selection, validation and arithmetic once.
 import { EditError, type Location } from '../errors.ts';
 import { objectLabel, type ObjectRef } from '../plan.ts';
-import type { Backend, Change, ManifestDoc, ManifestFile, TrafficSpec, TrafficState } from './types.ts';
+import type { Backend, Change, ManifestDoc, ManifestFile, TrafficEditor, TrafficSpec, TrafficState } from './types.ts';
 import { replaceScalar, eolOf } from './text.ts';
 import { afterNode, columnOf, spaces } from './istio-text.ts';
 import { isMap, isScalar, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from './yaml.ts';
@@ -281,4 +281,26 @@ export function planSplit(l: Located, d: Dialect, spec: TrafficSpec, canary: num
   const changes: (Change | null)[] = [weightChange(l, d, l.stable, stableWeight)];
   changes.push(l.canary ? weightChange(l, d, l.canary, canary) : canary > 0 ? appendCanary(l, d, spec.canary, canary) : null);
   return changes.filter((c): c is Change => c !== null);
+}
+
+/** A traffic editor over one dialect: both kinds share the reading, the ownership
+ *  guard and the split planning; only how routes and backends look differs. */
+export function splitEditor(
+  name: string,
+  dialect: Dialect,
+  handles: (o: ObjectRef) => boolean,
+  guard: (doc: ManifestDoc, where: Location) => void,
+): TrafficEditor {
+  return {
+    name,
+    handles,
+    screen: (text) => text.includes(dialect.kind),
+    read(file, spec) {
+      return locate(file, spec, dialect, handles).state;
+    },
+    set(file, spec, canary) {
+      const l = locate(file, spec, dialect, handles, guard);
+      return { changes: planSplit(l, dialect, spec, canary), skipped: [] };
+    },
+  };
 }

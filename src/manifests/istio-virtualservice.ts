@@ -6,7 +6,7 @@ import type { ObjectRef } from '../plan.ts';
 import type { Backend, ManifestDoc, TrafficEditor, TrafficSpec } from './types.ts';
 import { renderScalar } from './text.ts';
 import { columnOf, spaces } from './istio-text.ts';
-import { locate, planSplit, type Dialect, type NewItemContext, type Slot } from './istio-split.ts';
+import { splitEditor, type Dialect, type NewItemContext, type Slot } from './istio-split.ts';
 import { isMap, isScalar, isSeq, type YAMLMap } from './yaml.ts';
 
 const RECONCILE = 'kustomize.toolkit.fluxcd.io/reconcile';
@@ -153,15 +153,4 @@ function handles(o: ObjectRef): boolean {
   return o.kind === 'VirtualService' && (o.apiVersion ?? '').startsWith('networking.istio.io/');
 }
 
-export const istioVirtualService: TrafficEditor = {
-  name: 'istio-virtualservice',
-  handles,
-  screen: (text) => text.includes('VirtualService'),
-  read(file, spec) {
-    return locate(file, spec, dialect, handles).state;
-  },
-  set(file, spec, canary) {
-    const l = locate(file, spec, dialect, handles, checkNotOwned);
-    return { changes: planSplit(l, dialect, spec, canary), skipped: [] };
-  },
-};
+export const istioVirtualService: TrafficEditor = splitEditor('istio-virtualservice', dialect, handles, checkNotOwned);
