@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/index.ts';
 import { loadConfig } from '../config/index.ts';
 import type { PullRequest } from '../forge/types.ts';
 import { repoName } from '../forge/types.ts';
-import { formatMessage } from '../git/trailers.ts';
+import { formatMessage, TRAILER_PREFIX } from '../git/trailers.ts';
 import { commitBody } from '../jobs/render.ts';
 import type { Trailers } from '../plan.ts';
 import type { Delivered } from './deliver.ts';
@@ -48,6 +48,15 @@ async function lookup(deps: BotDeps, scope: Scope, repo: ConfigRepo, app: string
 
 /** Merges a bot PR when the app's policy allows it now; used on approvals and, for
  *  `merge: auto`, right after the PR is opened. */
+function mergeMessage(method: AppConfig['mergeMethod'], head: Head | undefined, approvers: string[]): string | undefined {
+  if (method === 'rebase') return undefined;
+  const approved = approvers.length ? `${TRAILER_PREFIX}Approved-By: ${approvers.join(', ')}` : undefined;
+  if (method === 'merge') return approved;
+  const body = head ? head.message.split('\n').slice(1).join('\n').trim() : '';
+  // The trailers close the body, so the approvers join that last paragraph.
+  return [body, approved].filter(Boolean).join('\n') || undefined;
+}
+
 export async function mergeIfAllowed(deps: BotDeps, scope: Scope, repo: ConfigRepo, app: string, config: AppConfig, pr: PullRequest, head?: Head): Promise<MergeResult> {
   const log = { app, pr: pr.number, repo: repoName(repo.id) };
   if (config.merge === 'manual') {
@@ -64,9 +73,14 @@ export async function mergeIfAllowed(deps: BotDeps, scope: Scope, repo: ConfigRe
     scope.log.info({ ...log, approvals: approvers.length, needed: config.approvals }, 'waiting for more approvals');
     return 'waiting';
   }
-  // 2. Merge exactly the head that was approved; squash keeps the bot's trailers.
-  const message = config.mergeMethod === 'squash' && head ? head.message.split('\n').slice(1).join('\n').trim() : undefined;
-  const outcome = await scope.forge.merge(repo.id, pr.number, { method: config.mergeMethod, sha: pr.headSha, ...(message ? { title: `${pr.title} (#${pr.number})`, message } : {}) });
+  // 2. Merge exactly the head that was approved; squash keeps the bot's trailers, and the
+  //    merge records who approved, so git history alone tells who let each change in.
+  const message = mergeMessage(config.mergeMethod, head, approvers);
+  const outcome = await scope.forge.merge(repo.id, pr.number, {
+    method: config.mergeMethod,
+    sha: pr.headSha,
+    ...(message ? { message, ...(config.mergeMethod === 'squash' ? { title: `${pr.title} (#${pr.number})` } : {}) } : {}),
+  });
   if (!outcome.merged) {
     scope.log.warn({ ...log, reason: outcome.message }, 'merge refused');
     await scope.forge.comment(repo.id, pr.number, `:warning: gitops-canary could not merge this pull request: ${outcome.message}\n\nMerge it yourself once that is resolved, or approve again to let the bot retry.`);

@@ -66,6 +66,8 @@ describe('seed story', () => {
 
     await approve(1);
     expect(await pull(1)).toMatchObject({ state: 'closed', merged: true });
+    // History alone tells who let the change in: the merge commit names the approvers.
+    expect(await h.double.git(OWNER, 'config', 'log', '-1', '--format=%B', 'main')).toContain('Gitops-Canary-Approved-By: alice');
     expect(await h.show('config', GA)).toContain('ghcr.io/example/podinfo:0.1.1   # stable track');
     expect(await h.show('config', CANARY)).toContain('podinfo:0.2.0');
     const statuses = h.double.statuses(OWNER, 'podinfo');
