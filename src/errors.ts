@@ -39,7 +39,3 @@ export function formatMessage(message: string, loc: Location): string {
   const where = [loc.file && (loc.line ? `${loc.file}:${loc.line}` : loc.file), loc.object, loc.field].filter(Boolean).join(' ');
   return where ? `${where}: ${message}` : message;
 }
-
-export function isTransient(err: unknown): boolean {
-  return err instanceof BotError && err.transient;
-}

@@ -69,7 +69,3 @@ export interface Result {
 export function objectLabel(o: ObjectRef): string {
   return `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
 }
-
-export function editLabel(e: Edit): string {
-  return `${e.file} ${objectLabel(e.object)} ${e.field}: ${String(e.old)} -> ${String(e.new)}`;
-}

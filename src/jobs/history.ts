@@ -11,7 +11,6 @@ export interface AppHistory {
   paused: boolean;
 }
 
-export const EMPTY_HISTORY: AppHistory = { commits: [], held: [], paused: false };
 
 export function appHistory(all: BotCommit[], app: string): AppHistory {
   const commits = all.filter((c) => c.trailers.App === app);

@@ -116,7 +116,8 @@ function noChange(base: Omit<Plan, 'edits' | 'skipped'>, skipped: Skipped[]): Pr
 /** Zero-config path (no bot config, e.g. a Flux v2 repo): every reference with its own
  *  filter (Flux v1 annotation or v2 ImagePolicy marker) moves when the tag passes it. */
 export async function planUnconfiguredRelease(repo: RepoFiles, ev: ReleaseEvent & { image: string }): Promise<Prepared> {
-  const tag = ev.tag.replace(/^v(?=\d+\.\d+\.\d+)/, '');
+  // The tag the image carries, by the same rule as a configured app without tagTemplate.
+  const tag = renderTag(undefined, ev.tag);
   validateTag(tag);
   const gate = (ref: { tag?: string; filter?: string }): Verdict => {
     if (!ref.filter) return { ok: false, code: 'TAG_NO_POLICY', reason: `no bot config and no Flux policy on this reference to ${ev.image}` };

@@ -1,6 +1,6 @@
 // Planning traffic changes: the app's traffic file holds one routing object (Istio
 // VirtualService or Gateway API HTTPRoute); its editor reads and sets the split.
-import type { AppConfig } from '../config/index.ts';
+import { rolloutSteps, type AppConfig } from '../config/index.ts';
 import { ConfigError, EditError, UsageError } from '../errors.ts';
 import type { Edit, Plan, Skipped, Trailers } from '../plan.ts';
 import type { RepoFiles } from '../manifests/files.ts';
@@ -44,9 +44,9 @@ export async function loadTraffic(repo: RepoFiles, app: string, config: AppConfi
   return { file, editor, spec };
 }
 
-export function stepLabel(config: AppConfig, canary: number): string | undefined {
-  const steps = config.rollout?.steps ?? config.traffic?.steps;
-  if (!steps) return undefined;
+/** The `Step` trailer (`2/3`) when the weight is one of the app's steps. */
+export function stepTrailer(config: AppConfig, canary: number): string | undefined {
+  const steps = rolloutSteps(config);
   const i = steps.indexOf(canary);
   return i >= 0 ? `${i + 1}/${steps.length}` : undefined;
 }
@@ -70,7 +70,7 @@ export async function planWeightChanges(repo: RepoFiles, app: string, config: Ap
 
 export async function planSetWeight(repo: RepoFiles, app: string, config: AppConfig, canary: number, action: Plan['action'] = 'set-weight'): Promise<Prepared> {
   const w = await planWeightChanges(repo, app, config, canary);
-  const step = stepLabel(config, canary);
+  const step = stepTrailer(config, canary);
   const plan: Plan = {
     action,
     app,

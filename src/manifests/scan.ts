@@ -22,12 +22,6 @@ export function pathFilter(globs: string[] | undefined): (rel: string) => boolea
   return (rel) => m(rel);
 }
 
-/** Parses the YAML files that contain any token (and match the path filter). */
-export async function loadScreened(repo: RepoFiles, tokens: string[], include: (rel: string) => boolean): Promise<Loaded> {
-  const hits = (await repo.grep(tokens)).filter((rel) => YAML_FILE.test(rel) && include(rel)).sort();
-  return loadFiles(repo, hits);
-}
-
 /** Reads files a batch at a time: the reads overlap, but a huge hit list cannot open
  *  thousands of descriptors at once. */
 const READ_BATCH = 32;

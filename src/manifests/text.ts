@@ -59,10 +59,3 @@ export function lineStart(text: string, offset: number): number {
   const i = text.lastIndexOf('\n', offset - 1);
   return i + 1;
 }
-
-/** Indentation (spaces) of the line holding `offset`. */
-export function indentAt(text: string, offset: number): string {
-  const s = lineStart(text, offset);
-  const m = /^[ ]*/.exec(text.slice(s, s + 200));
-  return m ? m[0] : '';
-}
