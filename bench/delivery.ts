@@ -102,6 +102,11 @@ async function main(): Promise<void> {
     git(seedDir, 'commit', '-q', '-m', 'bench app config');
     const remote = path.join(work, 'remote.git');
     git(work, 'clone', '-q', '--bare', seedDir, remote);
+    // Packed, as a forge serves it, and no background gc: an auto-gc started by a push
+    // would repack under the floor's clone (and the bot's fetches) mid-run.
+    git(remote, 'repack', '-adq');
+    git(remote, 'config', 'gc.auto', '0');
+    git(remote, 'config', 'receive.autogc', 'false');
     console.log(`repo: ${summary.files} files; app image ${image} in ${files.length} files under ${appDir}/`);
 
     // 2. The app in local mode, with the bare repo as its config repo.

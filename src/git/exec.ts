@@ -105,6 +105,7 @@ export class GitRunner {
     });
     const env = buildEnv(options);
     if (env) this.instance.env(env);
+    this.instance.outputHandler((_command, stdout) => markDrained(stdout));
     return this.instance;
   }
 
@@ -146,6 +147,14 @@ export class GitRunner {
     // the cause is redacted too: loggers print causes
     return new GitError(opts.code ?? 'GIT_COMMAND_FAILED', message, {}, { transient, cause: new Error(this.redact(detail)) });
   }
+}
+
+// simple-git waits a fixed 50 ms after a git process that printed nothing (add, commit -q,
+// fetch -q, reset -q), in case output is still in flight. Once stdout has ended nothing
+// more can arrive, so an empty chunk at that point tells its completion check the
+// streams are drained. Without this, a delivery spends ~200 ms of its ~350 ms asleep.
+function markDrained(stdout: NodeJS.ReadableStream): void {
+  stdout.once('end', () => stdout.emit('data', Buffer.alloc(0)));
 }
 
 function buildEnv(options: RunnerOptions): Record<string, string> | undefined {

@@ -21,9 +21,27 @@ async function fullGrep(runner: GitRunner, tokens: string[]): Promise<Set<string
   return new Set(stdout.split('\0').filter(Boolean));
 }
 
+// Several token sets move between the same two trees in one event (the image's tokens,
+// then the Flux policy kinds): name the changed files once.
+let lastDiff: { key: string; changed: Promise<string[]> } | undefined;
+
+function changedBetween(runner: GitRunner, dir: string, from: string, to: string): Promise<string[]> {
+  const key = `${dir}\0${from}\0${to}`;
+  if (lastDiff?.key !== key) {
+    const changed = runner
+      .run(['diff-tree', '-r', '--name-only', '--no-renames', '-z', from, to], { ok: [0, 128] })
+      .then(({ stdout }) => stdout.split('\0').filter(Boolean));
+    lastDiff = { key, changed };
+    // a failed diff is not remembered
+    changed.catch(() => {
+      if (lastDiff?.key === key) lastDiff = undefined;
+    });
+  }
+  return lastDiff.changed;
+}
+
 async function carryForward(runner: GitRunner, dir: string, tokens: string[], from: Entry, tree: string): Promise<Set<string> | null> {
-  const { stdout } = await runner.run(['diff-tree', '-r', '--name-only', '--no-renames', '-z', from.tree, tree], { ok: [0, 128] });
-  const changed = stdout.split('\0').filter(Boolean);
+  const changed = await changedBetween(runner, dir, from.tree, tree);
   if (changed.length > MAX_CHANGED) return null;
   const hits = new Set(from.hits);
   for (const rel of changed) {

@@ -40,6 +40,15 @@ export class WorkingCopy {
     return r.code === 0 ? r.stdout.trim() : null;
   }
 
+  /** HEAD's sha (null when unborn) and checked-out branch (null when detached), in one
+   *  git call: the warm delivery path asks for both several times per event. */
+  async headState(): Promise<{ sha: string | null; branch: string | null }> {
+    const r = await this.runner.run(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], { ok: [0, 128] });
+    if (r.code !== 0) return { sha: null, branch: await this.currentBranch() };
+    const [sha, full = ''] = r.stdout.trim().split('\n');
+    return { sha, branch: full.startsWith('refs/heads/') ? full.slice('refs/heads/'.length) : null };
+  }
+
   async head(): Promise<string> {
     const sha = await this.resolve('HEAD');
     if (!sha) throw new GitError('GIT_NO_COMMITS', `${this.dir} has no commits yet`);
@@ -55,9 +64,10 @@ export class WorkingCopy {
 
   /** Tree sha of `ref`: two commits with equal trees carry the same files. */
   async tree(ref: string): Promise<string> {
-    const sha = await this.resolve(ref);
-    if (!sha) throw new GitError('GIT_BAD_REF', `unknown revision ${ref}`);
-    return (await this.runner.run(['rev-parse', `${sha}^{tree}`])).stdout.trim();
+    if (ref.startsWith('-')) throw new GitError('GIT_BAD_REF', `invalid ref ${ref}`);
+    const r = await this.runner.run(['rev-parse', '-q', '--verify', `${ref}^{commit}^{tree}`], { ok: [0, 1, 128] });
+    if (r.code !== 0) throw new GitError('GIT_BAD_REF', `unknown revision ${ref}`);
+    return r.stdout.trim();
   }
 
   /** The tree sha of HEAD when the tracked files match it exactly, else undefined: a key

@@ -139,7 +139,8 @@ export class Workspace extends WorkingCopy {
       throw new GitError('GIT_NO_BRANCH', `branch ${b} does not exist${this.remote ? ` on ${this.remote}` : ''}`);
     }
     const s = this.synced;
-    if (s && s.branch === b && s.writes === this.fileWrites && (await this.resolve('HEAD')) === s.head && (await this.currentBranch()) === b) {
+    const at = s && s.branch === b && s.writes === this.fileWrites ? await this.headState() : undefined;
+    if (s && at?.sha === s.head && at.branch === b) {
       // Known clean at s.head: move to the remote head touching only the files that
       // differ, and there can be no untracked files to clean.
       if (head !== s.head) await this.runner.run(['reset', '-q', '--keep', head]);
@@ -250,9 +251,9 @@ export class Workspace extends WorkingCopy {
     await pushBranch(this.runner, this.remote, `refs/heads/${branch}`, dst, opts.force ?? false);
     // The bot writes only files it commits, so after pushing the checked-out branch its
     // tree is exactly what was pushed: the next job need not reset or clean it.
-    if (this.mode === 'managed' && !opts.force && (await this.currentBranch()) === branch) {
-      const head = await this.resolve('HEAD');
-      if (head) this.synced = { branch, head, writes: this.fileWrites };
+    if (this.mode === 'managed' && !opts.force) {
+      const { sha, branch: current } = await this.headState();
+      if (sha && current === branch) this.synced = { branch, head: sha, writes: this.fileWrites };
     }
   }
 

@@ -1,0 +1,52 @@
+// GitRunner marks stdout drained at its end so that simple-git does not sleep after
+// quiet commands; these check that nothing is lost or misreported because of it.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GitError } from '../../src/errors.ts';
+import { GitRunner } from '../../src/git/exec.ts';
+import { git } from '../helpers/git-remote.ts';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'gcb-runner-'));
+  await git(dir, 'init', '-q', '-b', 'main');
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('GitRunner', { timeout: 60_000 }, () => {
+  it('returns every byte of a large output, in order', async () => {
+    const runner = new GitRunner({ cwd: dir, hermetic: true });
+    // ~4 MiB of distinct lines: a blob written and read back
+    const lines = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 50)}`).join('\n');
+    const file = path.join(dir, 'big.txt');
+    await writeFile(file, lines);
+    const sha = (await runner.run(['hash-object', '-w', 'big.txt'])).stdout.trim();
+    const out = await runner.run(['cat-file', 'blob', sha]);
+    expect(out.stdout.length).toBe(lines.length);
+    expect(out.stdout).toBe(lines);
+  });
+
+  it('completes quiet commands with their effect visible and exit code 0', async () => {
+    const runner = new GitRunner({ cwd: dir, hermetic: true });
+    await writeFile(path.join(dir, 'a.txt'), 'a\n');
+    const add = await runner.run(['add', '-A', '--', 'a.txt']);
+    expect(add).toEqual({ stdout: '', stderr: '', code: 0 });
+    await runner.run(['commit', '-q', '-m', 'first']);
+    expect((await git(dir, 'log', '--format=%s')).trim()).toBe('first');
+  });
+
+  it('keeps the exit code and stderr of a failing command', async () => {
+    const runner = new GitRunner({ cwd: dir, hermetic: true });
+    const miss = await runner.run(['rev-parse', '-q', '--verify', 'nope^{commit}'], { ok: [0, 1] });
+    expect(miss.code).toBe(1);
+    const err = await runner.run(['checkout', 'no-such-branch']).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(GitError);
+    expect((err as Error).message).toMatch(/git checkout no-such-branch failed: error: pathspec 'no-such-branch' did not match/);
+  });
+});
