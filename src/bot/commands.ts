@@ -71,16 +71,16 @@ async function execute(deps: BotDeps, scope: Scope, ev: CommentEvent, ws: Worksp
   let result: Delivered | Result;
   switch (command.verb) {
     case 'weight':
-      result = await deliver(ws, scope.forge, target, (repo) => planSetWeight(repo, app, cfg, command.weight));
+      result = await deliver(ws, scope, target, (repo) => planSetWeight(repo, app, cfg, command.weight));
       break;
     case 'abort':
-      result = await deliver(ws, scope.forge, target, (repo) => planSetWeight(repo, app, cfg, 0, 'abort'));
+      result = await deliver(ws, scope, target, (repo) => planSetWeight(repo, app, cfg, 0, 'abort'));
       break;
     case 'promote':
-      result = await deliver(ws, scope.forge, target, await promotePrepare(ws, app, cfg, ev.user));
+      result = await deliver(ws, scope, target, await promotePrepare(ws, app, cfg, ev.user));
       break;
     case 'rollback':
-      result = await deliverRollback(ws, scope.forge, { ...target, lane: 'rollback' });
+      result = await deliverRollback(ws, scope, { ...target, lane: 'rollback' });
       break;
     case 'pause':
     case 'resume':

@@ -1,13 +1,14 @@
 // Delivery: a prepared plan becomes a commit on the target branch, or a push to the
 // bot's own branch plus one pull request per app and track.
 import type { AppConfig } from '../config/index.ts';
-import { GitError } from '../errors.ts';
-import type { Forge, PullRequest } from '../forge/types.ts';
+import { BotError, GitError } from '../errors.ts';
+import { repoName, type PullRequest } from '../forge/types.ts';
 import type { Workspace } from '../git/workspace.ts';
 import type { Result } from '../plan.ts';
 import { commitPlan, workspaceFiles, writeAll, type Prepare } from '../jobs/run.ts';
-import { commitBody, planText, prBody } from '../jobs/render.ts';
-import type { ConfigRepo } from './types.ts';
+import { checkOutput, commitBody, planText, prBody } from '../jobs/render.ts';
+import type { Plan } from '../plan.ts';
+import type { ConfigRepo, Scope } from './types.ts';
 
 export interface DeliveryTarget {
   repo: ConfigRepo;
@@ -27,12 +28,14 @@ export function botBranch(app: string, lane: string): string {
 /** `synced`: the caller has just synced the working copy to the default branch and made
  *  no commit since, so a commit delivery may plan on it as it is instead of fetching and
  *  resetting once more (that second sync was a third of the webhook-to-push time). */
-export async function deliver(ws: Workspace, forge: Forge, target: DeliveryTarget, prepare: Prepare, opts: { synced?: boolean } = {}): Promise<Delivered> {
+export type DeliveryScope = Pick<Scope, 'forge' | 'log'>;
+
+export async function deliver(ws: Workspace, scope: DeliveryScope, target: DeliveryTarget, prepare: Prepare, opts: { synced?: boolean } = {}): Promise<Delivered> {
   if (target.config.delivery === 'commit') {
     if (opts.synced && !target.config.branch) return commitOnSynced(ws, prepare);
     return commitPlan(ws, prepare, { branch: target.config.branch });
   }
-  return deliverPullRequest(ws, forge, target, prepare);
+  return deliverPullRequest(ws, scope, target, prepare);
 }
 
 async function commitOnSynced(ws: Workspace, prepare: Prepare): Promise<Result> {
@@ -59,7 +62,8 @@ async function sameTreeOnRemote(ws: Workspace, branch: string): Promise<boolean>
   return ours === theirs;
 }
 
-export async function deliverPullRequest(ws: Workspace, forge: Forge, target: DeliveryTarget, prepare: Prepare): Promise<Delivered> {
+export async function deliverPullRequest(ws: Workspace, scope: DeliveryScope, target: DeliveryTarget, prepare: Prepare): Promise<Delivered> {
+  const { forge } = scope;
   const base = target.config.branch ?? (await ws.defaultBranch());
   const branch = botBranch(target.app, target.lane);
   // 1. Plan against the base branch as it is now.
@@ -79,5 +83,18 @@ export async function deliverPullRequest(ws: Workspace, forge: Forge, target: De
   // 4. Force-update the bot's own branch and open or edit the one PR for it.
   await ws.push(branch, { force: true });
   const { pr, created } = await forge.openOrUpdatePullRequest(target.repo.id, { head: branch, base, title: plan.title, body: prBody(plan, { app: target.app }) });
+  // 5. A check run on the head commit: what was applied there and confirmed.
+  await postPlanCheck(scope, target.repo, sha ?? pr.headSha, plan);
   return { plan, status: 'pull-request', commit: sha ?? undefined, branch, url: pr.url, pr, created, message: `${planText(plan)}\n${created ? 'opened' : 'updated'} ${pr.url}` };
+}
+
+/** Posts the plan's check run on a bot PR's head commit; a refusal is logged, since the
+ *  pull request stands either way. */
+export async function postPlanCheck(scope: DeliveryScope, repo: ConfigRepo, sha: string, plan: Plan): Promise<void> {
+  try {
+    await scope.forge.reportCheck(repo.id, sha, checkOutput(plan));
+  } catch (err) {
+    if (!(err instanceof BotError)) throw err;
+    scope.log.warn({ repo: repoName(repo.id), sha, err: err.message }, 'could not post the check run on the bot PR');
+  }
 }

@@ -119,7 +119,7 @@ async function releaseIn(
       return prepared;
     };
     try {
-      const result = await deliver(ws, scope.forge, { repo, app: r.app, lane: track ?? 'release', config: r.config }, prepare, { synced });
+      const result = await deliver(ws, scope, { repo, app: r.app, lane: track ?? 'release', config: r.config }, prepare, { synced });
       synced &&= r.config.delivery === 'commit' && !r.config.branch;
       done.push(result);
       if (r.config.merge === 'auto' && result.pr) auto.push({ repo, app: r.app, config: r.config, result });

@@ -1,15 +1,14 @@
 // Rollback and pause/resume, delivered like the app's other changes. Pause and resume
 // change no file: they are empty commits whose trailers the scheduler reads.
 import type { AppConfig } from '../config/index.ts';
-import type { Forge } from '../forge/types.ts';
 import type { Workspace } from '../git/workspace.ts';
 import { prBody } from '../jobs/render.ts';
 import { findRollbackTarget, rollbackApp, rollbackPlan } from '../jobs/rollback.ts';
 import type { Plan, Result } from '../plan.ts';
 import { commitMarker } from './tick-git.ts';
-import { botBranch, type Delivered, type DeliveryTarget } from './deliver.ts';
+import { botBranch, postPlanCheck, type Delivered, type DeliveryScope, type DeliveryTarget } from './deliver.ts';
 
-export async function deliverRollback(ws: Workspace, forge: Forge, target: DeliveryTarget): Promise<Delivered> {
+export async function deliverRollback(ws: Workspace, scope: DeliveryScope, target: DeliveryTarget): Promise<Delivered> {
   if (target.config.delivery === 'commit') return rollbackApp(ws, target.app, { branch: target.config.branch });
   const base = target.config.branch ?? (await ws.defaultBranch());
   const branch = botBranch(target.app, target.lane);
@@ -22,7 +21,8 @@ export async function deliverRollback(ws: Workspace, forge: Forge, target: Deliv
   const sha = await ws.revert(reverted.sha, { subject: plan.title, trailers: plan.trailers });
   if (!sha) return { plan, status: 'unchanged', message: `${plan.title}\nnothing to revert: the files already match` };
   await ws.push(branch, { force: true });
-  const { pr, created } = await forge.openOrUpdatePullRequest(target.repo.id, { head: branch, base, title: plan.title, body: prBody(plan, { app: target.app }) });
+  const { pr, created } = await scope.forge.openOrUpdatePullRequest(target.repo.id, { head: branch, base, title: plan.title, body: prBody(plan, { app: target.app }) });
+  await postPlanCheck(scope, target.repo, sha, plan);
   return { plan, status: 'pull-request', commit: sha, branch, url: pr.url, pr, created, message: `${plan.title}\n${created ? 'opened' : 'updated'} ${pr.url}` };
 }
 

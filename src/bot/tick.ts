@@ -153,7 +153,7 @@ async function step(
   const done: TickResult = { ...result, outcome: decision.action === 'promote' ? 'promoted' : 'advanced' };
   let delivered: Delivered;
   if (viaOf(config, decision) === 'pull-request') {
-    delivered = await deliverPullRequest(ws, scope.forge, { repo, app, lane: 'traffic', config }, (files) => prepareStep(files, ctx));
+    delivered = await deliverPullRequest(ws, scope, { repo, app, lane: 'traffic', config }, (files) => prepareStep(files, ctx));
     if (delivered.status === 'pull-request') Object.assign(done, { outcome: 'proposed', url: delivered.url, commit: delivered.commit });
     else Object.assign(done, { outcome: 'waited', note: delivered.message });
   } else {

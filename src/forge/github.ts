@@ -3,7 +3,7 @@
 // 5xx and timeouts are transient, everything else is not.
 import type { ProbotOctokit } from 'probot';
 import { ForgeError } from '../errors.ts';
-import type { Forge, MergeOutcome, Permission, PullRequest, RepoId } from './types.ts';
+import type { CheckReport, Forge, MergeOutcome, Permission, PullRequest, RepoId } from './types.ts';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -159,6 +159,21 @@ export class GitHubForge implements Forge {
         context: 'gitops-canary',
         description: status.description.slice(0, 140),
         ...(status.url ? { target_url: status.url } : {}),
+      }),
+    );
+  }
+
+  async reportCheck(repo: RepoId, sha: string, check: CheckReport) {
+    await call(`check run on ${sha.slice(0, 12)}`, () =>
+      this.octokit.rest.checks.create({
+        owner: repo.owner,
+        repo: repo.name,
+        name: 'gitops-canary',
+        head_sha: sha,
+        status: 'completed',
+        conclusion: check.conclusion,
+        // GitHub refuses a summary over 65,535 characters; a sidecar bump can list thousands of edits
+        output: { title: check.title, summary: check.summary.length > 65_000 ? `${check.summary.slice(0, 65_000)}\n\n(truncated)` : check.summary },
       }),
     );
   }

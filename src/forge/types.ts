@@ -49,8 +49,17 @@ export interface Forge {
   merge(repo: RepoId, number: number, opts: { method: 'merge' | 'squash' | 'rebase'; sha?: string; title?: string; message?: string }): Promise<MergeOutcome>;
   comment(repo: RepoId, issue: number, body: string): Promise<{ url?: string }>;
   permission(repo: RepoId, user: string): Promise<Permission>;
-  /** Reports back on the app repo: a commit status on the tag's commit linking the change. */
   /** The commit a tag of the app repo points at, or null when the host does not know it. */
   tagCommit(repo: RepoId, tag: string): Promise<string | null>;
+  /** Reports back on the app repo: a commit status on the tag's commit linking the change. */
   reportStatus(repo: RepoId, sha: string, status: { state: 'pending' | 'success' | 'failure' | 'error'; url?: string; description: string }): Promise<void>;
+  /** A completed `gitops-canary` check run on a config-repo commit (a bot PR's head). */
+  reportCheck(repo: RepoId, sha: string, check: CheckReport): Promise<void>;
+}
+
+export interface CheckReport {
+  conclusion: 'success' | 'neutral' | 'failure';
+  title: string;
+  /** Markdown. */
+  summary: string;
 }

@@ -42,18 +42,17 @@ function cell(s: string): string {
   return s.replace(/\|/g, '\\|');
 }
 
+/** The plan as a Markdown table, with the skipped places folded below it. */
+function editTable(plan: Plan): string[] {
+  const rows = plan.edits.map((e) => `| \`${cell(e.file)}\` | ${cell(objectLabel(e.object))} | \`${cell(e.field)}\` | \`${cell(show(e.old))}\` → \`${cell(show(e.new))}\` |`);
+  const lines = ['| File | Object | Field | Change |', '|---|---|---|---|', ...rows, ''];
+  if (plan.skipped.length) lines.push('<details><summary>Skipped</summary>', '', ...skippedLines(plan.skipped), '', '</details>', '');
+  return lines;
+}
+
 export function prBody(plan: Plan, opts: { app?: string } = {}): string {
   const app = opts.app ?? plan.app ?? '<app>';
-  const rows = plan.edits.map((e) => `| \`${cell(e.file)}\` | ${cell(objectLabel(e.object))} | \`${cell(e.field)}\` | \`${cell(show(e.old))}\` → \`${cell(show(e.new))}\` |`);
-  const lines = [
-    `### ${plan.title}`,
-    '',
-    '| File | Object | Field | Change |',
-    '|---|---|---|---|',
-    ...rows,
-    '',
-  ];
-  if (plan.skipped.length) lines.push('<details><summary>Skipped</summary>', '', ...skippedLines(plan.skipped), '', '</details>', '');
+  const lines = [`### ${plan.title}`, '', ...editTable(plan)];
   lines.push(
     '**Approve** this pull request to let the bot merge it (per the app\'s merge policy), or merge it yourself.',
     `**Roll back** after merging with \`/canary rollback ${app}\`; **pause** scheduled steps with \`/canary pause ${app}\`, resume with \`/canary resume ${app}\`.`,
@@ -69,4 +68,24 @@ export function planText(plan: Plan): string {
   lines.push(...editLines(plan.edits));
   if (plan.skipped.length) lines.push('skipped:', ...skippedLines(plan.skipped).map((l) => `  ${l}`));
   return lines.join('\n');
+}
+
+// Tag decisions (older, held, not matched) are the policy working; any other skip is a
+// file or value the bot could not read or edit, which a reviewer should look at.
+function unreadable(plan: Plan): Skipped[] {
+  return plan.skipped.filter((x) => !x.code.startsWith('TAG_'));
+}
+
+const ROLLOUT_TRAILERS = ['Step', 'Weights', 'Old-Weights', 'Gate-Verdict', 'Gate-Summary'];
+
+/** The check run on a bot PR's head commit: what the bot applied there and confirmed by
+ *  parsing each changed file again. Neutral when something could not be read or edited. */
+export function checkOutput(plan: Plan): { conclusion: 'success' | 'neutral'; title: string; summary: string } {
+  const problems = unreadable(plan);
+  const verdict = problems.length
+    ? `${problems.length} place(s) could not be read or edited and were left as they are; see Skipped.`
+    : `Every changed file was parsed again and each changed value checked.`;
+  const rollout = ROLLOUT_TRAILERS.filter((k) => plan.trailers[k]).map((k) => `- ${k}: ${plan.trailers[k]}`);
+  const summary = [verdict, '', ...editTable(plan), ...(rollout.length ? ['**Rollout**', '', ...rollout, ''] : [])].join('\n');
+  return { conclusion: problems.length ? 'neutral' : 'success', title: plan.title, summary };
 }

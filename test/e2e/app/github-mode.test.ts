@@ -50,6 +50,8 @@ describe('GitHub mode', () => {
     expect(pulls[0].body).toContain('apps/podinfo/canary-dep.yaml');
     const file = await double.git(OWNER, 'config', 'show', 'gitops-canary/podinfo/canary:apps/podinfo/canary-dep.yaml');
     expect(file).toContain('ghcr.io/example/podinfo:0.2.1');
+    const head = (await double.git(OWNER, 'config', 'rev-parse', 'gitops-canary/podinfo/canary')).trim();
+    expect(double.checkRuns(OWNER, 'config').map((c) => [c.head_sha, c.name, c.conclusion])).toEqual([[head, 'gitops-canary', 'success']]);
     // the installation token the process minted never reaches its output
     const tokens = [...double.state.tokens.keys()].filter((t) => t.startsWith('ghs_'));
     expect(tokens.length).toBeGreaterThan(0);

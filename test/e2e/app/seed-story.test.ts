@@ -42,6 +42,13 @@ async function comment(user: string, issue: number, body: string): Promise<void>
   await h.receive('issue_comment', issueCommentPayload({ ...repo('config', user), issueNumber: issue, body, commenter: user }));
 }
 
+/** The bot's check run on a commit of the config repo. */
+function checkOn(sha: string) {
+  const runs = h.double.checkRuns(OWNER, 'config').filter((c) => c.head_sha === sha && c.name === 'gitops-canary');
+  expect(runs).toHaveLength(1);
+  return runs[0] as { status: string; conclusion: string; output: { title: string; summary: string } };
+}
+
 function weights(vs: string): number[] {
   return [...vs.matchAll(/weight: (\d+)/g)].map((m) => Number(m[1]));
 }
@@ -82,6 +89,10 @@ describe('seed story', () => {
     const pr = await pull(2);
     expect(pr).toMatchObject({ state: 'open', head: { ref: 'gitops-canary/podinfo/canary' } });
     expect(pr.title).toBe('podinfo: canary 0.2.0 → 0.2.1, canary weight 10%');
+    const check = checkOn(pr.head.sha);
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: pr.title } });
+    expect(check.output.summary).toContain('| `apps/podinfo/virtual-service.yaml` |');
+    expect(check.output.summary).toContain('- Step: 1/3');
     await approve(2);
     expect(await h.show('config', CANARY)).toContain('podinfo:0.2.1');
     expect(await h.show('config', GA)).toContain('podinfo:0.1.1');
@@ -120,6 +131,7 @@ describe('seed story', () => {
     const p5 = await pull(5);
     expect(p5).toMatchObject({ state: 'open', head: { ref: 'gitops-canary/podinfo/rollback' } });
     expect(p5.title).toContain('podinfo: roll back "podinfo: canary weight 60% → 100%"');
+    expect(checkOn(p5.head.sha)).toMatchObject({ conclusion: 'success', output: { title: p5.title } });
     await approve(5);
     expect(weights(await h.show('config', VS))).toEqual([40, 60]);
     const message = await h.double.git(OWNER, 'config', 'log', '-1', '--format=%B', 'main^2');
