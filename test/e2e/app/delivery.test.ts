@@ -1,6 +1,6 @@
 // Delivery details through the GitHub double: one PR per app and track that a newer tag
 // updates, a merge refused by branch protection, a rollback that holds its tag, and Slack
-// (received, per-app, down) never blocking a change.
+// (received, per-app, down) never blocking a change, and the ChatOps commands on an issue.
 import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { issueCommentPayload, pullRequestReviewPayload, releasePayload } from '../../github-double/index.ts';
@@ -113,6 +113,42 @@ describe('rollback of a release', () => {
     expect(await h.subjects('config')).toEqual(before);
     h.double.assertNoViolations();
   }, 60_000);
+});
+
+describe('chatops', () => {
+  it('weight, pause, status, resume and abort on an issue: each acts, is recorded in git and answered', async () => {
+    h = await startHarness({ configFiles: commitConfig() });
+    h.double.setPermission(OWNER, 'config', 'alice', 'write');
+    const issue = await openIssue(h, 'alice', 'drive podinfo');
+    const say = (body: string) => h!.receive('issue_comment', issueCommentPayload({ ...repo(h!, 'config', 'alice'), issueNumber: issue, isPullRequest: false, body, commenter: 'alice' }));
+    const answers = () => h!.double.comments(OWNER, 'config').filter((c) => c.issue_number === issue).map((c) => c.body);
+    const weights = async () => [...(await h!.show('config', 'apps/podinfo/virtual-service.yaml')).matchAll(/weight: (\d+)/g)].map((m) => Number(m[1]));
+    const lastTrailer = async (key: string) => (await h!.double.git(OWNER, 'config', 'log', '-1', `--format=%(trailers:key=Gitops-Canary-${key},valueonly)`, 'main')).trim();
+
+    await say('/canary weight podinfo 30');
+    expect(await weights()).toEqual([70, 30]);
+    await say('/canary pause podinfo');
+    expect(await lastTrailer('Action')).toBe('pause');
+    await say('/canary status');
+    await say('/canary resume podinfo');
+    expect(await lastTrailer('Action')).toBe('resume');
+    await say('/canary abort podinfo');
+    expect(await weights()).toEqual([100, 0]);
+    expect(await lastTrailer('Action')).toBe('abort');
+
+    const said = answers();
+    expect(said).toHaveLength(5);
+    expect(said[0]).toMatch(/^@alice `\/canary weight`:/);
+    expect(said[0]).toContain('podinfo: canary weight 0% → 30%');
+    expect(said[1]).toMatch(/^@alice `\/canary pause`:/);
+    expect(said[2]).toMatch(/^@alice `\/canary status`:/);
+    expect(said[2]).toContain('podinfo (ghcr.io/example/podinfo) [paused]');
+    expect(said[2]).toContain('weights  stable 70% / canary 30%');
+    expect(said[2]).toContain('next: wait — rollout paused');
+    expect(said[3]).toMatch(/^@alice `\/canary resume`:/);
+    expect(said[4]).toMatch(/^@alice `\/canary abort`:/);
+    h.double.assertNoViolations();
+  }, 120_000);
 });
 
 describe('slack', () => {
