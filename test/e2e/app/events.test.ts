@@ -1,5 +1,6 @@
 // Event handling through the GitHub double: signatures on the HTTP endpoint, one change
-// for a tag that arrives through several events, older tags, prereleases and held tags.
+// for a tag that arrives through several events, older tags, prereleases and held tags,
+// and which config repos an installation has (discovered, or named by CONFIG_REPOS).
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTagPayload, packagePayload, pushTagPayload, registryPackagePayload, releasePayload } from '../../github-double/index.ts';
 import { exampleFiles, INSTALLATION, OWNER, seedConfig, startHarness, type Harness } from '../../helpers/app.ts';
@@ -97,4 +98,32 @@ describe('one tag, several events', () => {
     expect(h.logs.map((l) => l.msg)).toContain('pre-release and no track of the app accepts prereleases; nothing changes');
     h.double.assertNoViolations();
   }, 60_000);
+});
+
+describe('which config repos', () => {
+  const commitFiles = () => ({ ...exampleFiles(), '.github/gitops-canary.yml': seedConfig({ delivery: 'commit' }) });
+  const discovery = (hh: Harness) => hh.double.requests.filter((r) => r.path.startsWith('/installation/repositories'));
+
+  it('by default, the installed repos that have the config file; with CONFIG_REPOS, only those named', async () => {
+    h = await startHarness({ configFiles: commitFiles() });
+    await h.receive('release', releasePayload({ ...repo(h), tag: 'v0.2.1' }));
+    expect(await h.show('config', CANARY)).toContain('podinfo:0.2.1');
+    expect(discovery(h).length).toBeGreaterThan(0);
+    await h.close();
+
+    h = await startHarness({ configFiles: commitFiles(), configRepos: ['example/config'] });
+    await h.receive('release', releasePayload({ ...repo(h), tag: 'v0.2.1' }));
+    expect(await h.show('config', CANARY)).toContain('podinfo:0.2.1');
+    expect(discovery(h)).toEqual([]);
+    h.double.assertNoViolations();
+  }, 120_000);
+
+  it('a config repo left out of CONFIG_REPOS is never changed', async () => {
+    h = await startHarness({ configFiles: commitFiles(), configRepos: ['example/intruder'] });
+    const before = await h.subjects('config');
+    await h.receive('release', releasePayload({ ...repo(h), tag: 'v0.2.1' }));
+    expect(await h.subjects('config')).toEqual(before);
+    expect(h.logs).toContainEqual(expect.objectContaining({ repo: 'example/intruder', msg: 'no .github/gitops-canary.yml; skipping this repo' }));
+    h.double.assertNoViolations();
+  }, 120_000);
 });
