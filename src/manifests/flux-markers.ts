@@ -23,7 +23,7 @@ interface MarkedScalar {
   marker: FluxMarker;
 }
 
-function pathLabel(path: Path): string {
+export function pathLabel(path: Path): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;

@@ -3,6 +3,7 @@
 import type { FluxPolicy } from './flux-policies.ts';
 import { createFluxMarkerEditor } from './flux-markers.ts';
 import { gatewayHttpRoute } from './gateway-httproute.ts';
+import { createHelmValuesEditor } from './helm-values.ts';
 import { istioVirtualService } from './istio-virtualservice.ts';
 import { createKustomizeImageEditor } from './kustomize-images.ts';
 import type { ImageEditor, TrafficEditor } from './types.ts';
@@ -12,5 +13,5 @@ export const TRAFFIC_EDITORS: readonly TrafficEditor[] = [istioVirtualService, g
 
 /** Image editors for one run: the Flux marker editor needs the repo's ImagePolicies. */
 export function imageEditors(policies: Map<string, FluxPolicy>): ImageEditor[] {
-  return [createWorkloadImageEditor(policies), createKustomizeImageEditor(policies), createFluxMarkerEditor(policies)];
+  return [createWorkloadImageEditor(policies), createKustomizeImageEditor(policies), createFluxMarkerEditor(policies), createHelmValuesEditor()];
 }

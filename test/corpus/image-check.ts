@@ -82,12 +82,21 @@ function expectedDocs(file: ManifestFile, ref: ImageRef, to: To, edited: unknown
     return docs;
   }
   if (ref.part === 'digest') docs[i] = withValueAt(docs[i], ref.path, to.digest);
-  else if (to.tag !== undefined) docs[i] = withValueAt(docs[i], ref.path, to.tag);
-  // A kustomize entry keeps its digest beside newTag; a Flux `:tag` field does not.
-  if (ref.part === 'tag' && ref.editor === 'kustomize-images' && to.digest !== undefined) {
+  else if (ref.editor === 'helm-values' && to.digest !== undefined && !hasKey(docs[i], [...ref.path.slice(0, -1), 'digest'])) {
+    // Helm values without a digest key pin in the tag field: `tag: 1.2.3@sha256:...`
+    docs[i] = withValueAt(docs[i], ref.path, `${to.tag ?? ref.tag}@${to.digest}`);
+    return docs;
+  } else if (to.tag !== undefined) docs[i] = withValueAt(docs[i], ref.path, to.tag);
+  // A kustomize entry (or Helm values map) keeps its digest beside the tag; a Flux `:tag` field does not.
+  if (ref.part === 'tag' && (ref.editor === 'kustomize-images' || ref.editor === 'helm-values') && to.digest !== undefined) {
     docs[i] = withValueAt(docs[i], [...ref.path.slice(0, -1), 'digest'], to.digest);
   }
   return docs;
+}
+
+function hasKey(doc: unknown, path: (string | number)[]): boolean {
+  const parent = valueAt(doc, path.slice(0, -1));
+  return typeof parent === 'object' && parent !== null && Object.prototype.hasOwnProperty.call(parent, path[path.length - 1]);
 }
 
 function setOnce(file: ManifestFile, ref: ImageRef, editor: ImageEditor, to: To): Change {

@@ -1,15 +1,16 @@
-// Golden cases: every file under <case>/original goes through all three image editors
-// and the confirm step, and must come out byte for byte as <case>/expected.
+// Golden cases: every file under <case>/original goes through every registered image
+// editor and the confirm step, and must come out byte for byte as <case>/expected.
+// References an editor refuses (a pinned digest, an anchored value) are listed in the
+// case's `refused` with their error code.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createFluxMarkerEditor } from '../../../src/manifests/flux-markers.ts';
+import { BotError } from '../../../src/errors.ts';
 import { collectFluxPolicies } from '../../../src/manifests/flux-policies.ts';
-import { createKustomizeImageEditor } from '../../../src/manifests/kustomize-images.ts';
 import { applyAndConfirm, parseManifest } from '../../../src/manifests/parse.ts';
+import { imageEditors } from '../../../src/manifests/registry.ts';
 import type { Change } from '../../../src/manifests/types.ts';
-import { createWorkloadImageEditor } from '../../../src/manifests/workload-images.ts';
 
 const ROOT = fileURLToPath(new URL('../../fixtures/editors/images/', import.meta.url));
 
@@ -19,6 +20,8 @@ interface Case {
   digest?: string;
   /** `file field` of every change, in file order. */
   edits: string[];
+  /** `file field code` of every reference an editor refused. */
+  refused?: string[];
 }
 
 function walk(dir: string): string[] {
@@ -34,7 +37,7 @@ const cases = readdirSync(ROOT, { withFileTypes: true })
 
 describe('image editor golden cases', () => {
   it('has cases', () => {
-    expect(cases).toEqual(expect.arrayContaining(['hazards', 'workloads', 'kustomize', 'flux-markers', 'digest']));
+    expect(cases).toEqual(expect.arrayContaining(['hazards', 'workloads', 'kustomize', 'flux-markers', 'digest', 'helm-values']));
   });
 
   it.each(cases)('%s', (name) => {
@@ -47,8 +50,9 @@ describe('image editor golden cases', () => {
     const expectedFiles = walk(join(dir, 'expected')).map((p) => relative(join(dir, 'expected'), p).split('\\').join('/'));
     expect(expectedFiles).toEqual(originals.map((f) => f.path));
     const policies = collectFluxPolicies(originals);
-    const editors = [createWorkloadImageEditor(policies), createKustomizeImageEditor(policies), createFluxMarkerEditor(policies)];
+    const editors = imageEditors(policies);
     const labels: string[] = [];
+    const refused: string[] = [];
     for (const file of originals) {
       const changes: Change[] = [];
       for (const editor of editors) {
@@ -56,8 +60,13 @@ describe('image editor golden cases', () => {
         // A screen may pass files without matches, but never reject one that has some.
         if (refs.length > 0) expect(editor.screen(file.text, spec.image)).toBe(true);
         for (const ref of refs) {
-          const change = editor.set(file, ref, { tag: spec.tag, digest: spec.digest });
-          if (change) changes.push(change);
+          try {
+            const change = editor.set(file, ref, { tag: spec.tag, digest: spec.digest });
+            if (change) changes.push(change);
+          } catch (err) {
+            if (!(err instanceof BotError)) throw err;
+            refused.push(`${file.path} ${ref.field} ${err.code}`);
+          }
         }
       }
       changes.sort((a, b) => a.text[0].start - b.text[0].start);
@@ -66,5 +75,6 @@ describe('image editor golden cases', () => {
       expect(out).toBe(readFileSync(join(dir, 'expected', file.path), 'utf8'));
     }
     expect(labels).toEqual(spec.edits);
+    expect(refused).toEqual(spec.refused ?? []);
   });
 });
