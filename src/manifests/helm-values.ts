@@ -2,8 +2,9 @@
 // `registry` in front and `digest` beside), the layout most charts use (bitnami, the
 // bjw-s app-template, the helm create scaffold). Found in a Flux HelmRelease's
 // `spec.values` (v2, and v1's helm.fluxcd.io), an Argo CD Application's
-// `spec.source(s).helm.valuesObject`, and plain values files (`values.yaml`,
-// `values-prod.yaml`, ...).
+// `spec.source(s).helm.valuesObject`, kustomize's `helmCharts[].valuesInline`, and plain
+// values files (`values.yaml`, `values-prod.yaml`, ...). Values held as a string
+// (Argo CD's `helm.values: |`) are YAML inside a scalar and are not edited.
 //
 // Fields that carry a Flux `$imagepolicy` marker belong to the flux-markers editor and
 // are left to it, so no field is reported twice. Flux v1 HelmReleases name the top-level
@@ -20,6 +21,7 @@ import { isMap, isPair, isScalar, isSeq, type Node, type YAMLMap } from './yaml.
 type Path = (string | number)[];
 
 const VALUES_FILE = /(?:^|\/)values(?:[-._][^/]*)?\.ya?ml$/;
+const KUSTOMIZATION_FILE = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/;
 const HELMRELEASE_API = /^(helm\.toolkit\.fluxcd\.io|helm\.fluxcd\.io|flux\.weave\.works)\//;
 const FLUX_V1_API = /^(helm\.fluxcd\.io|flux\.weave\.works)\//;
 const ARGO_API = /^argoproj\.io\//;
@@ -56,11 +58,21 @@ function valuesRoots(file: ManifestFile): ValuesRoot[] {
       add(['spec', 'source', 'helm', 'valuesObject']);
       const sources = Array.isArray(value?.spec?.sources) ? value.spec.sources : [];
       sources.forEach((_s, i) => add(['spec', 'sources', i, 'helm', 'valuesObject']));
+    } else if (KUSTOMIZATION_FILE.test(file.path) && (!o?.apiVersion || o.apiVersion.startsWith('kustomize.config.k8s.io/'))) {
+      const charts = (d.value as { helmCharts?: unknown } | undefined)?.helmCharts;
+      (Array.isArray(charts) ? charts : []).forEach((_c, i) => add(['helmCharts', i, 'valuesInline'], { object: kustomizationObject(file, o) }));
     } else if (!o && VALUES_FILE.test(file.path)) {
       add([]);
     }
   }
   return roots;
+}
+
+// Kustomizations rarely carry a name; the directory identifies them (as in kustomize-images).
+function kustomizationObject(file: ManifestFile, o: ObjectRef | undefined): ObjectRef {
+  if (o?.name) return o;
+  const i = file.path.lastIndexOf('/');
+  return { ...o, kind: o?.kind ?? 'Kustomization', name: i === -1 ? '.' : file.path.slice(0, i) };
 }
 
 function scalarChild(map: YAMLMap, key: string): Node | undefined {

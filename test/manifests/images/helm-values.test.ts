@@ -118,6 +118,22 @@ spec:
     expect(out.text).toBe(text.replace('tag: 6.5.0', 'tag: 6.6.0').replace('tag: 6.4.0', 'tag: 6.6.0'));
   });
 
+  it('reads kustomize helmCharts valuesInline, naming the kustomization by its directory', () => {
+    const text = `helmCharts:
+  - name: podinfo
+    repo: https://charts.example.invalid
+    version: 6.5.0
+    valuesInline:
+      image:
+        repository: ghcr.io/acme/podinfo
+        tag: 6.5.0
+`;
+    const out = run(helm, 'overlays/prod/kustomization.yaml', text, image, { tag: '6.6.0' });
+    expect(out.refs).toEqual([expect.objectContaining({ object: expect.objectContaining({ kind: 'Kustomization', name: 'overlays/prod' }), field: 'helmCharts[0].valuesInline.image.tag' })]);
+    // the chart's own version is not an image tag
+    expect(out.text).toBe(text.replace('tag: 6.5.0', 'tag: 6.6.0'));
+  });
+
   it('reads plain values files, but not other YAML without a kind', () => {
     const text = 'image:\n  repository: ghcr.io/acme/podinfo\n  tag: ""\n';
     const refs = findRefs(helm, 'charts/podinfo/values-prod.yaml', text, image);
