@@ -2,34 +2,19 @@
 // (newest first, one revert each, pushed together), so the canary image and the weights
 // get their bytes from before the rollout back; the tag is held and people are told, with
 // the values that failed.
-import type { AppConfig } from '../config/index.ts';
 import { BotError } from '../errors.ts';
 import { repoName } from '../forge/types.ts';
-import type { Workspace } from '../git/workspace.ts';
-import { readRollout, type RolloutSnapshot } from '../jobs/status.ts';
+import { readRollout } from '../jobs/status.ts';
 import { workspaceFiles } from '../jobs/run.ts';
-import { stepLabel, type Decision } from '../rollout/decide.ts';
+import { stepLabel } from '../rollout/decide.ts';
 import type { GateOutcome } from '../rollout/gates.ts';
 import { AT_TRAILER } from '../rollout/landed.ts';
 import { stateKey } from '../rollout/state.ts';
-import type { TickDeps, TickResult } from './tick.ts';
+import type { TickContext, TickResult } from './tick.ts';
 import { revertAll } from './tick-git.ts';
 import { gateLine, replicaOf, rolloutCommits } from './tick-steps.ts';
-import type { ConfigRepo, Scope } from './types.ts';
 
-export async function rollBackRollout(
-  deps: TickDeps,
-  scope: Scope,
-  repo: ConfigRepo,
-  ws: Workspace,
-  config: AppConfig,
-  snap: RolloutSnapshot,
-  key: string,
-  decision: Decision,
-  gate: GateOutcome,
-  now: Date,
-  result: TickResult,
-): Promise<TickResult> {
+export async function rollBackRollout({ deps, scope, repo, ws, config, snap, key, decision, now, result }: TickContext, gate: GateOutcome): Promise<TickResult> {
   const { app, steps, state } = snap;
   const tag = state.tag;
   const where = stepLabel(state.stepIndex, steps);

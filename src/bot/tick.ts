@@ -46,6 +46,23 @@ export interface TickResult {
   url?: string;
 }
 
+/** Everything one tick decided on, handed to whichever action carries it out. `key` is
+ *  the state the decision was made on (stateKey): an action re-reads the state on the
+ *  fresh tree and stands down when it no longer matches. */
+export interface TickContext {
+  deps: TickDeps;
+  scope: Scope;
+  repo: ConfigRepo;
+  ws: Workspace;
+  config: AppConfig;
+  snap: RolloutSnapshot;
+  key: string;
+  decision: Decision;
+  gate: GateOutcome | undefined;
+  now: Date;
+  result: TickResult;
+}
+
 /** Ticks one app of one config repo at `now`. */
 export async function tickApp(deps: TickDeps, scope: Scope, repo: ConfigRepo, app: string, now: Date = deps.clock.now()): Promise<TickResult> {
   return deps.workspaces.with(repo, await scope.token(), (ws) => guarded(deps, scope, repo, app, () => tickIn(deps, scope, repo, ws, app, now)));
@@ -121,12 +138,12 @@ async function tickIn(deps: TickDeps, scope: Scope, repo: ConfigRepo, ws: Worksp
   else scope.log.info(logFields, decision.reason);
 
   // 5. Act.
-  const key = stateKey(snap.state);
-  if (decision.action === 'advance' || decision.action === 'promote') return step(deps, scope, repo, ws, config, snap, key, decision, gate, now, result);
-  if (decision.action === 'rollback') return rollBackRollout(deps, scope, repo, ws, config, snap, key, decision, gate!, now, result);
+  const ctx: TickContext = { deps, scope, repo, ws, config, snap, key: stateKey(snap.state), decision, gate, now, result };
+  if (decision.action === 'advance' || decision.action === 'promote') return step(ctx);
+  if (decision.action === 'rollback' && gate) return rollBackRollout(ctx, gate);
   if (gate && decision.gateFailures !== undefined && state.stepIndex >= 0) {
     const changed = decision.gateFailures !== state.gateFailures || gate.verdict !== (state.lastGate?.verdict ?? 'pass');
-    if (changed) return recordGate(deps, ws, config, snap, key, decision, gate, now, result);
+    if (changed) return recordGate(ctx, gate);
   }
   return result;
 }
@@ -135,19 +152,7 @@ function viaOf(config: AppConfig, decision: Decision): 'commit' | 'pull-request'
   return config.delivery === 'commit' ? 'commit' : (decision.via ?? 'commit');
 }
 
-async function step(
-  deps: TickDeps,
-  scope: Scope,
-  repo: ConfigRepo,
-  ws: Workspace,
-  config: AppConfig,
-  snap: RolloutSnapshot,
-  key: string,
-  decision: Decision,
-  gate: GateOutcome | undefined,
-  now: Date,
-  result: TickResult,
-): Promise<TickResult> {
+async function step({ deps, scope, repo, ws, config, snap, key, decision, gate, now, result }: TickContext): Promise<TickResult> {
   const { app, steps, state } = snap;
   const ctx = { app, config, steps, tag: state.tag, decision, gate };
   const done: TickResult = { ...result, outcome: decision.action === 'promote' ? 'promoted' : 'advanced' };
@@ -186,17 +191,7 @@ async function step(
   return done;
 }
 
-async function recordGate(
-  deps: TickDeps,
-  ws: Workspace,
-  config: AppConfig,
-  snap: RolloutSnapshot,
-  key: string,
-  decision: Decision,
-  gate: GateOutcome,
-  now: Date,
-  result: TickResult,
-): Promise<TickResult> {
+async function recordGate({ deps, ws, config, snap, key, decision, now, result }: TickContext, gate: GateOutcome): Promise<TickResult> {
   const { app, steps, state } = snap;
   const failures = decision.gateFailures ?? 0;
   const threshold = snap.policy.failures;
