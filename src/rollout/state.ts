@@ -121,6 +121,11 @@ export function formatStatus(
     lines.push(`${prefix}canary ${state.tag ?? '(unknown tag)'}`);
     const step = opts.steps ? stepLabel(state.stepIndex, opts.steps) : `step ${state.stepIndex + 1}`;
     lines.push(`  ${step}, weights ${w}`);
+    // `/canary weight` (or a hand edit) can leave the canary between steps; the next step
+    // is still the one after the highest step below it.
+    if (opts.steps && opts.steps[state.stepIndex] !== state.weights.canary) {
+      lines.push(`  canary weight ${state.weights.canary}% is off the configured steps (${opts.steps.join(', ')})`);
+    }
     if (state.enteredAt) {
       const since = state.enteredAt.toISOString();
       lines.push(opts.now ? `  at this step for ${roundDuration(opts.now.getTime() - state.enteredAt.getTime())} (since ${since})` : `  at this step since ${since}`);

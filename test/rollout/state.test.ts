@@ -146,6 +146,14 @@ describe('formatStatus', () => {
     ]);
   });
 
+  it('says when the canary weight is off the configured steps', () => {
+    const s = { ...rolloutStateFromHistory(log(release, step2), { stable: 70, canary: 30 }, steps) };
+    const d = decideTick({ now: new Date('2026-03-03T09:27:00Z'), rollout: { steps, bakeMs: 15 * MIN, approval: 'none', failures: 2, promote: true }, state: s });
+    const lines = formatStatus(s, d, { steps });
+    expect(lines.slice(1, 3)).toEqual(['  step 2/4 (25%), weights stable=70 canary=30', `  canary weight 30% is off the configured steps (${steps.join(', ')})`]);
+    expect(formatStatus({ ...s, weights: w25 }, d, { steps }).join('\n')).not.toContain('off the configured steps');
+  });
+
   it('shows no rollout and pause', () => {
     const s = { stepIndex: -1, weights: { stable: 100, canary: 0 }, paused: true, pausedBy: '@bob', gateFailures: 0 };
     expect(formatStatus(s, { action: 'none', code: 'NO_ROLLOUT', reason: 'no rollout in progress' })).toEqual([

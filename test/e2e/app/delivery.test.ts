@@ -144,6 +144,7 @@ describe('chatops', () => {
     expect(said[2]).toMatch(/^@alice `\/canary status`:/);
     expect(said[2]).toContain('podinfo (ghcr.io/example/podinfo) [paused]');
     expect(said[2]).toContain('weights  stable 70% / canary 30%');
+    expect(said[2]).toContain('canary weight 30% is off the configured steps (10, 60, 100)');
     expect(said[2]).toContain('next: wait — rollout paused');
     expect(said[3]).toMatch(/^@alice `\/canary resume`:/);
     expect(said[4]).toMatch(/^@alice `\/canary abort`:/);
