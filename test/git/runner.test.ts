@@ -1,11 +1,13 @@
 // GitRunner marks stdout drained at its end so that simple-git does not sleep after
-// quiet commands; these check that nothing is lost or misreported because of it.
+// quiet commands; these check that nothing is lost or misreported because of it. Also the
+// one-call HEAD lookup the warm delivery path uses.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitError } from '../../src/errors.ts';
 import { GitRunner } from '../../src/git/exec.ts';
+import { Workspace } from '../../src/git/workspace.ts';
 import { git } from '../helpers/git-remote.ts';
 
 let dir: string;
@@ -48,5 +50,17 @@ describe('GitRunner', { timeout: 60_000 }, () => {
     const err = await runner.run(['checkout', 'no-such-branch']).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(GitError);
     expect((err as Error).message).toMatch(/git checkout no-such-branch failed: error: pathspec 'no-such-branch' did not match/);
+  });
+});
+
+describe('WorkingCopy.headState', { timeout: 60_000 }, () => {
+  it('names sha and branch in one call, and copes with an unborn or detached HEAD', async () => {
+    const ws = await Workspace.local(dir);
+    expect(await ws.headState()).toEqual({ sha: null, branch: 'main' });
+    await git(dir, 'commit', '-q', '--allow-empty', '-m', 'first');
+    const sha = (await git(dir, 'rev-parse', 'HEAD')).trim();
+    expect(await ws.headState()).toEqual({ sha, branch: 'main' });
+    await git(dir, 'checkout', '-q', '--detach');
+    expect(await ws.headState()).toEqual({ sha, branch: null });
   });
 });
