@@ -7,6 +7,7 @@ import { startScheduler } from './bot/tick-scheduler.ts';
 import { ensureLocalConfigRepo } from './local/seed.ts';
 import { createProbot, startServer, WEBHOOKS_PATH } from './server.ts';
 import { readSettings, type Settings } from './settings.ts';
+import { drain } from './shutdown.ts';
 
 let settings: Settings;
 try {
@@ -42,10 +43,9 @@ log.info({ mode: settings.mode, port, webhooks: WEBHOOKS_PATH }, `gitops-canary 
 if (settings.generatedSecret) log.info(`no WEBHOOK_SECRET set; webhooks must be signed with this generated secret: ${settings.webhookSecret}`);
 
 async function shutdown(signal: string): Promise<void> {
-  log.info({ signal }, 'shutting down');
-  scheduler.stop();
-  server.close();
-  await notifier.flush();
+  log.info({ signal, graceMs: settings.shutdownGraceMs }, 'shutting down: finishing the changes in flight');
+  const outcome = await drain({ server, scheduler, idle: () => runtime.deps.workspaces.idle(), flush: () => notifier.flush() }, settings.shutdownGraceMs);
+  if (outcome === 'timed-out') log.warn({ graceMs: settings.shutdownGraceMs }, 'shutdown grace period over with changes still in flight; git keeps what was pushed');
   process.exit(0);
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));

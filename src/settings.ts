@@ -19,6 +19,8 @@ export interface Settings {
   localConfigRepo: string;
   workDir: string;
   logLevel: string;
+  /** How long SIGTERM waits for changes in flight (SHUTDOWN_GRACE_SECONDS, default 25). */
+  shutdownGraceMs: number;
 }
 
 function readKey(file: string): string {
@@ -47,6 +49,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
   }
   const port = env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT);
   if (!/^\d+$/.test(String(port)) || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('SETTINGS_BAD_PORT', `PORT must be a port number, got "${env.PORT}"`, { field: 'PORT' });
+  const grace = env.SHUTDOWN_GRACE_SECONDS === undefined || env.SHUTDOWN_GRACE_SECONDS === '' ? 25 : Number(env.SHUTDOWN_GRACE_SECONDS);
+  if (!Number.isFinite(grace) || grace < 0) {
+    throw new ConfigError('SETTINGS_BAD_SHUTDOWN_GRACE', `SHUTDOWN_GRACE_SECONDS must be a number of seconds, got "${env.SHUTDOWN_GRACE_SECONDS}"`, { field: 'SHUTDOWN_GRACE_SECONDS' });
+  }
   return {
     mode: github ? 'github' : 'local',
     port,
@@ -60,5 +66,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     localConfigRepo: path.resolve(cwd, env.LOCAL_CONFIG_REPO ?? '.gitops-canary/config-repo'),
     workDir: path.resolve(cwd, env.WORK_DIR ?? '.gitops-canary/work'),
     logLevel: env.LOG_LEVEL ?? 'info',
+    shutdownGraceMs: Math.round(grace * 1000),
   };
 }

@@ -33,6 +33,11 @@ export class WorkspacePool {
     return run;
   }
 
+  /** Resolves once no job holds a working copy, including jobs queued while waiting. */
+  async idle(): Promise<void> {
+    while (this.locks.size > 0) await Promise.all(this.locks.values());
+  }
+
   private async workspace(key: string, repo: ConfigRepo, token: string | undefined): Promise<Workspace> {
     const known = this.open.get(key);
     if (known && known.url === repo.cloneUrl && known.token === token) return known.ws;

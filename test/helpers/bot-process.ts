@@ -14,7 +14,8 @@ export interface BotProcess {
   output(): string;
   /** Resolves with the /healthz body once the server answers. */
   healthy(): Promise<unknown>;
-  stop(): Promise<void>;
+  /** SIGTERM, then the exit code (null when it was killed by a signal). */
+  stop(): Promise<number | null>;
 }
 
 export async function freePort(): Promise<number> {
@@ -52,10 +53,10 @@ export async function startBotProcess(env: Record<string, string>): Promise<BotP
       throw new Error(`server never became healthy:\n${output}`);
     },
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
-      await exited;
+      return exited;
     },
   };
 }

@@ -50,5 +50,9 @@ describe('local mode', () => {
     expect(message).toMatch(/^podinfo: canary 0\.2\.0 → 0\.2\.1/);
     expect(message).toMatch(/^Gitops-Canary-Tag: 0\.2\.1$/m);
     expect(git(repoDir, 'status', '--porcelain').trim()).toBe('');
+
+    // SIGTERM drains and exits cleanly
+    expect(await bot!.stop()).toBe(0);
+    expect(bot!.output()).toContain('shutting down: finishing the changes in flight');
   }, 120_000);
 });

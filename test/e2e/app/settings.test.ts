@@ -46,6 +46,13 @@ describe('readSettings', () => {
     expect(codeOf(() => readSettings({ PRIVATE_KEY: KEY, WEBHOOK_SECRET: 'x' }))).toBe('SETTINGS_NO_APP_ID');
     expect(codeOf(() => readSettings({ PORT: 'http' }))).toBe('SETTINGS_BAD_PORT');
     expect(codeOf(() => readSettings({ PORT: '70000' }))).toBe('SETTINGS_BAD_PORT');
+    expect(codeOf(() => readSettings({ SHUTDOWN_GRACE_SECONDS: 'soon' }))).toBe('SETTINGS_BAD_SHUTDOWN_GRACE');
+    expect(codeOf(() => readSettings({ SHUTDOWN_GRACE_SECONDS: '-1' }))).toBe('SETTINGS_BAD_SHUTDOWN_GRACE');
+  });
+
+  it('waits 25 s for changes in flight on SIGTERM unless SHUTDOWN_GRACE_SECONDS says otherwise', () => {
+    expect(readSettings({}).shutdownGraceMs).toBe(25_000);
+    expect(readSettings({ SHUTDOWN_GRACE_SECONDS: '2.5' }).shutdownGraceMs).toBe(2_500);
   });
 
   it('is local mode without credentials, with a generated secret and the default repo path', () => {
