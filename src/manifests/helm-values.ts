@@ -47,19 +47,20 @@ function valuesRoots(file: ManifestFile): ValuesRoot[] {
   const roots: ValuesRoot[] = [];
   for (const d of file.docs) {
     const o = d.object;
-    const value = d.value as { metadata?: { annotations?: Record<string, string> }; spec?: { sources?: unknown[] } } | undefined;
+    // d.value converts the whole document; only the few kinds below need it
+    const value = () => d.value as { metadata?: { annotations?: Record<string, string> }; spec?: { sources?: unknown[] }; helmCharts?: unknown } | undefined;
     const add = (path: Path, extra: Partial<ValuesRoot> = {}) => {
       const node = d.doc.getIn(path, true);
       if (isMap(node)) roots.push({ docIndex: d.index, object: o ?? { kind: 'File', name: file.path }, path, node, fluxV1: false, ...extra });
     };
     if (o?.kind === 'HelmRelease' && o.apiVersion && HELMRELEASE_API.test(o.apiVersion)) {
-      add(['spec', 'values'], { annotations: value?.metadata?.annotations, fluxV1: FLUX_V1_API.test(o.apiVersion) });
+      add(['spec', 'values'], { annotations: value()?.metadata?.annotations, fluxV1: FLUX_V1_API.test(o.apiVersion) });
     } else if (o?.kind === 'Application' && o.apiVersion && ARGO_API.test(o.apiVersion)) {
       add(['spec', 'source', 'helm', 'valuesObject']);
-      const sources = Array.isArray(value?.spec?.sources) ? value.spec.sources : [];
-      sources.forEach((_s, i) => add(['spec', 'sources', i, 'helm', 'valuesObject']));
+      const sources = value()?.spec?.sources;
+      (Array.isArray(sources) ? sources : []).forEach((_s, i) => add(['spec', 'sources', i, 'helm', 'valuesObject']));
     } else if (KUSTOMIZATION_FILE.test(file.path) && (!o?.apiVersion || o.apiVersion.startsWith('kustomize.config.k8s.io/'))) {
-      const charts = (d.value as { helmCharts?: unknown } | undefined)?.helmCharts;
+      const charts = value()?.helmCharts;
       (Array.isArray(charts) ? charts : []).forEach((_c, i) => add(['helmCharts', i, 'valuesInline'], { object: kustomizationObject(file, o) }));
     } else if (!o && VALUES_FILE.test(file.path)) {
       add([]);
