@@ -22,15 +22,16 @@ async function fullGrep(runner: GitRunner, tokens: string[]): Promise<Set<string
 }
 
 // Several token sets move between the same two trees in one event (the image's tokens,
-// then the Flux policy kinds): name the changed files once.
-let lastDiff: { key: string; changed: Promise<string[]> } | undefined;
+// then the Flux policy kinds): name the changed files once. Null when git cannot compare
+// the trees (the old one was pruned): the caller searches afresh.
+let lastDiff: { key: string; changed: Promise<string[] | null> } | undefined;
 
-function changedBetween(runner: GitRunner, dir: string, from: string, to: string): Promise<string[]> {
+function changedBetween(runner: GitRunner, dir: string, from: string, to: string): Promise<string[] | null> {
   const key = `${dir}\0${from}\0${to}`;
   if (lastDiff?.key !== key) {
     const changed = runner
       .run(['diff-tree', '-r', '--name-only', '--no-renames', '-z', from, to], { ok: [0, 128] })
-      .then(({ stdout }) => stdout.split('\0').filter(Boolean));
+      .then(({ stdout, code }) => (code === 0 ? stdout.split('\0').filter(Boolean) : null));
     lastDiff = { key, changed };
     // a failed diff is not remembered
     changed.catch(() => {
@@ -42,6 +43,7 @@ function changedBetween(runner: GitRunner, dir: string, from: string, to: string
 
 async function carryForward(runner: GitRunner, dir: string, tokens: string[], from: Entry, tree: string): Promise<Set<string> | null> {
   const changed = await changedBetween(runner, dir, from.tree, tree);
+  if (changed === null) return null;
   if (changed.length > MAX_CHANGED) return null;
   const hits = new Set(from.hits);
   for (const rel of changed) {

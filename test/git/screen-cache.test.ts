@@ -47,6 +47,29 @@ describe('screening with carried-forward results', () => {
     expect(carried).toEqual(['apps/a0.yaml', 'apps/a1.yaml', 'apps/a12.yaml', 'apps/a16.yaml', 'new/b.yaml']);
   });
 
+  it('searches afresh when the tree it remembered is gone (history rewritten and pruned)', async () => {
+    const other = await mkdtemp(path.join(os.tmpdir(), 'screen-cache-pruned-'));
+    try {
+      await git(other, 'init', '-q', '-b', 'main');
+      await writeFile(path.join(other, 'a.yaml'), 'image: ghcr.io/acme/podinfo:1\n');
+      await writeFile(path.join(other, 'b.yaml'), 'image: ghcr.io/acme/other:1\n');
+      await git(other, 'add', '-A');
+      await git(other, 'commit', '-q', '-m', 'first');
+      const ws = await Workspace.local(other);
+      const t1 = await ws.cleanTree();
+      expect(await ws.grep(['podinfo'], { tree: t1 })).toEqual(['a.yaml']);
+      // the remembered tree becomes unreachable and is pruned
+      await writeFile(path.join(other, 'b.yaml'), 'image: ghcr.io/acme/podinfo:2\n');
+      await git(other, 'commit', '-q', '-a', '--amend', '-m', 'rewritten');
+      await git(other, 'reflog', 'expire', '--expire=now', '--all');
+      await git(other, 'gc', '-q', '--prune=now');
+      expect(await git(other, 'cat-file', '-t', t1!).catch(() => 'missing')).toBe('missing');
+      expect(await ws.grep(['podinfo'], { tree: await ws.cleanTree() })).toEqual(['a.yaml', 'b.yaml']);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it('reports no clean tree while tracked files differ from HEAD', async () => {
     const ws = await Workspace.local(dir);
     await writeFile(path.join(dir, 'apps/a2.yaml'), 'image: ghcr.io/acme/podinfo:9\n');
