@@ -9,9 +9,16 @@ export const WEBHOOKS_PATH = '/api/github/webhooks';
 
 type ProbotLog = NonNullable<ConstructorParameters<typeof Probot>[0]>['log'];
 
-/** `log` replaces Probot's own logger (tests capture what the bot says). Resolves once
- *  Probot has initialized: before that, `probot.log` is null. */
-export async function createProbot(settings: Pick<Settings, 'appId' | 'privateKey' | 'webhookSecret' | 'logLevel' | 'baseUrl'>, opts: { log?: ProbotLog } = {}): Promise<Probot> {
+type ProbotOctokitClass = NonNullable<ConstructorParameters<typeof Probot>[0]>['Octokit'];
+
+/** `log` replaces Probot's own logger (tests capture what the bot says); `Octokit`
+ *  replaces Probot's client class (tests against the GitHub double turn off the pacing
+ *  GitHub asks of real traffic). Resolves once Probot has initialized: before that,
+ *  `probot.log` is null. */
+export async function createProbot(
+  settings: Pick<Settings, 'appId' | 'privateKey' | 'webhookSecret' | 'logLevel' | 'baseUrl'>,
+  opts: { log?: ProbotLog; Octokit?: ProbotOctokitClass } = {},
+): Promise<Probot> {
   // Local mode never calls GitHub, but Probot wants an app identity to build contexts.
   const privateKey = settings.privateKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const probot = new Probot({
@@ -20,6 +27,7 @@ export async function createProbot(settings: Pick<Settings, 'appId' | 'privateKe
     secret: settings.webhookSecret,
     logLevel: settings.logLevel as 'info',
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.Octokit ? { Octokit: opts.Octokit } : {}),
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
   });
   // auth() without an installation waits for initialization and makes no request.

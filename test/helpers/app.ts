@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { Probot } from 'probot';
+import { ProbotOctokit, type Probot } from 'probot';
 import { createApp } from '../../src/app.ts';
 import type { NotifierHub } from '../../src/bot/notifier-hub.ts';
 import { createRuntime } from '../../src/handlers/runtime.ts';
@@ -93,6 +93,10 @@ export interface HarnessOptions {
 
 let deliveries = 0;
 
+// Probot hands its own throttle options to the client it builds; a function default is the
+// one place to turn pacing off on top of them.
+const UNPACED = ProbotOctokit.defaults((options: { throttle?: object }) => ({ ...options, throttle: { ...options.throttle, enabled: false } }));
+
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const double = await startGitHubDouble();
   double.addInstallation({ id: INSTALLATION, account: OWNER });
@@ -111,7 +115,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const log = pino({ level: 'debug' }, sink);
   const probot = await createProbot(
     { appId: String(double.appId), privateKey: double.privateKey, webhookSecret: SECRET, baseUrl: double.url, logLevel: 'debug' },
-    { log },
+    // Octokit's throttling spaces content-creating requests (comments, PRs) 3 s apart, as
+    // GitHub asks of real traffic; the double has no such limit. (The GitHub-mode process
+    // test keeps the default client.)
+    { log, Octokit: UNPACED },
   );
   const { runtime, notifier } = createRuntime({
     mode: 'github',
