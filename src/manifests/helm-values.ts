@@ -14,8 +14,9 @@ import { objectLabel, type ObjectRef } from '../plan.ts';
 import { fluxV1Filters } from '../policy/flux-v1.ts';
 import { parseImageRef, validateDigest, validateTag } from '../policy/image.ts';
 import { pathLabel } from './flux-markers.ts';
+import { refuseAnchored } from './parse.ts';
 import type { Change, ImageEditor, ImageRef, ManifestFile, TextEdit } from './types.ts';
-import { imageMatcher, nodeAt, scalarText, screenFor, writeScalar } from './workload-images.ts';
+import { imageMatcher, scalarText, screenFor, writeScalar } from './workload-images.ts';
 import { isMap, isPair, isScalar, isSeq, type Node, type YAMLMap } from './yaml.ts';
 
 type Path = (string | number)[];
@@ -193,17 +194,15 @@ export function createHelmValuesEditor(): ImageEditor {
     set(file, ref, to): Change | null {
       if (to.tag !== undefined) validateTag(to.tag);
       if (to.digest !== undefined) validateDigest(to.digest);
-      nodeAt(file, ref);
       const v = siteOf(file, ref);
       const cur = current(v);
       const tagChanges = to.tag !== undefined && to.tag !== cur.tag;
       const digestChanges = to.digest !== undefined && to.digest !== cur.digest;
       if (!tagChanges && !digestChanges) return null;
       const where = { file: file.path, line: file.lineOf(ref.offset), object: objectLabel(ref.object), field: ref.field };
-      for (const n of [v.nodes.tag, v.nodes.digest]) {
-        // One anchored scalar feeds every alias of it; the plan would not name those.
-        if (isScalar(n) && n.anchor) throw new EditError('EDIT_ANCHORED', `value is anchored (&${n.anchor}) and may be aliased elsewhere; edit it by hand`, where);
-      }
+      // refused here, not only at the confirm step, so one anchored map leaves the file's
+      // other references movable
+      for (const n of [v.nodes.tag, v.nodes.digest]) refuseAnchored(n, where);
       if (tagChanges && cur.digest !== '' && to.digest === undefined) {
         // Charts render `repository:tag@digest`; the digest wins at pull time.
         throw new EditError('EDIT_DIGEST_PINNED', `${pathLabel(v.path)} is pinned by digest ${cur.digest}; a new digest is needed to move it to tag ${to.tag}`, where);

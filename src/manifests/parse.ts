@@ -1,6 +1,6 @@
 // Loading manifests with located errors, and the confirm step: after an edit the file
 // is parsed again and every changed value checked before anything is written.
-import { ParseError, EditError } from '../errors.ts';
+import { ParseError, EditError, type Location } from '../errors.ts';
 import type { ObjectRef } from '../plan.ts';
 import type { Change, ManifestDoc, ManifestFile } from './types.ts';
 import { applyTextEdits } from './text.ts';
@@ -66,14 +66,18 @@ export function parseManifest(path: string, text: string): ManifestFile {
 
 /** Applies the changes to the file text, re-parses it and checks every changed value.
  *  Returns the new text; throws EditError (and writes nothing) when a check fails. */
+/** An anchored value is shared by every alias of it: editing it would change fields the
+ *  plan does not name. Throws EDIT_ANCHORED for such a scalar. */
+export function refuseAnchored(node: unknown, where: Location): void {
+  if (isScalar(node) && node.anchor) {
+    throw new EditError('EDIT_ANCHORED', `value is anchored (&${node.anchor}) and may be aliased elsewhere; edit it by hand`, where);
+  }
+}
+
 export function applyAndConfirm(file: ManifestFile, changes: Change[]): string {
   for (const c of changes) {
-    // An anchored value is shared by every alias of it: editing it would change fields
-    // the plan does not name.
     const before = file.docs[c.docIndex]?.doc.getIn(c.path, true);
-    if (isScalar(before) && before.anchor) {
-      throw new EditError('EDIT_ANCHORED', `value is anchored (&${before.anchor}) and may be aliased elsewhere; edit it by hand`, { file: file.path, line: file.lineOf(before.range?.[0] ?? 0), field: c.edit.field });
-    }
+    if (isScalar(before)) refuseAnchored(before, { file: file.path, line: file.lineOf(before.range?.[0] ?? 0), field: c.edit.field });
   }
   const next = applyTextEdits(file.text, changes.flatMap((c) => c.text));
   const reparsed = parseStream(next);
