@@ -1,7 +1,7 @@
 // Reporting back on the app repository: a commit status on the tagged commit that links
 // the config change, pending while a PR is open, success once it is in the config repo.
 import { BotError } from '../errors.ts';
-import { parseRepoName, type RepoId } from '../forge/types.ts';
+import { parseRepoName, repoName, type RepoId } from '../forge/types.ts';
 import type { Trailers } from '../plan.ts';
 import type { Delivered } from './deliver.ts';
 import type { Scope } from './types.ts';
@@ -29,7 +29,7 @@ async function post(scope: Scope, repo: RepoId, sha: string, status: { state: St
   } catch (err) {
     // The config change stands whether or not the app repo hears about it.
     if (!(err instanceof BotError)) throw err;
-    scope.log.warn({ repo: `${repo.owner}/${repo.name}`, sha, err: err.message }, 'could not report status back to the app repo');
+    scope.log.warn({ repo: repoName(repo), sha, err: err.message }, 'could not report status back to the app repo');
   }
 }
 

@@ -2,7 +2,7 @@
 // this machine and webhooks are trusted by their signature alone. There are no pull
 // requests or comments to post; what would have been posted is logged instead.
 import { ForgeError } from '../errors.ts';
-import type { CheckReport, Forge, MergeOutcome, Permission, PullRequest, RepoId } from './types.ts';
+import { repoName, type CheckReport, type Forge, type MergeOutcome, type Permission, type PullRequest, type RepoId } from './types.ts';
 
 interface Log {
   info(obj: unknown, msg?: string): void;
@@ -33,7 +33,7 @@ export class LocalForge implements Forge {
   }
 
   async comment(repo: RepoId, issue: number, body: string): Promise<{ url?: string }> {
-    this.log.info({ repo: `${repo.owner}/${repo.name}`, issue, body }, 'comment (local mode, not posted)');
+    this.log.info({ repo: repoName(repo), issue, body }, 'comment (local mode, not posted)');
     return {};
   }
 
@@ -48,10 +48,10 @@ export class LocalForge implements Forge {
   }
 
   async reportStatus(repo: RepoId, sha: string, status: { state: string; url?: string; description: string }): Promise<void> {
-    this.log.info({ repo: `${repo.owner}/${repo.name}`, sha, ...status }, 'status (local mode, not posted)');
+    this.log.info({ repo: repoName(repo), sha, ...status }, 'status (local mode, not posted)');
   }
 
   async reportCheck(repo: RepoId, sha: string, check: CheckReport): Promise<void> {
-    this.log.info({ repo: `${repo.owner}/${repo.name}`, sha, conclusion: check.conclusion, title: check.title }, 'check run (local mode, not posted)');
+    this.log.info({ repo: repoName(repo), sha, conclusion: check.conclusion, title: check.title }, 'check run (local mode, not posted)');
   }
 }
