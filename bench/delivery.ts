@@ -13,7 +13,6 @@ import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -113,8 +112,8 @@ async function main(): Promise<void> {
     const settings = { appId: undefined, privateKey: undefined, webhookSecret: SECRET, logLevel: 'warn', baseUrl: undefined };
     const probot = await createProbot(settings);
     const { runtime } = createRuntime({ mode: 'local', workDir: path.join(work, 'app-work'), localConfigRepo: remote, env: {}, log: probot.log });
-    const server = await startServer(probot, createApp(runtime), { port: 0, host: '127.0.0.1', mode: 'local' });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const server = await startServer(probot, createApp(runtime), { port: 0, host: '127.0.0.1', mode: 'local', webhookSecret: SECRET });
+    const base = `http://127.0.0.1:${server.port}`;
 
     // 3. Warm-up (the first clone is not what we measure), then the timed events.
     let minor = 0;
@@ -138,7 +137,7 @@ async function main(): Promise<void> {
       if (status !== 200 || !subject.includes(tag.slice(1))) throw new Error(`event ${tag}: status ${status}, remote head "${subject}"`);
       bot.push(ms);
     }
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
 
     // 4. The floor: the same change by hand in another warm clone.
     const floorDir = path.join(work, 'floor');

@@ -15,6 +15,7 @@ import { repoStatus, statusText } from './jobs/status.ts';
 import { rollbackApp } from './jobs/rollback.ts';
 import { appHistory } from './jobs/history.ts';
 import { systemClock } from './rollout/clock.ts';
+import { parseMaxFileSize, setMaxFileSize } from './repo-io/read.ts';
 
 const USAGE = `usage: gitops-canary <command> [options]
 
@@ -134,6 +135,8 @@ export async function main(argv: string[], out: Out = { log: (s) => console.log(
     return v.help ? 0 : 2;
   }
   try {
+    // the app takes the same limit from its settings
+    setMaxFileSize(parseMaxFileSize(process.env.MAX_FILE_SIZE));
     const result = await dispatch(cmd, args, v, out);
     if (result) {
       const list = Array.isArray(result) ? result : [result];

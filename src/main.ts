@@ -6,6 +6,7 @@ import { scheduledScopes } from './handlers/schedule.ts';
 import { startScheduler } from './bot/tick-scheduler.ts';
 import { ensureLocalConfigRepo } from './local/seed.ts';
 import { createProbot, startServer, WEBHOOKS_PATH } from './server.ts';
+import { setMaxFileSize } from './repo-io/read.ts';
 import { readSettings, type Settings } from './settings.ts';
 import { drain } from './shutdown.ts';
 
@@ -18,6 +19,7 @@ try {
   process.stderr.write(`gitops-canary: ${err.message}\n`);
   process.exit(2);
 }
+setMaxFileSize(settings.maxFileSize);
 const probot = await createProbot(settings);
 const log = probot.log;
 
@@ -35,10 +37,9 @@ const { runtime, notifier } = createRuntime({
   log,
 });
 
-const server = await startServer(probot, createApp(runtime), settings);
+const server = await startServer(probot, createApp(runtime), settings, { thread: true });
 const scheduler = startScheduler({ deps: runtime.deps, scopes: scheduledScopes(probot, settings) });
-const address = server.address();
-const port = typeof address === 'object' && address ? address.port : settings.port;
+const port = server.port;
 log.info({ mode: settings.mode, port, webhooks: WEBHOOKS_PATH }, `gitops-canary listening on http://${settings.host}:${port}`);
 if (settings.generatedSecret) log.info(`no WEBHOOK_SECRET set; webhooks must be signed with this generated secret: ${settings.webhookSecret}`);
 

@@ -1,11 +1,15 @@
-// The HTTP server: GitHub webhooks (signature-verified by Probot) on
-// /api/github/webhooks, and /healthz. The same in both modes.
-import { createServer, type Server } from 'node:http';
+// The HTTP side: Probot for contexts and handlers, and the intake (src/intake/) in front
+// of it, which checks size, signature and shape before any handler runs. /healthz and
+// the webhook path are the same in both modes.
 import { generateKeyPairSync } from 'node:crypto';
-import { createNodeMiddleware, Probot } from 'probot';
+import { Probot } from 'probot';
+import { handlerFailed } from './handlers/guard.ts';
+import type { Listener } from './intake/http.ts';
+import type { IntakeConfig } from './intake/messages.ts';
+import { intakeConfig, startInline, startThread, type Receive } from './intake/start.ts';
 import type { Settings } from './settings.ts';
 
-export const WEBHOOKS_PATH = '/api/github/webhooks';
+export { WEBHOOKS_PATH, type Listener } from './intake/http.ts';
 
 type ProbotLog = NonNullable<ConstructorParameters<typeof Probot>[0]>['log'];
 
@@ -16,7 +20,7 @@ type ProbotOctokitClass = NonNullable<ConstructorParameters<typeof Probot>[0]>['
  *  GitHub asks of real traffic). Resolves once Probot has initialized: before that,
  *  `probot.log` is null. */
 export async function createProbot(
-  settings: Pick<Settings, 'appId' | 'privateKey' | 'webhookSecret' | 'logLevel' | 'baseUrl'>,
+  settings: Pick<Settings, 'appId' | 'privateKey' | 'webhookSecret' | 'logLevel' | 'baseUrl'> & { logFormat?: Settings['logFormat'] },
   opts: { log?: ProbotLog; Octokit?: ProbotOctokitClass } = {},
 ): Promise<Probot> {
   // Local mode never calls GitHub, but Probot wants an app identity to build contexts.
@@ -26,6 +30,7 @@ export async function createProbot(
     privateKey,
     secret: settings.webhookSecret,
     logLevel: settings.logLevel as 'info',
+    ...(settings.logFormat ? { logFormat: settings.logFormat } : {}),
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.Octokit ? { Octokit: opts.Octokit } : {}),
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
@@ -35,22 +40,28 @@ export async function createProbot(
   return probot;
 }
 
-export async function startServer(probot: Probot, appFn: (app: Probot) => void, settings: Pick<Settings, 'port' | 'host' | 'mode'>): Promise<Server> {
-  const webhooks = await createNodeMiddleware(appFn, { probot, webhooksPath: WEBHOOKS_PATH });
-  const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', mode: settings.mode }));
-      return;
-    }
-    void webhooks(req, res, () => {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: 'Not Found' }));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(settings.port, settings.host, () => resolve());
-  });
-  return server;
+/** Deliveries that passed the intake go to the app's handlers. */
+function receiver(probot: Probot): Receive {
+  return async (d, payload) => {
+    await probot.receive({ id: d.id, name: d.name, payload } as Parameters<Probot['receive']>[0]);
+    return { status: handlerFailed(payload as object) ? 'failed' : 'done' };
+  };
+}
+
+export interface ServerOptions {
+  /** Run the HTTP side in its own thread (npm start); tests keep it in theirs. */
+  thread?: boolean;
+  intake?: Partial<IntakeConfig>;
+}
+
+export async function startServer(
+  probot: Probot,
+  appFn: (app: Probot) => void,
+  settings: Pick<Settings, 'port' | 'host' | 'mode' | 'webhookSecret'>,
+  opts: ServerOptions = {},
+): Promise<Listener> {
+  await probot.load(appFn);
+  const cfg = intakeConfig(settings, opts.intake);
+  const log = probot.log;
+  return opts.thread ? startThread(cfg, receiver(probot), log) : startInline(cfg, receiver(probot), log);
 }

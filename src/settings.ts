@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
+import { parseMaxFileSize } from './repo-io/read.ts';
 
 export interface Settings {
   mode: 'github' | 'local';
@@ -19,8 +20,12 @@ export interface Settings {
   localConfigRepo: string;
   workDir: string;
   logLevel: string;
+  /** LOG_FORMAT: `json` for one pino JSON object a line, else Probot's pretty output. */
+  logFormat: 'json' | 'pretty';
   /** How long SIGTERM waits for changes in flight (SHUTDOWN_GRACE_SECONDS, default 25). */
   shutdownGraceMs: number;
+  /** Largest repo file read, in bytes (MAX_FILE_SIZE, default 4 MB); pass to setMaxFileSize. */
+  maxFileSize: number;
 }
 
 function readKey(file: string): string {
@@ -66,6 +71,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     localConfigRepo: path.resolve(cwd, env.LOCAL_CONFIG_REPO ?? '.gitops-canary/config-repo'),
     workDir: path.resolve(cwd, env.WORK_DIR ?? '.gitops-canary/work'),
     logLevel: env.LOG_LEVEL ?? 'info',
+    logFormat: env.LOG_FORMAT === 'json' ? 'json' : 'pretty',
     shutdownGraceMs: Math.round(grace * 1000),
+    maxFileSize: parseMaxFileSize(env.MAX_FILE_SIZE),
   };
 }

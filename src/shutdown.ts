@@ -3,10 +3,11 @@
 // is harmless to git, but the event it was for would be lost (GitHub does not redeliver).
 // So: take no new work, let the jobs that started finish within the grace period, flush
 // the notifications they queued, and say whether everything drained.
-import type { Server } from 'node:http';
+import type { Listener } from './intake/http.ts';
 
 export interface Stoppable {
-  server: Server;
+  /** Stops taking deliveries; resolves once those in flight are answered. */
+  server: Listener;
   scheduler: { stop(): void };
   /** Resolves when no job holds a working copy (WorkspacePool.idle). */
   idle(): Promise<void>;
@@ -14,12 +15,9 @@ export interface Stoppable {
 }
 
 export async function drain(parts: Stoppable, graceMs: number): Promise<'drained' | 'timed-out'> {
-  // 1. No new ticks, no new connections. A keep-alive socket whose request finishes
-  //    during the drain would hold close() open until its keepAliveTimeout: sweep them.
+  // 1. No new ticks, no new connections (the listener sweeps idle keep-alive sockets).
   parts.scheduler.stop();
-  const closed = new Promise<void>((resolve) => parts.server.close(() => resolve()));
-  parts.server.closeIdleConnections();
-  const sweep = setInterval(() => parts.server.closeIdleConnections(), 50);
+  const closed = parts.server.close();
   // 2. Webhook requests answer once their handler is done; ticks hold a working copy.
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
@@ -27,7 +25,6 @@ export async function drain(parts: Stoppable, graceMs: number): Promise<'drained
     new Promise<'timed-out'>((resolve) => (timer = setTimeout(() => resolve('timed-out'), graceMs))),
   ]);
   clearTimeout(timer);
-  clearInterval(sweep);
   // 3. What the finished jobs queued for Slack and webhooks (bounded by their own timeouts).
   await parts.flush();
   return outcome;

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { Octokit } from '@octokit/rest';
 import { Probot } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitHubForge } from '../src/forge/github.ts';
 import { startGitHubDouble, type GitHubDouble } from './github-double/index.ts';
 import { mustGit, removeTempDirs, runGitClient, tempDir, tokenHeader } from './github-double/test-git.ts';
 
@@ -134,6 +135,22 @@ describe('repository content', () => {
     const mallory = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: OWNER, repo: REPO, username: 'mallory' });
     expect(mallory.data.permission).toBe('none');
   });
+
+  it('annotated tags: the ref names a real tag object, get-tag peels it, and a status on it is refused as GitHub does', async () => {
+    const { tagSha, commitSha } = await double.tagAnnotated(OWNER, REPO, 'v7.0.0', { message: 'Release 7' });
+    expect(tagSha).not.toBe(commitSha);
+    expect((await double.git(OWNER, REPO, 'cat-file', '-t', tagSha)).trim()).toBe('tag');
+    expect((await double.git(OWNER, REPO, 'rev-parse', 'main')).trim()).toBe(commitSha);
+    expect((await octokit.rest.git.getRef({ owner: OWNER, repo: REPO, ref: 'tags/v7.0.0' })).data.object).toMatchObject({ type: 'tag', sha: tagSha });
+    expect((await octokit.rest.git.getTag({ owner: OWNER, repo: REPO, tag_sha: tagSha })).data).toMatchObject({ tag: 'v7.0.0', sha: tagSha, message: 'Release 7\n', tagger: { name: 'octocat' }, object: { type: 'commit', sha: commitSha } });
+    expect((await status(octokit.rest.git.getTag({ owner: OWNER, repo: REPO, tag_sha: commitSha }))).status).toBe(404);
+    const forge = new GitHubForge(octokit as unknown as ConstructorParameters<typeof GitHubForge>[0]);
+    expect(await forge.tagCommit({ owner: OWNER, name: REPO }, 'v7.0.0')).toBe(commitSha);
+    const refused = await status(octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha: tagSha, state: 'success', context: 'tagged' }));
+    expect(refused).toEqual({ status: 422, message: expect.stringContaining(`No commit found for SHA: ${tagSha}`) });
+    await octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha: commitSha, state: 'success', context: 'tagged' });
+    expect(double.statuses(OWNER, REPO).filter((s) => s.context === 'tagged').map((s) => s.sha)).toEqual([commitSha]);
+  });
 });
 
 describe('git over smart HTTP', () => {
@@ -213,6 +230,31 @@ describe('pull requests', () => {
     expect(await double.git(OWNER, REPO, 'show', 'main:apps/api/deployment.yaml')).toBe('image: ghcr.io/acme/api:1.1.0\n');
     const after = (await octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: 1 })).data;
     expect(after).toMatchObject({ state: 'closed', merged: true, merge_commit_sha: merged.data.sha, merged_by: { login: 'gitops-canary-bot[bot]' } });
+  });
+
+  it("lists reviews with each reviewer's account type; the forge keeps each reviewer's latest decisive review", async () => {
+    await pushBranch('reviewed', { 'README.md': '# reviewed\n' });
+    const pr = (await octokit.rest.pulls.create({ owner: OWNER, repo: REPO, head: 'reviewed', base: 'main', title: 'reviewed' })).data;
+    await double.addReview(OWNER, REPO, pr.number, { user: 'alice', state: 'APPROVED' });
+    await double.addReview(OWNER, REPO, pr.number, { user: 'renovate[bot]', state: 'APPROVED' });
+    await double.addReview(OWNER, REPO, pr.number, { user: 'deploy-helper', userType: 'Bot', state: 'APPROVED' });
+    await double.addReview(OWNER, REPO, pr.number, { user: 'Alice', state: 'CHANGES_REQUESTED', body: 'not yet' });
+    await double.addReview(OWNER, REPO, pr.number, { user: 'carol', state: 'COMMENTED', body: 'looks fine' });
+    const listed = (await octokit.rest.pulls.listReviews({ owner: OWNER, repo: REPO, pull_number: pr.number })).data;
+    expect(listed.map((r) => [r.user?.login, r.user?.type, r.state])).toEqual([
+      ['alice', 'User', 'APPROVED'],
+      ['renovate[bot]', 'Bot', 'APPROVED'],
+      ['deploy-helper', 'Bot', 'APPROVED'],
+      ['alice', 'User', 'CHANGES_REQUESTED'],
+      ['carol', 'User', 'COMMENTED'],
+    ]);
+    const forge = new GitHubForge(octokit as unknown as ConstructorParameters<typeof GitHubForge>[0]);
+    expect(await forge.reviews({ owner: OWNER, name: REPO }, pr.number)).toEqual([
+      { login: 'alice', state: 'CHANGES_REQUESTED', bot: false },
+      { login: 'renovate[bot]', state: 'APPROVED', bot: true },
+      { login: 'deploy-helper', state: 'APPROVED', bot: true },
+    ]);
+    await octokit.rest.pulls.update({ owner: OWNER, repo: REPO, pull_number: pr.number, state: 'closed' });
   });
 
   it('refuses to merge into a protected branch without approvals (405), then squashes', async () => {

@@ -42,9 +42,3 @@ export function parseCommand(body: string): Parsed {
       return { ok: false, error: verb ? `unknown command \`${verb}\`` : 'missing command' };
   }
 }
-
-const WRITERS = new Set(['admin', 'maintain', 'write']);
-
-export function mayRun(permission: string): boolean {
-  return WRITERS.has(permission);
-}

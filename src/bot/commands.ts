@@ -9,7 +9,8 @@ import { botCommits, workspaceFiles, type Prepare } from '../jobs/run.ts';
 import { repoStatus, statusText } from '../jobs/status.ts';
 import { loadTraffic, planSetWeight } from '../jobs/weights.ts';
 import type { Result } from '../plan.ts';
-import { CHATOPS_USAGE, mayRun, parseCommand, type Command } from './chatops.ts';
+import { mayChange } from './authority.ts';
+import { CHATOPS_USAGE, parseCommand, type Command } from './chatops.ts';
 import { deliver, type Delivered } from './deliver.ts';
 import { noticeFor } from './notices.ts';
 import { autoMerge } from './review.ts';
@@ -99,9 +100,9 @@ export async function handleComment(deps: BotDeps, scope: Scope, ev: CommentEven
   const parsed = parseCommand(ev.body);
   if (!parsed) return 'ignored';
   const reply = (text: string) => scope.forge.comment(ev.repo.id, ev.issue, text);
-  // 2. Only writers may run commands.
+  // 2. Only writers may run commands (the same rule as for approvals that merge).
   const permission = await scope.forge.permission(ev.repo.id, ev.user);
-  if (!mayRun(permission)) {
+  if (!mayChange(permission)) {
     scope.log.info({ user: ev.user, permission, repo: repoName(ev.repo.id) }, 'refusing /canary command from a user without write access');
     await reply(`Sorry @${ev.user}, \`/canary\` commands need write access to ${repoName(ev.repo.id)} (you have ${permission}). Nothing was changed.`);
     return 'refused';

@@ -8,6 +8,7 @@ import { repoName } from '../forge/types.ts';
 import { formatMessage, TRAILER_PREFIX } from '../git/trailers.ts';
 import { commitBody } from '../jobs/render.ts';
 import type { Trailers } from '../plan.ts';
+import { tallyApprovals } from './approval-gate.ts';
 import type { Delivered } from './deliver.ts';
 import { reportMerged } from './report.ts';
 import type { BotDeps, ConfigRepo, Scope } from './types.ts';
@@ -46,8 +47,6 @@ async function lookup(deps: BotDeps, scope: Scope, repo: ConfigRepo, app: string
   });
 }
 
-/** Merges a bot PR when the app's policy allows it now; used on approvals and, for
- *  `merge: auto`, right after the PR is opened. */
 function mergeMessage(method: AppConfig['mergeMethod'], head: Head | undefined, approvers: string[]): string | undefined {
   if (method === 'rebase') return undefined;
   const approved = approvers.length ? `${TRAILER_PREFIX}Approved-By: ${approvers.join(', ')}` : undefined;
@@ -57,7 +56,10 @@ function mergeMessage(method: AppConfig['mergeMethod'], head: Head | undefined, 
   return [body, approved].filter(Boolean).join('\n') || undefined;
 }
 
-export async function mergeIfAllowed(deps: BotDeps, scope: Scope, repo: ConfigRepo, app: string, config: AppConfig, pr: PullRequest, head?: Head): Promise<MergeResult> {
+/** Merges a bot PR when the app's policy allows it now; used on approvals and, for
+ *  `merge: auto`, right after the PR is opened. `reviewer`: whose review event this is,
+ *  told on the PR when their approval does not count. */
+export async function mergeIfAllowed(deps: BotDeps, scope: Scope, repo: ConfigRepo, app: string, config: AppConfig, pr: PullRequest, head?: Head, reviewer?: string): Promise<MergeResult> {
   const log = { app, pr: pr.number, repo: repoName(repo.id) };
   if (config.merge === 'manual') {
     scope.log.info(log, 'merge: manual; leaving the merge to people');
@@ -67,8 +69,9 @@ export async function mergeIfAllowed(deps: BotDeps, scope: Scope, repo: ConfigRe
     scope.log.info(log, 'pull request is no longer open; nothing to merge');
     return 'ignored';
   }
-  // 1. Enough approvals? (`auto` with approvals: 0 merges without any.)
-  const approvers = config.approvals > 0 ? await scope.forge.approvals(repo.id, pr.number) : [];
+  // 1. Enough approvals from people who may change the config repo? (`auto` with
+  //    approvals: 0 merges without any.)
+  const approvers = config.approvals > 0 ? (await tallyApprovals(scope, repo, pr, config.approvals, reviewer)).counted : [];
   if (approvers.length < config.approvals) {
     scope.log.info({ ...log, approvals: approvers.length, needed: config.approvals }, 'waiting for more approvals');
     return 'waiting';
@@ -125,7 +128,7 @@ export async function handleApproval(deps: BotDeps, scope: Scope, ev: ReviewEven
     scope.log.warn({ app, pr: ev.number }, 'approved PR names an app that is not in the config; ignoring');
     return 'ignored';
   }
-  return mergeIfAllowed(deps, scope, ev.repo, app, config, pr, head);
+  return mergeIfAllowed(deps, scope, ev.repo, app, config, pr, head, ev.reviewer);
 }
 
 /** `merge: auto`: a PR the bot just opened or updated is merged right away (once its

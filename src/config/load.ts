@@ -1,11 +1,12 @@
 // Reads `.github/gitops-canary.yml`. Every problem is reported with file, line and the
 // dotted field path, all at once: someone fixing a config in a PR should see the full
 // list on the first run, not one error per push.
-import { readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.ts';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type ParsedDocument } from '../manifests/yaml.ts';
-import { checkConfigPaths, resolveRepoPath } from './paths.ts';
+import { BotError, ConfigError } from '../errors.ts';
+import { LineCounter, isMap, isScalar, isSeq, parseSingleDocument, toJS, type ParsedDocument } from '../manifests/yaml.ts';
+import { readRepoTextSync } from '../repo-io/read.ts';
+import { checkConfigPaths } from './paths.ts';
 import { CONFIG_FILES, knownKeysAt, validateConfigValue, type Config, type SchemaIssue } from './schema.ts';
 
 export const DEFAULT_CONFIG_FILE = CONFIG_FILES[0];
@@ -99,13 +100,15 @@ interface Parsed {
 
 function parseWithLines(text: string, file: string): Parsed {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const { doc, limit } = parseSingleDocument(text, { lineCounter: lc, uniqueKeys: true });
+  if (limit) throw new ConfigError(limit.code, limit.message, { file, line: lc.linePos(limit.offset).line });
+  if (!doc) throw new ConfigValidationError([{ file, line: 1, field: '', message: 'the file is empty; expected a mapping with an "apps:" key' }]);
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => ({ line: lc.linePos(e.pos[0]).line, message: e.message.split('\n')[0] }));
     const more = issues.slice(1).map((i) => `${file}:${i.line}: ${i.message}`);
     throw new ConfigError('CONFIG_YAML', [`YAML syntax error: ${issues[0].message}`, ...more].join('\n'), { file, line: issues[0].line });
   }
-  const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  const value = toJS(doc);
   if (value === null || value === undefined) {
     throw new ConfigValidationError([{ file, line: 1, field: '', message: 'the file is empty; expected a mapping with an "apps:" key' }]);
   }
@@ -126,12 +129,24 @@ export function parseConfig(text: string, file: string = DEFAULT_CONFIG_FILE): C
   return parseWithLines(text, file).config;
 }
 
+/** The config's text, read like any repo file: a symlink (to /dev/zero, or anywhere), a
+ *  FIFO or a file over the size limit is refused before a byte is read. */
+function readConfigText(repoDir: string, file: string): string {
+  try {
+    return readRepoTextSync(repoDir, file).text;
+  } catch (err) {
+    if (!(err instanceof BotError)) throw err;
+    throw new ConfigError(err.code, err.detail, { file }, { cause: err });
+  }
+}
+
 /** Loads the config of the repository checked out at `repoDir`, checking that every path
  *  stays inside it. Null when there is no config file: a plain Flux repo works without. */
 export function loadConfig(repoDir: string): { config: Config; file: string } | null {
+  // lstat only: whether something is there, never what it points to
   const present = CONFIG_FILES.filter((f) => {
     try {
-      readFileSync(join(repoDir, f));
+      lstatSync(join(repoDir, f));
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -143,9 +158,7 @@ export function loadConfig(repoDir: string): { config: Config; file: string } | 
     throw new ConfigError('CONFIG_AMBIGUOUS', `both ${CONFIG_FILES.join(' and ')} exist; keep one`, { file: present[1] });
   }
   const file = present[0];
-  // The config itself could be a symlink to a file outside the checkout.
-  const abs = resolveRepoPath(repoDir, file, 'config file', { file });
-  const { config, lineOf } = parseWithLines(readFileSync(abs, 'utf8'), file);
+  const { config, lineOf } = parseWithLines(readConfigText(repoDir, file), file);
   checkConfigPaths(repoDir, config, { file, lineOf });
   return { config, file };
 }

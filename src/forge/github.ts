@@ -3,7 +3,7 @@
 // 5xx and timeouts are transient, everything else is not.
 import type { ProbotOctokit } from 'probot';
 import { ForgeError } from '../errors.ts';
-import type { CheckReport, Forge, MergeOutcome, Permission, PullRequest, RepoId } from './types.ts';
+import type { CheckReport, Forge, MergeOutcome, Permission, PullRequest, RepoId, Review } from './types.ts';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -82,17 +82,21 @@ export class GitHubForge implements Forge {
     return { pr: toPull(data as ApiPull), created: true };
   }
 
-  async approvals(repo: RepoId, number: number): Promise<string[]> {
+  async reviews(repo: RepoId, number: number): Promise<Review[]> {
     const reviews = await call(`list reviews of #${number}`, () =>
       this.octokit.paginate(this.octokit.rest.pulls.listReviews, { owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100 }),
     );
-    // A reviewer's latest decisive review counts; a later "changes requested" withdraws approval.
-    const latest = new Map<string, string>();
+    // Reviews come oldest first; a reviewer's latest decisive one stands, so a later
+    // "changes requested" (or a dismissal) withdraws an approval. Logins are case-insensitive.
+    const latest = new Map<string, Review>();
     for (const r of reviews) {
-      const login = r.user?.login;
-      if (login && (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED' || r.state === 'DISMISSED')) latest.set(login, r.state);
+      const user = r.user;
+      if (!user?.login) continue;
+      if (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED' || r.state === 'DISMISSED') {
+        latest.set(user.login.toLowerCase(), { login: user.login, state: r.state, bot: user.type === 'Bot' });
+      }
     }
-    return [...latest].filter(([, s]) => s === 'APPROVED').map(([l]) => l);
+    return [...latest.values()];
   }
 
   async merge(repo: RepoId, number: number, opts: { method: 'merge' | 'squash' | 'rebase'; sha?: string; title?: string; message?: string }): Promise<MergeOutcome> {
@@ -168,7 +172,7 @@ export class GitHubForge implements Forge {
       this.octokit.rest.checks.create({
         owner: repo.owner,
         repo: repo.name,
-        name: 'gitops-canary',
+        name: check.name ?? 'gitops-canary',
         head_sha: sha,
         status: 'completed',
         conclusion: check.conclusion,

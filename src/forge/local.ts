@@ -2,7 +2,7 @@
 // this machine and webhooks are trusted by their signature alone. There are no pull
 // requests or comments to post; what would have been posted is logged instead.
 import { ForgeError } from '../errors.ts';
-import { repoName, type CheckReport, type Forge, type MergeOutcome, type Permission, type PullRequest, type RepoId } from './types.ts';
+import { repoName, type CheckReport, type Forge, type MergeOutcome, type Permission, type PullRequest, type RepoId, type Review } from './types.ts';
 
 interface Log {
   info(obj: unknown, msg?: string): void;
@@ -24,7 +24,8 @@ export class LocalForge implements Forge {
     throw new ForgeError('FORGE_LOCAL_NO_PR', 'local mode cannot open pull requests; set `delivery: commit` for the app or run with GitHub credentials');
   }
 
-  async approvals(): Promise<string[]> {
+  async reviews(): Promise<Review[]> {
+    // No pull requests, so no reviews.
     return [];
   }
 
@@ -52,6 +53,6 @@ export class LocalForge implements Forge {
   }
 
   async reportCheck(repo: RepoId, sha: string, check: CheckReport): Promise<void> {
-    this.log.info({ repo: repoName(repo), sha, conclusion: check.conclusion, title: check.title }, 'check run (local mode, not posted)');
+    this.log.info({ repo: repoName(repo), sha, name: check.name ?? 'gitops-canary', conclusion: check.conclusion, title: check.title }, 'check run (local mode, not posted)');
   }
 }

@@ -43,8 +43,9 @@ export interface Forge {
   findPullRequest(repo: RepoId, head: string): Promise<PullRequest | null>;
   getPullRequest(repo: RepoId, number: number): Promise<PullRequest>;
   openOrUpdatePullRequest(repo: RepoId, pr: { head: string; base: string; title: string; body: string }): Promise<{ pr: PullRequest; created: boolean }>;
-  /** Logins whose latest review on the PR is an approval. */
-  approvals(repo: RepoId, number: number): Promise<string[]>;
+  /** Each reviewer's latest decisive review on the PR, as data: whose approvals count is
+   *  the bot's decision (src/bot/approvals.ts), not the host's. */
+  reviews(repo: RepoId, number: number): Promise<Review[]>;
   /** `message` is the merge commit body; squash merges need it to keep the bot's trailers. */
   merge(repo: RepoId, number: number, opts: { method: 'merge' | 'squash' | 'rebase'; sha?: string; title?: string; message?: string }): Promise<MergeOutcome>;
   comment(repo: RepoId, issue: number, body: string): Promise<{ url?: string }>;
@@ -53,11 +54,22 @@ export interface Forge {
   tagCommit(repo: RepoId, tag: string): Promise<string | null>;
   /** Reports back on the app repo: a commit status on the tag's commit linking the change. */
   reportStatus(repo: RepoId, sha: string, status: { state: 'pending' | 'success' | 'failure' | 'error'; url?: string; description: string }): Promise<void>;
-  /** A completed `gitops-canary` check run on a config-repo commit (a bot PR's head). */
+  /** A completed check run on a config-repo commit (a bot PR's head). */
   reportCheck(repo: RepoId, sha: string, check: CheckReport): Promise<void>;
 }
 
+/** A reviewer's latest decisive review. Comments neither give nor withdraw approval, so
+ *  they never appear here; a dismissed approval does, as DISMISSED. */
+export interface Review {
+  login: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'DISMISSED';
+  /** The host says the account is an app or other bot (GitHub: `user.type === 'Bot'`). */
+  bot: boolean;
+}
+
 export interface CheckReport {
+  /** The check run's name; `gitops-canary` (the plan's) unless given. */
+  name?: string;
   conclusion: 'success' | 'neutral' | 'failure';
   title: string;
   /** Markdown. */

@@ -24,21 +24,26 @@ export function normalizeRepoPath(rel: string): string {
   return norm;
 }
 
-/** Absolute path of `rel` under `root`, refusing symlinks at the target and any parent
- *  directory that resolves outside `root`. The target need not exist. */
 // The root of a working copy does not move while the process runs; resolving it once
 // saves a syscall per file on large repos.
 const realRoots = new Map<string, Promise<string>>();
 
-export async function resolveInside(root: string, rel: string): Promise<string> {
-  const norm = normalizeRepoPath(rel);
+/** `root` with every symlink resolved (cached). */
+export function realRootOf(root: string): Promise<string> {
   let pending = realRoots.get(root);
   if (!pending) {
     pending = realpath(root);
     realRoots.set(root, pending);
     pending.catch(() => realRoots.delete(root));
   }
-  const realRoot = await pending;
+  return pending;
+}
+
+/** Absolute path of `rel` under `root`, refusing symlinks at the target and any parent
+ *  directory that resolves outside `root`. The target need not exist. */
+export async function resolveInside(root: string, rel: string): Promise<string> {
+  const norm = normalizeRepoPath(rel);
+  const realRoot = await realRootOf(root);
   const abs = path.join(realRoot, ...norm.split('/'));
   const st = await lstat(abs).catch(() => undefined);
   if (st?.isSymbolicLink()) {

@@ -2,8 +2,7 @@
 // events rarely see more than a handful of changed files between them. For a clean tree
 // the hits for a set of tokens are remembered and carried forward to a newer tree by
 // re-checking only the files `git diff` names between the two trees.
-import { lstat, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readRepoText, RepoFileError } from '../repo-io/read.ts';
 import type { GitRunner } from './exec.ts';
 
 interface Entry {
@@ -16,8 +15,8 @@ const MAX_ENTRIES = 256;
 const MAX_CHANGED = 500;
 const entries = new Map<string, Entry>();
 
-async function fullGrep(runner: GitRunner, tokens: string[]): Promise<Set<string>> {
-  const { stdout } = await runner.run(['grep', '-l', '-I', '-F', '-z', ...tokens.flatMap((t) => ['-e', t]), '--'], { ok: [0, 1] });
+async function fullGrep(runner: GitRunner, tokens: string[], paths: string[] = []): Promise<Set<string>> {
+  const { stdout } = await runner.run(['grep', '-l', '-I', '-F', '-z', ...tokens.flatMap((t) => ['-e', t]), '--', ...paths.map((p) => `:(literal)${p}`)], { ok: [0, 1] });
   return new Set(stdout.split('\0').filter(Boolean));
 }
 
@@ -41,19 +40,29 @@ function changedBetween(runner: GitRunner, dir: string, from: string, to: string
   return lastDiff.changed;
 }
 
+const ASK_GIT = new Set(['FILE_NOT_REGULAR', 'FILE_TOO_LARGE', 'FILE_READ_FAILED']);
+
 async function carryForward(runner: GitRunner, dir: string, tokens: string[], from: Entry, tree: string): Promise<Set<string> | null> {
   const changed = await changedBetween(runner, dir, from.tree, tree);
   if (changed === null) return null;
   if (changed.length > MAX_CHANGED) return null;
   const hits = new Set(from.hits);
+  // Files we refuse to read (symlinks, devices, files over the size limit) are left to
+  // git, which screens them as a fresh search would: the two paths must agree. Missing
+  // files and files below a symlinked directory are not in the tree git would search.
+  const refused: string[] = [];
   for (const rel of changed) {
-    const abs = path.join(dir, rel);
-    // git grep reads a symlink's target path, not the file it points to; so do we.
-    const st = await lstat(abs).catch(() => null);
-    const text = st?.isSymbolicLink() ? null : await readFile(abs, 'utf8').catch(() => null);
+    const text = await readRepoText(dir, rel).then(
+      (r) => r.text,
+      (err) => {
+        if (err instanceof RepoFileError && ASK_GIT.has(err.code)) refused.push(rel);
+        return null;
+      },
+    );
     if (text !== null && tokens.some((t) => text.includes(t))) hits.add(rel);
     else hits.delete(rel);
   }
+  if (refused.length > 0) for (const rel of await fullGrep(runner, tokens, refused)) hits.add(rel);
   return hits;
 }
 

@@ -1,9 +1,11 @@
 // Read-side and file helpers of a working copy: resolving refs, reading and writing
 // repo-relative files safely, status, diffs and history. Workspace adds sync, commit
 // and push on top.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GitError } from '../errors.ts';
+import { BotError, GitError } from '../errors.ts';
+import { encodeText } from '../repo-io/encoding.ts';
+import { maxFileSize, readRepoText, RepoFileError } from '../repo-io/read.ts';
 import type { GitRunner } from './exec.ts';
 import { findLastBotCommit, readLog, type FindBotCommitOptions, type LogEntry, type LogOptions } from './history.ts';
 import { normalizeRepoPath, resolveInside } from './paths.ts';
@@ -28,6 +30,9 @@ const writeCounts = new Map<string, number>();
 
 export class WorkingCopy {
   private gitDirCache?: string;
+  /** Files last read byte for byte (not valid UTF-8): they are written back the same way,
+   *  so every byte an edit does not touch stays as it was. */
+  private readonly latin1 = new Set<string>();
 
   protected constructor(
     readonly dir: string,
@@ -78,14 +83,19 @@ export class WorkingCopy {
     return diff.code === 0 ? this.tree('HEAD') : undefined;
   }
 
+  /** Text of a regular file inside the working copy. Symlinks, devices, FIFOs and files
+   *  over the size limit are refused with RepoFileError naming the file. */
   async readFile(rel: string): Promise<string> {
-    const abs = await resolveInside(this.dir, rel);
+    const file = normalizeRepoPath(rel);
     try {
-      return await readFile(abs, 'utf8');
+      const { text, encoding } = await readRepoText(this.dir, file);
+      if (encoding === 'latin1') this.latin1.add(file);
+      else this.latin1.delete(file);
+      return text;
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new GitError('GIT_FILE_NOT_FOUND', 'no such file in the repository', { file: normalizeRepoPath(rel) });
-      throw new GitError('GIT_READ_FAILED', `cannot read file: ${(err as Error).message}`, { file: normalizeRepoPath(rel) }, { cause: err });
+      if (err instanceof RepoFileError && err.code === 'FILE_NOT_FOUND') throw new GitError('GIT_FILE_NOT_FOUND', 'no such file in the repository', { file }, { cause: err });
+      if (err instanceof BotError) throw err;
+      throw new GitError('GIT_READ_FAILED', `cannot read file: ${(err as Error).message}`, { file }, { cause: err });
     }
   }
 
@@ -94,8 +104,12 @@ export class WorkingCopy {
     const sha = await this.resolve(ref);
     if (!sha) throw new GitError('GIT_BAD_REF', `unknown revision ${ref}`);
     const spec = `${sha}:${normalizeRepoPath(rel)}`;
-    const r = await this.runner.run(['cat-file', '-e', spec], { ok: [0, 1, 128] });
+    const r = await this.runner.run(['cat-file', '-s', spec], { ok: [0, 1, 128] });
     if (r.code !== 0) return null;
+    const size = Number(r.stdout.trim());
+    if (size > maxFileSize()) {
+      throw new RepoFileError('FILE_TOO_LARGE', `file is ${size} bytes at ${ref}, over the limit of ${maxFileSize()} bytes (MAX_FILE_SIZE); not read`, { file: normalizeRepoPath(rel) });
+    }
     return (await this.runner.run(['cat-file', 'blob', spec])).stdout;
   }
 
@@ -111,13 +125,16 @@ export class WorkingCopy {
   }
 
   async writeFile(rel: string, text: string): Promise<void> {
+    const file = normalizeRepoPath(rel);
+    const bytes = encodeText(text, this.latin1.has(file) ? 'latin1' : 'utf8', file);
     this.wrote();
-    const abs = await resolveInside(this.dir, rel);
+    const abs = await resolveInside(this.dir, file);
     await mkdir(path.dirname(abs), { recursive: true });
-    await writeFile(abs, text, 'utf8');
+    await writeFile(abs, bytes);
   }
 
   async removeFile(rel: string): Promise<void> {
+    this.latin1.delete(normalizeRepoPath(rel));
     this.wrote();
     await rm(await resolveInside(this.dir, rel), { force: true });
   }

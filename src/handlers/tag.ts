@@ -17,7 +17,7 @@ export function onCreate(rt: Runtime) {
 /** `push` of `refs/tags/*`. */
 export function onPush(rt: Runtime) {
   return async (context: Context<'push'>) => {
-    const { ref, deleted, after, repository } = context.payload;
+    const { ref, deleted, head_commit, repository } = context.payload;
     if (!ref.startsWith('refs/tags/')) {
       context.log.debug({ ref }, 'ignoring push of a branch');
       return;
@@ -26,6 +26,9 @@ export function onPush(rt: Runtime) {
       context.log.info({ ref }, 'ignoring deleted tag');
       return;
     }
-    await handleTag(rt.deps, rt.scopeFor(context), { tag: ref.slice('refs/tags/'.length), source: repository.full_name, event: 'push', sha: after });
+    // `after` is the tag OBJECT for an annotated tag, which GitHub refuses a status on;
+    // `head_commit.id` is the commit. Without it the bot peels the tag through the API.
+    const sha = head_commit?.id || undefined;
+    await handleTag(rt.deps, rt.scopeFor(context), { tag: ref.slice('refs/tags/'.length), source: repository.full_name, event: 'push', sha });
   };
 }

@@ -1,7 +1,7 @@
 // Planning traffic changes: the app's traffic file holds one routing object (Istio
 // VirtualService or Gateway API HTTPRoute); its editor reads and sets the split.
 import { rolloutSteps, type AppConfig } from '../config/index.ts';
-import { ConfigError, EditError, UsageError } from '../errors.ts';
+import { BotError, ConfigError, EditError, UsageError } from '../errors.ts';
 import type { Edit, Plan, Skipped, Trailers } from '../plan.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { applyAndConfirm, parseManifest } from '../manifests/parse.ts';
@@ -33,7 +33,9 @@ export async function loadTraffic(repo: RepoFiles, app: string, config: AppConfi
   let text: string;
   try {
     text = await repo.read(rel);
-  } catch {
+  } catch (err) {
+    // a refused file (a symlink, over the size limit) says why, not "does not exist"
+    if (err instanceof BotError && !err.code.endsWith('FILE_NOT_FOUND')) throw err;
     throw new ConfigError('CONFIG_TRAFFIC_FILE_MISSING', `traffic file does not exist`, { file: rel, field: `apps.${app}.traffic.file` });
   }
   const file = parseManifest(rel, text);

@@ -2,6 +2,7 @@
 // plain directory. Both are read through this one interface.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { readRepoText } from '../repo-io/read.ts';
 
 export interface RepoFiles {
   readonly root: string;
@@ -42,7 +43,7 @@ export function directoryFiles(root: string): RepoFiles {
     }
     return cache;
   };
-  const read = (rel: string) => fs.readFile(path.join(root, rel), 'utf8');
+  const read = async (rel: string) => (await readRepoText(root, rel)).text;
   return {
     root,
     list,
@@ -51,8 +52,10 @@ export function directoryFiles(root: string): RepoFiles {
       const hits: string[] = [];
       for (const rel of await list()) {
         if (!YAML_FILE.test(rel)) continue;
-        const text = await read(rel);
-        if (tokens.some((t) => text.includes(t))) hits.push(rel);
+        // A file that cannot be screened (too large, say) is passed on, so that loading
+        // it reports why it was skipped instead of it silently not matching.
+        const text = await read(rel).catch(() => undefined);
+        if (text === undefined || tokens.some((t) => text.includes(t))) hits.push(rel);
       }
       return hits;
     },

@@ -37,7 +37,7 @@ function objectOf(doc: ParsedDocument): ObjectRef | undefined {
 
 /** A document whose plain-data form is computed on first use; most documents a scan
  *  parses are never looked at that way. */
-function manifestDoc(doc: ParsedDocument, index: number): ManifestDoc {
+function manifestDoc(doc: ParsedDocument, index: number, where: () => Location): ManifestDoc {
   let value: unknown;
   let done = false;
   return {
@@ -46,7 +46,14 @@ function manifestDoc(doc: ParsedDocument, index: number): ManifestDoc {
     object: objectOf(doc),
     get value() {
       if (!done) {
-        value = toJS(doc);
+        // parseStream already converted every document with aliases, so this cannot
+        // meet an alias bomb; any other conversion failure is still this file's problem.
+        try {
+          value = toJS(doc);
+        } catch (err) {
+          if (!(err instanceof Error)) throw err;
+          throw new ParseError('PARSE_YAML', `invalid YAML: ${err.message.split('\n')[0]}`, where(), { cause: err });
+        }
         done = true;
       }
       return value;
@@ -54,14 +61,16 @@ function manifestDoc(doc: ParsedDocument, index: number): ManifestDoc {
   };
 }
 
-/** Parses a manifest file. Throws ParseError naming the file and line when any document fails. */
+/** Parses a manifest file. Throws ParseError naming the file and line when any document
+ *  fails, is nested too deep (PARSE_TOO_DEEP) or has aliases that expand too far (PARSE_ALIASES). */
 export function parseManifest(path: string, text: string): ManifestFile {
   const lineOf = lineIndex(text);
   const stream = parseStream(text);
   if (stream.error) {
-    throw new ParseError('PARSE_YAML', `invalid YAML: ${stream.error.message}`, { file: path, line: lineOf(stream.error.offset) });
+    const { code, message, offset } = stream.error;
+    throw new ParseError(code, code === 'PARSE_YAML' ? `invalid YAML: ${message}` : message, { file: path, line: lineOf(offset) });
   }
-  return { path, text, docs: stream.docs.map(manifestDoc), lineOf };
+  return { path, text, docs: stream.docs.map((d, i) => manifestDoc(d, i, () => ({ file: path, line: lineOf(d.range[0]) }))), lineOf };
 }
 
 /** Applies the changes to the file text, re-parses it and checks every changed value.

@@ -40,7 +40,9 @@ export async function loadFiles(repo: RepoFiles, rels: string[], parse: (rel: st
   const skipped: Skipped[] = [];
   for (const { rel, text, error } of await readAll(repo, rels)) {
     if (text === undefined) {
-      skipped.push({ file: rel, code: 'READ_FAILED', reason: error?.message ?? 'unreadable' });
+      // Refusals (FILE_TOO_LARGE, FILE_NOT_REGULAR, …) keep their code; their message names the file.
+      if (error instanceof BotError) skipped.push({ file: rel, code: error.code, reason: error.message });
+      else skipped.push({ file: rel, code: 'READ_FAILED', reason: error?.message ?? 'unreadable' });
       continue;
     }
     try {

@@ -9,7 +9,7 @@
 //   image build time, which a pure function cannot see, and "last seen wins" would need
 //   state, so compare() returns 0: a matching tag is never "older".
 import { PolicyError, type Location } from '../errors.ts';
-import { compareVersions, isValidImageTag, naturalCompare, parseRange, parseVersion } from './tags.ts';
+import { compareVersions, isValidImageTag, naturalCompare, parseRange, parseVersion, quoteTag } from './tags.ts';
 
 export type FilterKind = 'semver' | 'glob' | 'regex';
 
@@ -161,7 +161,7 @@ export function checkTag(filter: Filter | string, tag: string, opts: MatchOption
   const f = toFilter(filter);
   const by = `(filter ${f.source})`;
   if (!isValidImageTag(tag)) {
-    return { ok: false, code: 'TAG_INVALID', reason: `tag "${tag}" is not a valid image tag ${by}` };
+    return { ok: false, code: 'TAG_INVALID', reason: `tag ${quoteTag(tag)} is not a valid image tag ${by}` };
   }
   if (f.matches(tag, opts)) return { ok: true };
   if (f.kind === 'semver') {

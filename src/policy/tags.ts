@@ -127,14 +127,20 @@ export function renderTag(template: string | undefined, releaseTag: string, loc:
     out = template.replace(PLACEHOLDER, (_m, name: string) => (name === 'version' ? (version as string) : releaseTag));
   }
   if (!isValidImageTag(out)) {
-    const from = out === releaseTag ? '' : ` (from release tag ${releaseTag})`;
+    const from = out === releaseTag ? '' : ` (from release tag ${quoteTag(releaseTag)})`;
     throw new PolicyError(
       'TAG_INVALID',
-      `"${out}"${from} is not a valid image tag: use letters, digits, '_', '.', '-' (not first), at most 128 characters`,
+      `${quoteTag(out)}${from} is not a valid image tag: use letters, digits, '_', '.', '-' (not first), at most 128 characters`,
       loc,
     );
   }
   return out;
+}
+
+/** A tag as messages show it: quoted and escaped (a newline in a tag must not start a
+ *  new line of a log, a commit message or a comment) and cut short when very long. */
+export function quoteTag(tag: string): string {
+  return JSON.stringify(tag.length > 140 ? `${tag.slice(0, 140)}…` : tag);
 }
 
 /** Natural order: runs of digits compare as numbers (`9` < `10`, leading zeros ignored,

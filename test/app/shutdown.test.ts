@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkspacePool } from '../../src/bot/workspaces.ts';
+import { closeServer } from '../../src/intake/http.ts';
 import { drain } from '../../src/shutdown.ts';
 import { createRemote, type TestRemote } from '../helpers/git-remote.ts';
 
@@ -32,7 +33,7 @@ async function slowServer(release: Promise<void>) {
       req.on('error', reject);
       req.end();
     });
-  return { server, get };
+  return { server, listener: { port, close: () => closeServer(server) }, get };
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -44,13 +45,13 @@ describe('drain', { timeout: 30_000 }, () => {
   it('waits for the request in flight and the jobs holding a working copy, then flushes', async () => {
     const handler = deferred();
     const job = deferred();
-    const { server, get } = await slowServer(handler.promise);
+    const { server, listener, get } = await slowServer(handler.promise);
     const inFlight = get();
     await new Promise((r) => setTimeout(r, 50)); // the request has reached the handler
     const events: string[] = [];
     const draining = drain(
       {
-        server,
+        server: listener,
         scheduler: { stop: () => events.push('scheduler stopped') },
         idle: () => job.promise.then(() => void events.push('jobs done')),
         flush: async () => void events.push('flushed'),
@@ -69,9 +70,9 @@ describe('drain', { timeout: 30_000 }, () => {
 
   it('gives up after the grace period and still flushes', async () => {
     const never = new Promise<void>(() => undefined);
-    const { server } = await slowServer(Promise.resolve());
+    const { listener } = await slowServer(Promise.resolve());
     let flushed = false;
-    const outcome = await drain({ server, scheduler: { stop: () => undefined }, idle: () => never, flush: async () => void (flushed = true) }, 100);
+    const outcome = await drain({ server: listener, scheduler: { stop: () => undefined }, idle: () => never, flush: async () => void (flushed = true) }, 100);
     expect(outcome).toBe('timed-out');
     expect(flushed).toBe(true);
   });

@@ -138,11 +138,22 @@ describe('loadConfig', () => {
     expect(err.message).toMatch(/^\.github\/gitops-canary\.yml:6 apps\.web\.tracks\.stable\.paths\[0\]: path resolves outside the repository/);
   });
 
-  it('refuses a config file that is a symlink out of the repo', () => {
+  it('refuses a config file that is a symlink out of the repo, without reading it', () => {
     writeFileSync(join(outside, 'cfg.yml'), MINIMAL);
     mkdirSync(join(repo, '.github'));
     symlinkSync(join(outside, 'cfg.yml'), join(repo, '.github', 'gitops-canary.yml'));
-    expect(thrown(() => loadConfig(repo)).code).toBe('CONFIG_PATH_OUTSIDE');
+    const err = thrown(() => loadConfig(repo));
+    expect(err.code).toBe('FILE_NOT_REGULAR');
+    expect(err.message).toBe('.github/gitops-canary.yml: file is a symbolic link; only regular files in the repository are read');
+  });
+
+  it('refuses a config reached through a .github directory that is a symlink out of the repo', () => {
+    mkdirSync(join(outside, 'gh'));
+    writeFileSync(join(outside, 'gh', 'gitops-canary.yml'), MINIMAL);
+    symlinkSync(join(outside, 'gh'), join(repo, '.github'));
+    const err = thrown(() => loadConfig(repo));
+    expect(err.code).toBe('FILE_OUTSIDE_REPO');
+    expect(err.location.file).toBe('.github/gitops-canary.yml');
   });
 
   it('passes on validation errors with the file it read', () => {

@@ -103,7 +103,7 @@ describe('files', { timeout: 90_000 }, () => {
     await symlink(work, path.join(ws.dir, 'out'));
     await expect(ws.writeFile('out/x.yaml', 'x')).rejects.toMatchObject({ code: 'GIT_UNSAFE_PATH' });
     await symlink(path.join(ws.dir, 'README.md'), path.join(ws.dir, 'link.md'));
-    await expect(ws.readFile('link.md')).rejects.toMatchObject({ code: 'GIT_UNSAFE_PATH' });
+    await expect(ws.readFile('link.md')).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR', location: { file: 'link.md' } });
     await expect(ws.readFile('missing.yaml')).rejects.toMatchObject({ code: 'GIT_FILE_NOT_FOUND', location: { file: 'missing.yaml' } });
   });
 });

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Auth } from './auth.ts';
-import { commitFiles, createBareRepo, git, type FileSet } from './gitrepo.ts';
+import { commitFiles, createAnnotatedTag, createBareRepo, git, revParse, type FileSet } from './gitrepo.ts';
 import { RepoGit } from './repo-git.ts';
 import { pullOr404, submitReview } from './routes/pulls.ts';
 import { createRelease, ensureTag } from './routes/checks.ts';
@@ -47,6 +47,9 @@ export interface ProtectBranchOptions {
 
 export interface AddReviewOptions {
   user: string;
+  /** Account type of a reviewer the double has not seen yet; by default `Bot` for a
+   *  `[bot]` login, else `User`. */
+  userType?: 'User' | 'Bot';
   state: ReviewState['state'];
   body?: string;
   /** Defaults to the PR's current head commit. */
@@ -194,7 +197,7 @@ export class GitHubDouble {
     const r = this.state.mustRepo(owner, repo);
     const pr = pullOr404(r, number);
     const commitId = opts.commitId ?? (await this.repoGit.headSha(r, pr));
-    const review = submitReview(this.state, pr, this.state.actor(opts.user), opts.state, opts.body ?? '', commitId);
+    const review = submitReview(this.state, pr, this.state.actor(opts.user, opts.userType), opts.state, opts.body ?? '', commitId);
     return this.shapes.review(r, number, review);
   }
 
@@ -210,6 +213,17 @@ export class GitHubDouble {
     });
     await ensureTag(r, rel);
     return this.shapes.release(r, rel);
+  }
+
+  /** An annotated tag (a real tag object, as `git tag -a` makes) on `ref`; returns the
+   *  tag object's sha and the commit it points at. */
+  async tagAnnotated(owner: string, repo: string, tag: string, opts: { ref?: string; message?: string; tagger?: string } = {}): Promise<{ tagSha: string; commitSha: string }> {
+    const r = this.state.mustRepo(owner, repo);
+    const commitSha = await revParse(r.bareDir, opts.ref ?? r.defaultBranch);
+    if (!commitSha) throw new Error(`github double: no commit ${opts.ref ?? r.defaultBranch} in ${owner}/${repo}`);
+    const who = opts.tagger ?? 'octocat';
+    const tagSha = await createAnnotatedTag(r.bareDir, tag, commitSha, opts.message ?? `Release ${tag}`, { name: who, email: `${who}@users.noreply.github.com` });
+    return { tagSha, commitSha };
   }
 
   async pulls(owner: string, repo: string): Promise<Json[]> {

@@ -107,6 +107,13 @@ export async function commitFiles(bare: string, branch: string, files: FileSet, 
   }
 }
 
+/** `git tag -a`: a real tag object pointing at `rev`; returns the tag object's sha (what
+ *  GitHub sends as a tag push's `after`), not the commit's. */
+export async function createAnnotatedTag(bare: string, tag: string, rev: string, message: string, who: Identity): Promise<string> {
+  await git(bare, ['tag', '-a', '-m', message, tag, rev], identityEnv(who));
+  return (await git(bare, ['rev-parse', `refs/tags/${tag}`])).trim();
+}
+
 export type MergeMethod = 'merge' | 'squash' | 'rebase';
 
 export interface TrialMerge {

@@ -58,6 +58,9 @@ describe('webhook payload builders', () => {
     expect(p).toMatchObject({ ref: 'refs/tags/v2.0.0', after: sha, created: true, deleted: false, head_commit: { id: sha } });
     expect(Object.keys(p)).toEqual(expect.arrayContaining(exampleKeys('push')));
     expectRepo(p as unknown as Obj);
+    // An annotated tag's push: `after` is the tag object, only head_commit names the commit.
+    const tagSha = 'b'.repeat(40);
+    expect(pushTagPayload({ ...repo, tag: 'v2.0.0', sha, annotated: { tagSha } })).toMatchObject({ after: tagSha, head_commit: { id: sha } });
   });
 
   it('package and registry_package carry the container tag', () => {

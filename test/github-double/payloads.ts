@@ -111,14 +111,17 @@ export function createTagPayload(o: RepoOptions & { tag: string; refType?: 'tag'
   return p as unknown as CreateEvent;
 }
 
-export function pushTagPayload(o: RepoOptions & { tag: string; sha?: string }): PushEvent {
+/** `sha`: the tagged commit. A lightweight tag's push carries it as `after` too; for an
+ *  annotated tag GitHub sends the tag OBJECT's sha as `after` and the commit only as
+ *  `head_commit.id`, so pass `annotated: { tagSha }` (see GitHubDouble.tagAnnotated). */
+export function pushTagPayload(o: RepoOptions & { tag: string; sha?: string; annotated?: { tagSha: string } }): PushEvent {
   const p = example('push');
   applyRepo(p, o);
   const sha = o.sha ?? (p.after as string);
   Object.assign(p, {
     ref: `refs/tags/${o.tag}`,
     before: '0000000000000000000000000000000000000000',
-    after: sha,
+    after: o.annotated?.tagSha ?? sha,
     created: true,
     deleted: false,
     forced: false,

@@ -3,7 +3,7 @@
 // dir for the warm clones, and every log line captured for assertions.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,8 @@ import { ProbotOctokit, type Probot } from 'probot';
 import { createApp } from '../../src/app.ts';
 import type { NotifierHub } from '../../src/bot/notifier-hub.ts';
 import { createRuntime } from '../../src/handlers/runtime.ts';
-import { createProbot, startServer, WEBHOOKS_PATH } from '../../src/server.ts';
+import { handlerFailed } from '../../src/handlers/guard.ts';
+import { createProbot, startServer, WEBHOOKS_PATH, type Listener } from '../../src/server.ts';
 import { sign, startGitHubDouble, type GitHubDouble } from '../github-double/index.ts';
 
 export const OWNER = 'example';
@@ -70,7 +71,7 @@ export interface Harness {
   double: GitHubDouble;
   probot: Probot;
   notifier: NotifierHub;
-  server: Server;
+  server: Listener;
   url: string;
   work: string;
   logs: LogLine[];
@@ -128,8 +129,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     log: probot.log,
     notify: { baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000, attempts: 3 },
   });
-  const server = await startServer(probot, createApp(runtime), { port: 0, host: '127.0.0.1', mode: 'github' });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startServer(probot, createApp(runtime), { port: 0, host: '127.0.0.1', mode: 'github', webhookSecret: SECRET });
+  const url = `http://127.0.0.1:${server.port}`;
   const h: Harness = {
     double,
     probot,
@@ -140,6 +141,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     logs,
     async receive(name, payload) {
       await probot.receive({ id: `e2e-${++deliveries}`, name, payload } as Parameters<Probot['receive']>[0]);
+      // Handlers are guarded (a failure is logged, never thrown into Probot); surface it.
+      if (handlerFailed(payload)) {
+        const line = [...logs].reverse().find((l) => l.msg === 'handling the delivery failed');
+        throw new Error(String(line?.err ?? 'handler failed'));
+      }
     },
     post: (name, payload, o = {}) => postWebhook(url, name, payload, { secret: SECRET, ...o }),
     async subjects(repo, ref = 'main') {
@@ -148,10 +154,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     show: (repo, file, ref = 'main') => double.git(OWNER, repo, 'show', `${ref}:${file}`),
     async close() {
       await notifier.flush();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await server.close();
       await double.close();
       await rm(work, { recursive: true, force: true });
     },

@@ -10,6 +10,7 @@ const SCRUBBED = /^(APP_ID|PRIVATE_KEY|PRIVATE_KEY_PATH|WEBHOOK_SECRET|GITHUB_AP
 
 export interface BotProcess {
   base: string;
+  pid: number;
   /** Everything the process printed so far, stdout and stderr. */
   output(): string;
   /** Resolves with the /healthz body once the server answers. */
@@ -38,6 +39,7 @@ export async function startBotProcess(env: Record<string, string>): Promise<BotP
   const base = `http://127.0.0.1:${port}`;
   return {
     base,
+    pid: child.pid!,
     output: () => output,
     async healthy() {
       for (let i = 0; i < 300; i++) {

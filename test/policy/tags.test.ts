@@ -114,7 +114,7 @@ describe('renderTag', () => {
   it('refuses to write a tag an image cannot carry', () => {
     const err = thrown(() => renderTag(undefined, 'v1.0.0+build.5'));
     expect(err.code).toBe('TAG_INVALID');
-    expect(err.message).toContain('"1.0.0+build.5" (from release tag v1.0.0+build.5) is not a valid image tag');
+    expect(err.message).toContain('"1.0.0+build.5" (from release tag "v1.0.0+build.5") is not a valid image tag');
     expect(thrown(() => renderTag('{tag}', 'app/v1.0.0')).code).toBe('TAG_INVALID');
   });
 });

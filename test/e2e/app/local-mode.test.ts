@@ -31,7 +31,7 @@ afterAll(async () => {
 
 describe('local mode', () => {
   it('seeds the config repo, commits a signed release to it and rejects unsigned webhooks', async () => {
-    expect(await bot!.healthy()).toEqual({ status: 'ok', mode: 'local' });
+    expect(await bot!.healthy()).toMatchObject({ status: 'ok', mode: 'local' });
     const repoDir = path.join(dir, 'config-repo');
     expect(git(repoDir, 'log', '--format=%s').trim()).toBe('Seed the podinfo example config repo');
 

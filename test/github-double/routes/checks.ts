@@ -15,6 +15,16 @@ async function refOr404(repo: RepoState, ref: string): Promise<string> {
   return sha;
 }
 
+/** GitHub puts statuses on commits only: any other object's sha (a tag object's, which a
+ *  push of an annotated tag carries in `after`) is refused like an unknown one. */
+async function commitObjectOr422(repo: RepoState, sha: string): Promise<string> {
+  const r = await runGit(repo.bareDir, ['rev-parse', '--verify', '--quiet', `${sha}^{object}`]);
+  const full = r.code === 0 ? r.stdout.trim() : '';
+  const type = full ? (await runGit(repo.bareDir, ['cat-file', '-t', full])).stdout.trim() : '';
+  if (type !== 'commit') throw new ApiError(422, `No commit found for SHA: ${sha}`);
+  return full;
+}
+
 function releaseOr404(repo: RepoState, id: number): ReleaseState {
   const r = repo.releases.find((x) => x.id === id);
   if (!r) throw new ApiError(404, 'Not Found');
@@ -65,7 +75,7 @@ export function createRelease(ctx: Pick<Ctx, 'state'>, repo: RepoState, fields: 
 export const checkRoutes: Record<string, Handler> = {
   'repos/create-commit-status': async (ctx) => {
     const repo = needRepo(ctx);
-    const sha = await commitOr422(repo, ctx.params.sha);
+    const sha = await commitObjectOr422(repo, ctx.params.sha);
     const s: StatusState = {
       id: ctx.state.id(),
       sha,

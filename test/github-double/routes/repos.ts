@@ -86,6 +86,28 @@ export const repoRoutes: Record<string, Handler> = {
     return ok({ ref, node_id: `REF_${ref}`, url: `${api}/git/${ref}`, object: { type, sha, url: `${api}/git/${type}s/${sha}` } });
   },
 
+  'git/get-tag': async (ctx) => {
+    const repo = needRepo(ctx);
+    const sha = ctx.params.tag_sha;
+    if (!/^[0-9a-f]{40}$/.test(sha) || (await runGit(repo.bareDir, ['cat-file', '-t', sha])).stdout.trim() !== 'tag') throw new ApiError(404, 'Not Found');
+    // `git cat-file tag`: header lines (object, type, tag, tagger), a blank line, the message.
+    const raw = await git(repo.bareDir, ['cat-file', 'tag', sha]);
+    const split = raw.indexOf('\n\n');
+    const head = Object.fromEntries(raw.slice(0, split).split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+    const tagger = /^(.*) <([^>]*)> (\d+) [+-]\d{4}$/.exec(head.tagger ?? '');
+    const api = ctx.shapes.repoApi(repo);
+    return ok({
+      node_id: `TAG_${sha}`,
+      tag: head.tag,
+      sha,
+      url: `${api}/git/tags/${sha}`,
+      message: raw.slice(split + 2),
+      tagger: { name: tagger?.[1] ?? '', email: tagger?.[2] ?? '', date: new Date(Number(tagger?.[3] ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      object: { sha: head.object, type: head.type, url: `${api}/git/${head.type}s/${head.object}` },
+      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+    });
+  },
+
   'git/create-ref': async (ctx) => {
     const repo = needRepo(ctx);
     const ref = str(ctx.body.ref)!;

@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BotError } from '../../../src/errors.ts';
+import { decodeText, encodeText, type TextEncoding } from '../../../src/repo-io/encoding.ts';
 import { collectFluxPolicies } from '../../../src/manifests/flux-policies.ts';
 import { applyAndConfirm, parseManifest } from '../../../src/manifests/parse.ts';
 import { imageEditors } from '../../../src/manifests/registry.ts';
@@ -37,15 +38,20 @@ const cases = readdirSync(ROOT, { withFileTypes: true })
 
 describe('image editor golden cases', () => {
   it('has cases', () => {
-    expect(cases).toEqual(expect.arrayContaining(['hazards', 'workloads', 'kustomize', 'flux-markers', 'digest', 'helm-values']));
+    expect(cases).toEqual(expect.arrayContaining(['hazards', 'workloads', 'kustomize', 'flux-markers', 'digest', 'helm-values', 'encodings']));
   });
 
   it.each(cases)('%s', (name) => {
     const dir = join(ROOT, name);
     const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as Case;
+    // Files are read and written the way the bot does it (see src/repo-io/encoding.ts),
+    // so a case may hold a BOM or bytes that are not UTF-8.
+    const encodings = new Map<string, TextEncoding>();
     const originals = walk(join(dir, 'original')).map((p) => {
       const rel = relative(join(dir, 'original'), p).split('\\').join('/');
-      return parseManifest(rel, readFileSync(p, 'utf8'));
+      const { text, encoding } = decodeText(readFileSync(p));
+      encodings.set(rel, encoding);
+      return parseManifest(rel, text);
     });
     const expectedFiles = walk(join(dir, 'expected')).map((p) => relative(join(dir, 'expected'), p).split('\\').join('/'));
     expect(expectedFiles).toEqual(originals.map((f) => f.path));
@@ -72,7 +78,7 @@ describe('image editor golden cases', () => {
       changes.sort((a, b) => a.text[0].start - b.text[0].start);
       labels.push(...changes.map((c) => `${file.path} ${c.edit.field}`));
       const out = changes.length > 0 ? applyAndConfirm(file, changes) : file.text;
-      expect(out).toBe(readFileSync(join(dir, 'expected', file.path), 'utf8'));
+      expect(encodeText(out, encodings.get(file.path)!)).toEqual(readFileSync(join(dir, 'expected', file.path)));
     }
     expect(labels).toEqual(spec.edits);
     expect(refused).toEqual(spec.refused ?? []);

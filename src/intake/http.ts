@@ -1,0 +1,59 @@
+// The HTTP surface: /healthz, the webhook path, 404 for the rest. The same handler runs
+// in the intake thread (npm start) or in the caller's thread (tests, benchmarks).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export const WEBHOOKS_PATH = '/api/github/webhooks';
+
+export interface Health {
+  /** The body of /healthz; `ok: false` answers 503. */
+  (): { ok: boolean; [k: string]: unknown };
+}
+
+export function createHttpServer(routes: { health: Health; webhook: (req: IncomingMessage, res: ServerResponse) => Promise<void> }): Server {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '');
+    if (req.method === 'GET' && path === '/healthz') {
+      const { ok, ...rest } = routes.health();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'unhealthy', ...rest }));
+      return;
+    }
+    if (path === WEBHOOKS_PATH) {
+      routes.webhook(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"intake failed"}\n');
+      });
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ message: 'Not Found' }));
+  });
+  // A sender that never finishes its headers must not hold a socket forever.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  return server;
+}
+
+export interface Listener {
+  readonly port: number;
+  /** Stops accepting; resolves once every request in flight has been answered. */
+  close(): Promise<void>;
+}
+
+export function listen(server: Server, port: number, host: string): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve({ port: typeof address === 'object' && address ? address.port : port, close: () => closeServer(server) });
+    });
+  });
+}
+
+/** close() waits for keep-alive sockets to idle out; sweep them while requests finish. */
+export function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  return closed.finally(() => clearInterval(sweep));
+}

@@ -1,0 +1,25 @@
+// What the intake thread and the thread running the handlers say to each other.
+import type { Outcome } from './webhook.ts';
+
+export interface IntakeConfig {
+  port: number;
+  host: string;
+  mode: string;
+  secret: string;
+  maxBodyBytes: number;
+  /** How many bodies over 1 MB may be buffered at once (each up to maxBodyBytes). */
+  largeBodySlots: number;
+  bodyTimeoutMs: number;
+  answerWithinMs: number;
+  /** /healthz fails when the handlers' thread has not checked in for this long. */
+  stallMs: number;
+}
+
+export type ToIntake = { type: 'outcome'; seq: number; outcome: Outcome } | { type: 'beat' } | { type: 'close' };
+
+export type FromIntake =
+  | { type: 'listening'; port: number }
+  | { type: 'failed'; message: string }
+  | { type: 'delivery'; seq: number; id: string; name: string; body: ArrayBuffer }
+  | { type: 'log'; level: 'info' | 'warn'; obj: object; msg: string }
+  | { type: 'closed' };

@@ -1,0 +1,97 @@
+// The webhook intake: everything a delivery must pass before a handler sees it, cheapest
+// check first — method, headers, size (while streaming), signature, JSON, shape. A
+// refusal is one log line (delivery, event, size, reason) and a one-line JSON answer;
+// no body is ever logged or echoed.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, type BodyLimits } from './body.ts';
+import { checkSignature } from './signature.ts';
+import { shapeProblem } from './shapes.ts';
+
+export interface Delivery {
+  id: string;
+  name: string;
+  /** The verified raw body: the receiving side parses it itself. */
+  body: Buffer;
+}
+
+/** What became of a delivery once handed over. */
+export type Outcome = { status: 'done' } | { status: 'failed' } | { status: 'busy' };
+
+export interface IntakeLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface IntakeOptions {
+  secret: string;
+  limits: BodyLimits;
+  log: IntakeLog;
+  /** Hands a verified delivery to the handlers. */
+  dispatch(d: Delivery, payload: unknown): Promise<Outcome>;
+  /** After this long the answer is 202 and the handlers go on (GitHub waits 10 s). */
+  answerWithinMs: number;
+}
+
+function respond(res: ServerResponse, status: number, body: object): void {
+  if (res.headersSent) return;
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A header value safe to put in a log line: bounded, one line. */
+function loggable(v: string | undefined): string | undefined {
+  return v === undefined ? undefined : v.slice(0, 100).replace(/[^\x20-\x7e]/g, '?');
+}
+
+const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/i;
+
+export function createIntake(opts: IntakeOptions) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const delivery = loggable(header(req, 'x-github-delivery'));
+    const event = loggable(header(req, 'x-github-event'));
+    const refuse = (status: number, reason: string, size?: number) => {
+      opts.log.warn({ delivery, event, size, status, reason }, 'webhook refused');
+      respond(res, status, { error: reason });
+    };
+    // 1. Shape of the request itself.
+    if (req.method !== 'POST') return refuse(405, `method ${loggable(req.method)} not allowed; webhooks are POSTed`);
+    if (!JSON_TYPE.test(header(req, 'content-type') ?? '')) return refuse(415, 'content-type must be application/json');
+    if (!delivery || !event) return refuse(400, 'X-GitHub-Event and X-GitHub-Delivery headers are required');
+    // 2. The body, bounded while it streams in.
+    const read = await readBody(req, opts.limits);
+    try {
+      if (read.kind === 'too-large') return refuse(413, `body over the ${opts.limits.maxBytes} byte limit`, read.size);
+      if (read.kind === 'timeout') return refuse(408, `body not received within ${opts.limits.timeoutMs} ms`, read.size);
+      if (read.kind === 'aborted') return opts.log.warn({ delivery, event, size: read.size, reason: 'client went away' }, 'webhook refused');
+      // 3. Who sent it.
+      const signed = checkSignature(opts.secret, read.body, req.headers['x-hub-signature-256']);
+      if (!signed.ok) return refuse(401, signed.reason, read.body.length);
+      // 4. What it says.
+      let payload: unknown;
+      try {
+        payload = JSON.parse(read.body.toString('utf8'));
+      } catch {
+        return refuse(400, 'body is not valid JSON', read.body.length);
+      }
+      const problem = shapeProblem(event, payload);
+      if (problem) return refuse(400, `${event} payload: ${problem}`, read.body.length);
+      // 5. Hand over; answer once the handlers are done, or 202 if they take long.
+      let timer: NodeJS.Timeout | undefined;
+      const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), opts.answerWithinMs)));
+      const outcome = await Promise.race([opts.dispatch({ id: delivery, name: event, body: read.body }, payload), slow]);
+      clearTimeout(timer);
+      if (outcome === 'slow') return respond(res, 202, { status: 'accepted', delivery });
+      if (outcome.status === 'failed') return respond(res, 500, { error: `delivery ${delivery} failed; the bot's log has the reason` });
+      if (outcome.status === 'busy') return respond(res, 503, { error: 'shutting down; redeliver later' });
+      respond(res, 200, { status: 'ok', delivery });
+    } finally {
+      read.done();
+    }
+  };
+}
