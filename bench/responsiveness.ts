@@ -6,8 +6,8 @@
 //
 //   tsx bench/responsiveness.ts [--releases 3] [--mb 4]
 //
-// Target (issue 8): p99 of the intake's answers under 100 ms while a 4 MB manifest is
-// being edited. Prints, never fails.
+// Targets (issue 8): p99 of /healthz, and of another webhook's answer, under 100 ms while
+// a 4 MB manifest is being edited. Prints, never fails.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -173,12 +173,14 @@ try {
   }
   child.kill('SIGTERM');
 
-  console.log(`release applied (median): ${quantile(took, 0.5).toFixed(0)} ms; handlers' thread busy for up to ${load.blockedMs} ms at a time`);
+  console.log(`release applied (median): ${quantile(took, 0.5).toFixed(0)} ms; the handlers' thread went unseen for at most ${load.blockedMs} ms (it checks in every 250 ms)`);
   console.log(`/healthz idle:        ${fmt(idle.health)}`);
   console.log(`/healthz during edit: ${fmt(load.health)}`);
   console.log(`ping webhook during edit: ${load.ping.length ? fmt(load.ping) : 'none sent'}`);
   const p99 = quantile(load.health, 0.99);
   console.log(`target: /healthz p99 under 100 ms while a ${mb} MB manifest is edited: ${p99 < 100 ? 'holds' : 'MISSED'} (${p99.toFixed(1)} ms)`);
+  const pingP99 = quantile(load.ping, 0.99);
+  console.log(`target: another webhook answered with p99 under 100 ms meanwhile: ${pingP99 < 100 ? 'holds' : 'MISSED'} (${pingP99.toFixed(1)} ms)`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

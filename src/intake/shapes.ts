@@ -7,6 +7,8 @@ import { z } from 'zod';
 const text = z.string();
 const name = z.string().min(1);
 const repository = z.object({ full_name: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected "owner/name"'), clone_url: text.optional(), owner: z.object({ login: name }) });
+// Events inside a config repo are handled in a clone of it, made from `clone_url`.
+const configRepository = repository.extend({ clone_url: name });
 const sender = z.object({ login: name, type: text });
 const user = z.object({ login: name, type: text.optional() });
 
@@ -28,12 +30,12 @@ const packageVersion = z
   .optional();
 const pkg = z.object({ name, package_type: text, namespace: text.nullable().optional(), package_version: packageVersion });
 const review = z.object({
-  repository,
+  repository: configRepository,
   review: z.object({ state: text, user: user.nullable() }),
   pull_request: z.object({ number: z.number().int().positive(), head: z.object({ ref: text }) }),
 });
 const pullClosed = z.object({
-  repository,
+  repository: configRepository,
   sender,
   pull_request: z.object({
     number: z.number().int().positive(),
@@ -45,7 +47,7 @@ const pullClosed = z.object({
     base: z.object({ ref: text }),
   }),
 });
-const comment = z.object({ repository, sender, comment: z.object({ body: text }), issue: z.object({ number: z.number().int().positive() }) });
+const comment = z.object({ repository: configRepository, sender, comment: z.object({ body: text }), issue: z.object({ number: z.number().int().positive() }) });
 
 /** By `event` or `event.action`: the deliveries a handler is registered for. */
 const SHAPES: Record<string, z.ZodType> = {
@@ -59,6 +61,9 @@ const SHAPES: Record<string, z.ZodType> = {
   'pull_request.closed': pullClosed,
   'issue_comment.created': comment,
 };
+
+/** `event` or `event.action` keys that have a shape, for tests that hold them to GitHub's examples. */
+export const SHAPED_EVENTS: readonly string[] = Object.keys(SHAPES);
 
 function pathOf(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || 'payload';

@@ -50,7 +50,7 @@ export async function startThread(cfg: IntakeConfig, receive: Receive, log: Inta
   const src = workerSource();
   const worker = new Worker(src.code, { eval: src.eval, workerData: cfg });
   const send = (m: ToIntake) => worker.postMessage(m);
-  const beat = setInterval(() => send({ type: 'beat' }), 1000);
+  const beat = setInterval(() => send({ type: 'beat' }), 250);
   beat.unref();
   let closed: (() => void) | undefined;
   worker.on('message', (m: FromIntake) => {

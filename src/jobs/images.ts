@@ -6,7 +6,7 @@ import type { Edit, Skipped } from '../plan.ts';
 import { sameRepository } from '../policy/image.ts';
 import { compareVersions, parseVersion } from '../policy/index.ts';
 import type { RepoFiles } from '../manifests/files.ts';
-import { applyAndConfirm } from '../manifests/parse.ts';
+import { applyAndConfirmAsync } from '../manifests/parse.ts';
 import { imageEditors } from '../manifests/registry.ts';
 import { loadFiles, loadFluxPolicies, pathFilter, screenToken } from '../manifests/scan.ts';
 import { YAML_FILE } from '../manifests/files.ts';
@@ -57,7 +57,7 @@ async function screen(repo: RepoFiles, image: string, paths?: string[]): Promise
 
 /** Parses the screened files a batch at a time and hands each one over with its
  *  references, so only one batch of parse trees is alive at once on large repos. */
-async function eachFile(repo: RepoFiles, s: Screened, image: string, fn: (file: ManifestFile, found: Found[]) => void): Promise<Skipped[]> {
+async function eachFile(repo: RepoFiles, s: Screened, image: string, fn: (file: ManifestFile, found: Found[]) => void | Promise<void>): Promise<Skipped[]> {
   const skipped: Skipped[] = [];
   const seen = new Set(s.skipped.map((x) => x.file));
   for (let i = 0; i < s.hits.length; i += 32) {
@@ -70,7 +70,7 @@ async function eachFile(repo: RepoFiles, s: Screened, image: string, fn: (file: 
           if (!editor.screen(file.text, image)) continue;
           for (const ref of editor.find(file, image)) found.push({ file, ref, editor });
         }
-        fn(file, found);
+        await fn(file, found);
       } catch (err) {
         // A bad annotation or marker is that file's problem; the rest of the repo still moves.
         if (!(err instanceof BotError)) throw err;
@@ -90,7 +90,7 @@ export interface RefScan {
 export async function scanImageRefs(repo: RepoFiles, image: string, paths?: string[]): Promise<RefScan> {
   const s = await screen(repo, image, paths);
   const refs: Found[] = [];
-  const skipped = await eachFile(repo, s, image, (_file, found) => refs.push(...found));
+  const skipped = await eachFile(repo, s, image, (_file, found) => void refs.push(...found));
   return { refs, skipped: [...skipped, ...s.skipped] };
 }
 
@@ -112,7 +112,7 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
   const writes = new Map<string, string>();
   const edits: Edit[] = [];
   const refs: ImageRef[] = [];
-  const unreadable = await eachFile(repo, s, target.image, (file, found) => {
+  const unreadable = await eachFile(repo, s, target.image, async (file, found) => {
     const changes: Change[] = [];
     for (const { ref, editor } of found) {
       refs.push(ref);
@@ -131,7 +131,7 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
     }
     if (changes.length === 0) return;
     try {
-      writes.set(file.path, applyAndConfirm(file, changes));
+      writes.set(file.path, await applyAndConfirmAsync(file, changes));
       edits.push(...changes.map((c) => c.edit));
     } catch (err) {
       if (!(err instanceof BotError)) throw err;

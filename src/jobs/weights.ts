@@ -4,7 +4,7 @@ import { rolloutSteps, type AppConfig } from '../config/index.ts';
 import { BotError, ConfigError, EditError, UsageError } from '../errors.ts';
 import type { Edit, Plan, Skipped, Trailers } from '../plan.ts';
 import type { RepoFiles } from '../manifests/files.ts';
-import { applyAndConfirm, parseManifest } from '../manifests/parse.ts';
+import { applyAndConfirmAsync, parseManifestAsync } from '../manifests/parse.ts';
 import { TRAFFIC_EDITORS } from '../manifests/registry.ts';
 import type { Backend, ManifestFile, TrafficEditor, TrafficSpec, TrafficState } from '../manifests/types.ts';
 import type { Prepared } from './prepared.ts';
@@ -38,7 +38,7 @@ export async function loadTraffic(repo: RepoFiles, app: string, config: AppConfi
     if (err instanceof BotError && !err.code.endsWith('FILE_NOT_FOUND')) throw err;
     throw new ConfigError('CONFIG_TRAFFIC_FILE_MISSING', `traffic file does not exist`, { file: rel, field: `apps.${app}.traffic.file` });
   }
-  const file = parseManifest(rel, text);
+  const file = await parseManifestAsync(rel, text);
   const editor = TRAFFIC_EDITORS.find((e) => file.docs.some((d) => d.object && e.handles(d.object)));
   if (!editor) {
     throw new EditError('EDIT_NO_ROUTE_OBJECT', 'file holds no Istio VirtualService or Gateway API HTTPRoute', { file: rel, field: `apps.${app}.traffic.file` });
@@ -61,7 +61,7 @@ export async function planWeightChanges(repo: RepoFiles, app: string, config: Ap
   const before = editor.read(file, spec);
   const result = editor.set(file, spec, canary);
   const writes = new Map<string, string>();
-  if (result.changes.length) writes.set(file.path, applyAndConfirm(file, result.changes));
+  if (result.changes.length) writes.set(file.path, await applyAndConfirmAsync(file, result.changes));
   const stable = 100 - before.others - canary;
   const trailers: Trailers = {
     Weights: `stable=${stable},canary=${canary}`,

@@ -4,7 +4,7 @@ import { ParseError, EditError, type Location } from '../errors.ts';
 import type { ObjectRef } from '../plan.ts';
 import type { Change, ManifestDoc, ManifestFile } from './types.ts';
 import { applyTextEdits } from './text.ts';
-import { parseStream, toJS, isMap, isScalar, type ParsedDocument } from './yaml.ts';
+import { parseStream, parseStreamAsync, toJS, isMap, isScalar, type ParsedDocument, type ParsedStream } from './yaml.ts';
 
 function lineIndex(text: string): (offset: number) => number {
   const starts = [0];
@@ -64,8 +64,19 @@ function manifestDoc(doc: ParsedDocument, index: number, where: () => Location):
 /** Parses a manifest file. Throws ParseError naming the file and line when any document
  *  fails, is nested too deep (PARSE_TOO_DEEP) or has aliases that expand too far (PARSE_ALIASES). */
 export function parseManifest(path: string, text: string): ManifestFile {
+  return manifestOf(path, text, parseStream(text));
+}
+
+/** parseManifest for the jobs: a large file's parse lets other work run meanwhile. */
+export async function parseManifestAsync(path: string, text: string): Promise<ManifestFile> {
+  return manifestOf(path, text, text.length < ASYNC_FROM ? parseStream(text) : await parseStreamAsync(text));
+}
+
+// Below this many characters a parse takes a few milliseconds: no point pausing in it.
+const ASYNC_FROM = 64 * 1024;
+
+function manifestOf(path: string, text: string, stream: ParsedStream): ManifestFile {
   const lineOf = lineIndex(text);
-  const stream = parseStream(text);
   if (stream.error) {
     const { code, message, offset } = stream.error;
     throw new ParseError(code, code === 'PARSE_YAML' ? `invalid YAML: ${message}` : message, { file: path, line: lineOf(offset) });
@@ -84,12 +95,25 @@ export function refuseAnchored(node: unknown, where: Location): void {
 }
 
 export function applyAndConfirm(file: ManifestFile, changes: Change[]): string {
+  const next = edited(file, changes);
+  return confirmed(file, changes, next, parseStream(next));
+}
+
+/** applyAndConfirm for the jobs: a large file's re-parse lets other work run meanwhile. */
+export async function applyAndConfirmAsync(file: ManifestFile, changes: Change[]): Promise<string> {
+  const next = edited(file, changes);
+  return confirmed(file, changes, next, next.length < ASYNC_FROM ? parseStream(next) : await parseStreamAsync(next));
+}
+
+function edited(file: ManifestFile, changes: Change[]): string {
   for (const c of changes) {
     const before = file.docs[c.docIndex]?.doc.getIn(c.path, true);
     if (isScalar(before)) refuseAnchored(before, { file: file.path, line: file.lineOf(before.range?.[0] ?? 0), field: c.edit.field });
   }
-  const next = applyTextEdits(file.text, changes.flatMap((c) => c.text));
-  const reparsed = parseStream(next);
+  return applyTextEdits(file.text, changes.flatMap((c) => c.text));
+}
+
+function confirmed(file: ManifestFile, changes: Change[], next: string, reparsed: ParsedStream): string {
   if (reparsed.error) {
     throw new EditError('EDIT_BROKE_YAML', `edit would produce invalid YAML (${reparsed.error.message})`, { file: file.path });
   }

@@ -5,7 +5,7 @@ import picomatch from 'picomatch';
 import { BotError } from '../errors.ts';
 import type { Skipped } from '../plan.ts';
 import { collectFluxPolicies, type FluxPolicy } from './flux-policies.ts';
-import { parseManifest } from './parse.ts';
+import { parseManifest, parseManifestAsync } from './parse.ts';
 import type { RepoFiles } from './files.ts';
 import { YAML_FILE } from './files.ts';
 import type { ManifestFile } from './types.ts';
@@ -35,7 +35,7 @@ async function readAll(repo: RepoFiles, rels: string[]): Promise<Array<{ rel: st
   return out;
 }
 
-export async function loadFiles(repo: RepoFiles, rels: string[], parse: (rel: string, text: string) => ManifestFile = parseManifest): Promise<Loaded> {
+export async function loadFiles(repo: RepoFiles, rels: string[], parse: (rel: string, text: string) => ManifestFile | Promise<ManifestFile> = parseManifestAsync): Promise<Loaded> {
   const files: ManifestFile[] = [];
   const skipped: Skipped[] = [];
   for (const { rel, text, error } of await readAll(repo, rels)) {
@@ -46,7 +46,7 @@ export async function loadFiles(repo: RepoFiles, rels: string[], parse: (rel: st
       continue;
     }
     try {
-      files.push(parse(rel, text));
+      files.push(await parse(rel, text));
     } catch (err) {
       if (!(err instanceof BotError)) throw err;
       skipped.push({ file: rel, code: err.code, reason: err.message });

@@ -83,12 +83,19 @@ function inspect(doc: CST.Document): { tooDeep?: number; alias?: number } {
 // pending tokens: past this many entries the input is nested beyond MAX_DEPTH for sure.
 const MAX_PARSER_STACK = MAX_DEPTH + 8;
 
+/** A point where an asynchronous parse may let other work run (see parseStreamAsync). */
+const TICK = Symbol('tick');
+type Tick = typeof TICK;
+// lexemes between ticks, as a mask: cheap enough to check, short enough to stay responsive
+const TICK_EVERY = 1023;
+
 /** CST tokens of `text`, fed to the parser one lexeme at a time so that a megabyte of
  *  `[` stops at the stack bound instead of building a CST a million levels deep. */
-function* tokens(text: string, shape: Shape, lineCounter?: LineCounter): Generator<CST.Token> {
+function* tokens(text: string, shape: Shape, lineCounter?: LineCounter): Generator<CST.Token | Tick> {
   const parser = new Parser(lineCounter?.addNewLine);
   // what Parser.parse does first, before it lexes
   lineCounter?.addNewLine(0);
+  let n = 0;
   for (const lexeme of new Lexer().lex(text, false)) {
     const before = parser.offset;
     yield* parser.next(lexeme);
@@ -96,14 +103,15 @@ function* tokens(text: string, shape: Shape, lineCounter?: LineCounter): Generat
       shape.tooDeep = before;
       return;
     }
+    if ((++n & TICK_EVERY) === 0) yield TICK;
   }
   yield* parser.end();
 }
 
 /** Passes CST tokens on to the composer, stopping at the first document nested too deep. */
-function* screened(tokens: Iterable<CST.Token>, shape: Shape): Generator<CST.Token> {
+function* screened(tokens: Iterable<CST.Token | Tick>, shape: Shape): Generator<CST.Token | Tick> {
   for (const token of tokens) {
-    if (token.type === 'document') {
+    if (token !== TICK && token.type === 'document') {
       const found = inspect(token);
       if (found.tooDeep !== undefined) {
         shape.tooDeep = found.tooDeep;
@@ -139,12 +147,60 @@ interface Composed {
   limit?: StreamError;
 }
 
-function compose(text: string, options: { uniqueKeys: boolean; lineCounter?: LineCounter }, single: boolean): Composed {
-  const shape: Shape = { aliases: [] };
+type ComposeOptions = { uniqueKeys: boolean; lineCounter?: LineCounter };
+
+/** The whole parse as one generator of ticks: run to its end at once (compose) or with
+ *  pauses at the ticks (composeAsync); both give the same documents. */
+function* composing(text: string, options: ComposeOptions, single: boolean, shape: Shape, docs: ParsedDocument[]): Generator<Tick, void> {
   const composer = new Composer({ uniqueKeys: options.uniqueKeys, prettyErrors: false });
+  for (const token of screened(tokens(text, shape, options.lineCounter), shape)) {
+    if (token === TICK) yield TICK;
+    else for (const doc of composer.next(token)) docs.push(doc);
+  }
+  for (const doc of composer.end(single, single ? text.length : -1)) docs.push(doc);
+}
+
+function compose(text: string, options: ComposeOptions, single: boolean): Composed {
+  const shape: Shape = { aliases: [] };
   const docs: ParsedDocument[] = [];
+  return settle(docs, shape, () => {
+    for (const tick of composing(text, options, single, shape, docs)) void tick;
+  });
+}
+
+// An asynchronous parse holds the thread at most about this long at a time (one document
+// is always composed in one go).
+const SLICE_MS = 20;
+
+async function composeAsync(text: string, options: ComposeOptions): Promise<Composed> {
+  const shape: Shape = { aliases: [] };
+  const docs: ParsedDocument[] = [];
+  const gen = composing(text, options, false, shape, docs);
+  let since = performance.now();
+  let failed: unknown;
+  for (;;) {
+    let step: IteratorResult<Tick, void>;
+    try {
+      step = gen.next();
+    } catch (err) {
+      failed = err;
+      break;
+    }
+    if (step.done) break;
+    if (performance.now() - since > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
+  return settle(docs, shape, () => {
+    if (failed !== undefined) throw failed;
+  });
+}
+
+/** The limits' verdict on a parse that `run` performs (or has performed and may rethrow). */
+function settle(docs: ParsedDocument[], shape: Shape, run: () => void): Composed {
   try {
-    for (const doc of composer.compose(screened(tokens(text, shape, options.lineCounter), shape), single, single ? text.length : -1)) docs.push(doc);
+    run();
   } catch (err) {
     // the depth walk should make this unreachable; a stack overflow is still no crash
     if (err instanceof RangeError) return { docs: [], limit: tooDeep(0) };
@@ -166,7 +222,16 @@ function compose(text: string, options: { uniqueKeys: boolean; lineCounter?: Lin
 
 /** Parses a (multi-document) YAML stream keeping source ranges on every node. */
 export function parseStream(text: string): ParsedStream {
-  const { docs, limit } = compose(text, { uniqueKeys: false }, false);
+  return streamOf(compose(text, { uniqueKeys: false }, false));
+}
+
+/** parseStream, letting other work run every SLICE_MS: a manifest of megabytes does not
+ *  hold the thread (webhooks, ticks) for the seconds its parse takes. */
+export async function parseStreamAsync(text: string): Promise<ParsedStream> {
+  return streamOf(await composeAsync(text, { uniqueKeys: false }));
+}
+
+function streamOf({ docs, limit }: Composed): ParsedStream {
   if (limit) return { docs, error: limit };
   for (const d of docs) {
     if (d.errors.length > 0) {

@@ -157,8 +157,9 @@ describe('hostile webhooks', () => {
       ['tag-null', 'release', { action: 'published', repository: repo, release: { ...release, tag_name: null } }, 'release payload: release.tag_name: expected string, received null'],
       ['tag-number', 'release', { action: 'published', repository: repo, release: { ...release, tag_name: 42 } }, 'release payload: release.tag_name: expected string, received number'],
       ['json-string', 'release', 'just a string', 'release payload: payload: expected a JSON object'],
+      ['comment-no-clone-url', 'issue_comment', { action: 'created', repository: repo, sender: { login: 'a', type: 'User' }, issue: { number: 1 }, comment: { body: '/canary status' } }, 'issue_comment payload: repository.clone_url: expected string, received undefined'],
       ['push-no-ref', 'push', { repository: repo, deleted: false, after: 'x' }, 'push payload: ref: expected string, received undefined'],
-      ['comment-no-body', 'issue_comment', { action: 'created', repository: repo, sender: { login: 'a', type: 'User' }, issue: { number: 1 }, comment: {} }, 'issue_comment payload: comment.body: expected string, received undefined'],
+      ['comment-no-body', 'issue_comment', { action: 'created', repository: { ...repo, clone_url: 'https://github.com/example/config.git' }, sender: { login: 'a', type: 'User' }, issue: { number: 1 }, comment: {} }, 'issue_comment payload: comment.body: expected string, received undefined'],
     ];
     for (const [delivery, event, payload, message] of cases) {
       const r = await post(event, JSON.stringify(payload), { delivery });
