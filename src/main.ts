@@ -3,8 +3,10 @@ import { createApp } from './app.ts';
 import { BotError } from './errors.ts';
 import { createRuntime } from './handlers/runtime.ts';
 import { scheduledScopes } from './handlers/schedule.ts';
+import { startReconciler } from './bot/reconcile/loop.ts';
 import { startScheduler } from './bot/tick-scheduler.ts';
 import { ensureLocalConfigRepo } from './local/seed.ts';
+import { ensureLocalSources } from './local/sources.ts';
 import { createProbot, startServer, WEBHOOKS_PATH } from './server.ts';
 import { setMaxFileSize } from './repo-io/read.ts';
 import { readSettings, type Settings } from './settings.ts';
@@ -26,6 +28,8 @@ const log = probot.log;
 if (settings.mode === 'local') {
   const { created } = await ensureLocalConfigRepo(settings.localConfigRepo);
   log.info({ repo: settings.localConfigRepo, created }, created ? 'created the local config repo from the podinfo example' : 'using the local config repo');
+  const source = await ensureLocalSources(settings.localSources);
+  if (source.created) log.info({ repo: source.repo }, 'created a local stand-in for example/podinfo: tag it and the next reconcile pass rolls the tag out');
 }
 
 const { runtime, notifier } = createRuntime({
@@ -38,14 +42,17 @@ const { runtime, notifier } = createRuntime({
 });
 
 const server = await startServer(probot, createApp(runtime), settings, { thread: true });
-const scheduler = startScheduler({ deps: runtime.deps, scopes: scheduledScopes(probot, settings) });
+const scopes = scheduledScopes(probot, settings);
+const scheduler = startScheduler({ deps: runtime.deps, scopes });
+const reconciler = startReconciler({ deps: runtime.deps, scopes, intervalMs: settings.reconcileIntervalMs, memo: runtime.deps.reconciled! });
 const port = server.port;
 log.info({ mode: settings.mode, port, webhooks: WEBHOOKS_PATH }, `gitops-canary listening on http://${settings.host}:${port}`);
 if (settings.generatedSecret) log.info(`no WEBHOOK_SECRET set; webhooks must be signed with this generated secret: ${settings.webhookSecret}`);
 
 async function shutdown(signal: string): Promise<void> {
   log.info({ signal, graceMs: settings.shutdownGraceMs }, 'shutting down: finishing the changes in flight');
-  const outcome = await drain({ server, scheduler, idle: () => runtime.deps.workspaces.idle(), flush: () => notifier.flush() }, settings.shutdownGraceMs);
+  const stopTimers = { stop: () => (scheduler.stop(), reconciler.stop()) };
+  const outcome = await drain({ server, scheduler: stopTimers, idle: () => runtime.deps.workspaces.idle(), flush: () => notifier.flush() }, settings.shutdownGraceMs);
   if (outcome === 'timed-out') log.warn({ graceMs: settings.shutdownGraceMs }, 'shutdown grace period over with changes still in flight; git keeps what was pushed');
   process.exit(0);
 }

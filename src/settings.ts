@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
 import { parseMaxFileSize } from './repo-io/read.ts';
+import { parseDuration } from './rollout/duration.ts';
 
 export interface Settings {
   mode: 'github' | 'local';
@@ -18,6 +19,11 @@ export interface Settings {
   baseUrl?: string;
   configRepos: string[];
   localConfigRepo: string;
+  /** Local mode: app source repos as `<owner>/<name>` under this directory (LOCAL_SOURCES). */
+  localSources: string;
+  /** How often every app is reconciled from its sources (RECONCILE_INTERVAL, default
+   *  5m; `0` turns the loop off). */
+  reconcileIntervalMs: number;
   workDir: string;
   logLevel: string;
   /** LOG_FORMAT: `json` for one pino JSON object a line, else Probot's pretty output. */
@@ -42,6 +48,16 @@ function baseUrlOf(env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
+function reconcileInterval(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 5 * 60_000;
+  if (raw.trim() === '0') return 0;
+  try {
+    return parseDuration(raw.trim(), { field: 'RECONCILE_INTERVAL' });
+  } catch {
+    throw new ConfigError('SETTINGS_BAD_RECONCILE_INTERVAL', `RECONCILE_INTERVAL must be a duration such as 30s, 5m or 1h (or 0 to turn reconciling off), got "${raw}"`, { field: 'RECONCILE_INTERVAL' });
+  }
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const privateKey = env.PRIVATE_KEY || (env.PRIVATE_KEY_PATH ? readKey(env.PRIVATE_KEY_PATH) : undefined);
   // Any GitHub credential means GitHub mode; half a set is a mistake, never a silent fall
@@ -58,6 +74,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
   if (!Number.isFinite(grace) || grace < 0) {
     throw new ConfigError('SETTINGS_BAD_SHUTDOWN_GRACE', `SHUTDOWN_GRACE_SECONDS must be a number of seconds, got "${env.SHUTDOWN_GRACE_SECONDS}"`, { field: 'SHUTDOWN_GRACE_SECONDS' });
   }
+  const localConfigRepo = path.resolve(cwd, env.LOCAL_CONFIG_REPO ?? '.gitops-canary/config-repo');
   return {
     mode: github ? 'github' : 'local',
     port,
@@ -68,7 +85,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     generatedSecret: !env.WEBHOOK_SECRET,
     baseUrl: baseUrlOf(env),
     configRepos: (env.CONFIG_REPOS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    localConfigRepo: path.resolve(cwd, env.LOCAL_CONFIG_REPO ?? '.gitops-canary/config-repo'),
+    localConfigRepo,
+    // beside the config repo by default, so one LOCAL_CONFIG_REPO keeps a run's files together
+    localSources: env.LOCAL_SOURCES ? path.resolve(cwd, env.LOCAL_SOURCES) : path.join(path.dirname(localConfigRepo), 'sources'),
+    reconcileIntervalMs: reconcileInterval(env.RECONCILE_INTERVAL),
     workDir: path.resolve(cwd, env.WORK_DIR ?? '.gitops-canary/work'),
     logLevel: env.LOG_LEVEL ?? 'info',
     logFormat: env.LOG_FORMAT === 'json' ? 'json' : 'pretty',

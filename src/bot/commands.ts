@@ -13,6 +13,7 @@ import { mayChange } from './authority.ts';
 import { CHATOPS_USAGE, parseCommand, type Command } from './chatops.ts';
 import { deliver, type Delivered } from './deliver.ts';
 import { noticeFor } from './notices.ts';
+import { reconcileLines } from './reconcile/run.ts';
 import { autoMerge } from './review.ts';
 import { deliverRollback, recordToggle } from './rollback.ts';
 import type { BotDeps, ConfigRepo, Scope } from './types.ts';
@@ -64,7 +65,8 @@ async function execute(deps: BotDeps, scope: Scope, ev: CommentEvent, ws: Worksp
   const { config } = loaded;
   if (command.verb === 'status') {
     const report = await repoStatus(workspaceFiles(ws), config, await botCommits(ws), { log: await ws.log({ max: 1000 }), now: deps.clock.now() });
-    return { text: ['```', ...report.map(statusText), '```'].join('\n') };
+    const reconciled = reconcileLines(deps.reconciled, repoName(ev.repo.id), deps.clock.now());
+    return { text: ['```', ...report.map(statusText), ...(reconciled.length ? ['', ...reconciled] : []), '```'].join('\n') };
   }
   const app = command.app ?? onlyApp(config);
   const cfg = appConfig(config, app);

@@ -48,10 +48,12 @@ function forPrerelease(r: Routed): Routed | null {
   return Object.keys(tracks).length ? { app: r.app, config: { ...r.config, tracks } } : null;
 }
 
-export async function handleTag(deps: BotDeps, scope: Scope, ev: TagEvent): Promise<Delivered[]> {
+/** `only`: the config repos to apply the tag to (reconciliation applies it repo by repo);
+ *  by default every config repo the installation reaches. */
+export async function handleTag(deps: BotDeps, scope: Scope, ev: TagEvent, only?: ConfigRepo[]): Promise<Delivered[]> {
   const out: Delivered[] = [];
   // 1. Every config repo this installation reaches.
-  const repos = await scope.configRepos();
+  const repos = only ?? (await scope.configRepos());
   if (repos.length === 0) {
     scope.log.info({ source: ev.source, tag: ev.tag }, 'no config repository in reach of this installation; nothing to do');
     return out;

@@ -3,6 +3,7 @@
 import type { Context } from 'probot';
 import { CONFIG_FILES } from '../config/index.ts';
 import { GitHubForge } from '../forge/github.ts';
+import type { ConditionalCache } from '../forge/github-sources.ts';
 import { LocalForge } from '../forge/local.ts';
 import { parseRepoName, repoName } from '../forge/types.ts';
 import type { ConfigRepo, Scope } from './types.ts';
@@ -16,10 +17,12 @@ type Octokit = Context['octokit'];
 export interface ScopeCache {
   discovered: Map<number, { at: number; repos: ConfigRepo[] }>;
   tokens: Map<number, { token: string; expiresAt: number }>;
+  /** Answers to conditional requests (source releases and tags), by request. */
+  conditional: ConditionalCache;
 }
 
 export function newScopeCache(): ScopeCache {
-  return { discovered: new Map(), tokens: new Map() };
+  return { discovered: new Map(), tokens: new Map(), conditional: new Map() };
 }
 
 const DISCOVERY_TTL_MS = 5 * 60_000;
@@ -66,7 +69,7 @@ export function githubScope(context: Context, opts: { configRepos?: string[]; ca
   }
 
   return {
-    forge: new GitHubForge(octokit),
+    forge: new GitHubForge(octokit, opts.cache.conditional),
     log: context.log,
     async token() {
       // Not octokit.auth(): on a cold cache Probot's auth strategy asks api.github.com,
@@ -89,10 +92,11 @@ export function githubScope(context: Context, opts: { configRepos?: string[]; ca
 
 export const LOCAL_REPO_ID = { owner: 'local', name: 'config-repo' };
 
-export function localScope(context: Context, repoDir: string): Scope {
+/** `forge`: one LocalForge for the process, so it remembers what each source looked like. */
+export function localScope(context: Context, repoDir: string, forge: LocalForge = new LocalForge(context.log)): Scope {
   const repo: ConfigRepo = { id: LOCAL_REPO_ID, cloneUrl: repoDir };
   return {
-    forge: new LocalForge(context.log),
+    forge,
     log: context.log,
     token: async () => undefined,
     configRepos: async () => [repo],

@@ -3,6 +3,7 @@
 import type { Forge, RepoId } from '../forge/types.ts';
 import type { AppNotify, Notice } from '../notify/index.ts';
 import type { Clock } from '../rollout/clock.ts';
+import type { ReconcileMemo } from './reconcile/run.ts';
 import type { WorkspacePool } from './workspaces.ts';
 
 export interface Logger {
@@ -34,6 +35,8 @@ export interface Scope {
 
 export interface BotDeps {
   workspaces: WorkspacePool;
+  /** What the reconcile loop found last, per app, for status. */
+  reconciled?: ReconcileMemo;
   /** Fire and forget; `appNotify` is the app's `notify:` config, when the notice is about one app. */
   notify(notice: Notice, appNotify?: AppNotify): void;
   clock: Clock;

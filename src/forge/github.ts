@@ -3,6 +3,8 @@
 // 5xx and timeouts are transient, everything else is not.
 import type { ProbotOctokit } from 'probot';
 import { ForgeError } from '../errors.ts';
+import { listSourceTags, type ConditionalCache } from './github-sources.ts';
+import type { SourceTags } from './types.ts';
 import type { CheckReport, Forge, MergeOutcome, Permission, PullRequest, RepoId, Review } from './types.ts';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -54,7 +56,16 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 export class GitHubForge implements Forge {
   readonly name = 'github';
-  constructor(private readonly octokit: Octokit) {}
+  /** `conditional` remembers list answers across events, so an unchanged source is
+   *  answered 304 (see github-sources.ts). */
+  constructor(
+    private readonly octokit: Octokit,
+    private readonly conditional: ConditionalCache = new Map(),
+  ) {}
+
+  sourceTags(repo: RepoId): Promise<SourceTags | null> {
+    return listSourceTags(this.octokit, this.conditional, repo);
+  }
 
   async findPullRequest(repo: RepoId, head: string): Promise<PullRequest | null> {
     const { data } = await call('list pull requests', () =>

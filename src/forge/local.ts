@@ -1,8 +1,10 @@
 // The forge for local mode (no GitHub credentials): the config repo is a directory on
 // this machine and webhooks are trusted by their signature alone. There are no pull
 // requests or comments to post; what would have been posted is logged instead.
+import path from 'node:path';
 import { ForgeError } from '../errors.ts';
-import { repoName, type CheckReport, type Forge, type MergeOutcome, type Permission, type PullRequest, type RepoId, type Review } from './types.ts';
+import { listTags } from '../git/tags.ts';
+import { repoName, type SourceTags, type CheckReport, type Forge, type MergeOutcome, type Permission, type PullRequest, type RepoId, type Review } from './types.ts';
 
 interface Log {
   info(obj: unknown, msg?: string): void;
@@ -10,7 +12,29 @@ interface Log {
 
 export class LocalForge implements Forge {
   readonly name = 'local';
-  constructor(private readonly log: Log) {}
+  // what each source's tags were at the last look, to say whether anything changed
+  private readonly seen = new Map<string, string>();
+
+  /** `sourcesDir`: where app source repos live on this machine, as `<owner>/<name>` (or
+   *  `<owner>/<name>.git`); their tags stand in for GitHub releases. */
+  constructor(
+    private readonly log: Log,
+    private readonly sourcesDir?: string,
+  ) {}
+
+  async sourceTags(repo: RepoId): Promise<SourceTags | null> {
+    if (!this.sourcesDir) return null;
+    for (const dir of [path.join(this.sourcesDir, repo.owner, repo.name), path.join(this.sourcesDir, repo.owner, `${repo.name}.git`)]) {
+      const found = await listTags(dir);
+      if (!found) continue;
+      const tags = found.map((t) => ({ tag: t.name, release: t.annotated, prerelease: t.prerelease }));
+      const key = JSON.stringify(tags);
+      const changed = this.seen.get(dir) !== key;
+      this.seen.set(dir, key);
+      return { tags, changed };
+    }
+    return null;
+  }
 
   async findPullRequest(): Promise<PullRequest | null> {
     return null;

@@ -56,6 +56,29 @@ export interface Forge {
   reportStatus(repo: RepoId, sha: string, status: { state: 'pending' | 'success' | 'failure' | 'error'; url?: string; description: string }): Promise<void>;
   /** A completed check run on a config-repo commit (a bot PR's head). */
   reportCheck(repo: RepoId, sha: string, check: CheckReport): Promise<void>;
+  /** The newest releases and tags of an app's source repo, for reconciliation; null when
+   *  the host cannot reach that repo (not installed, no local source repo). */
+  sourceTags(repo: RepoId): Promise<SourceTags | null>;
+}
+
+/** A tag an app's source offers: a release's tag (with its prerelease flag) or a plain tag. */
+export interface SourceTag {
+  tag: string;
+  release: boolean;
+  prerelease: boolean;
+}
+
+export interface SourceTags {
+  tags: SourceTag[];
+  /** False when nothing changed since the last look (every conditional request was
+   *  answered "not modified"): such a look costs no rate limit. */
+  changed: boolean;
+}
+
+/** Releases win over plain tags of the same name: they carry the prerelease flag. */
+export function mergeSourceTags(releases: SourceTag[], tags: SourceTag[]): SourceTag[] {
+  const seen = new Set(releases.map((r) => r.tag));
+  return [...releases, ...tags.filter((t) => !seen.has(t.tag))];
 }
 
 /** A reviewer's latest decisive review. Comments neither give nor withdraw approval, so

@@ -2,6 +2,7 @@
 // the scope (forge, token, config repos) of its installation. Built once at start.
 import type { Context } from 'probot';
 import { NotifierHub } from '../bot/notifier-hub.ts';
+import { newReconcileMemo } from '../bot/reconcile/run.ts';
 import { githubScope, localScope, newScopeCache } from '../bot/scopes.ts';
 import type { BotDeps, Logger, Scope } from '../bot/types.ts';
 import { WorkspacePool } from '../bot/workspaces.ts';
@@ -31,6 +32,7 @@ export function createRuntime(opts: RuntimeOptions): { runtime: Runtime; notifie
   const notifier = new NotifierHub(opts.env, { ...opts.notify, log: opts.log });
   const deps: BotDeps = {
     workspaces: new WorkspacePool(opts.workDir),
+    reconciled: newReconcileMemo(),
     notify: (notice, appNotify) => notifier.notify(notice, appNotify),
     clock: opts.clock ?? systemClock,
     log: opts.log,

@@ -4,11 +4,14 @@
 import type { Context, Probot } from 'probot';
 import { githubScope, localScope, newScopeCache, type ScopeCache } from '../bot/scopes.ts';
 import type { Scope } from '../bot/types.ts';
+import { LocalForge } from '../forge/local.ts';
 
 export interface ScheduleSettings {
   mode: 'github' | 'local';
   configRepos: string[];
   localConfigRepo: string;
+  /** Local mode's app source repos (tags stand in for releases). */
+  localSources?: string;
 }
 
 /** A stand-in for the webhook context githubScope/localScope read (octokit, installation, log). */
@@ -18,7 +21,7 @@ function contextFor(probot: Probot, octokit: unknown, installation?: number): Co
 
 export function scheduledScopes(probot: Probot, settings: ScheduleSettings, cache: ScopeCache = newScopeCache()): () => Promise<Scope[]> {
   if (settings.mode === 'local') {
-    const scope = localScope(contextFor(probot, undefined), settings.localConfigRepo);
+    const scope = localScope(contextFor(probot, undefined), settings.localConfigRepo, new LocalForge(probot.log, settings.localSources));
     return async () => [scope];
   }
   return async () => {

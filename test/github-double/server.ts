@@ -1,7 +1,7 @@
 // Request pipeline: git smart HTTP under /git/, everything else is REST — matched and
 // checked against GitHub's OpenAPI description, authenticated, then dispatched by operationId.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { Auth, Credential } from './auth.ts';
 import { serveGitHttp } from './git-http.ts';
@@ -161,11 +161,23 @@ async function handleApi(deps: ServerDeps, req: IncomingMessage, res: ServerResp
       deps.unexpected.push({ method, path: url.pathname, operationId, reason: 'operation not implemented by the double' });
       return finish({ status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } });
     }
-    finish(await handler(ctx));
+    finish(conditional(req, method, await handler(ctx)));
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     finish({ status: err.status, body: { message: err.message, ...err.extra, documentation_url: 'https://docs.github.com/rest' } });
   }
+}
+
+/** GitHub's conditional requests: every 200 GET carries an ETag of its body, and a
+ *  request that names it in If-None-Match is answered 304 with no body (which GitHub
+ *  does not count against the rate limit). */
+function conditional(req: IncomingMessage, method: string, reply: Reply): Reply {
+  if (method !== 'GET' || reply.status !== 200 || reply.body === undefined) return reply;
+  const etag = `W/"${createHash('sha1').update(JSON.stringify(reply.body)).digest('hex')}"`;
+  const headers = { ...reply.headers, etag };
+  const asked = req.headers['if-none-match'];
+  if (typeof asked === 'string' && asked.split(',').map((t) => t.trim()).includes(etag)) return { status: 304, headers };
+  return { ...reply, headers };
 }
 
 function authorize(deps: ServerDeps, req: IncomingMessage, url: URL, params: Record<string, string>, operationId: string, method: string): Ctx {

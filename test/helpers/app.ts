@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { ProbotOctokit, type Probot } from 'probot';
 import { createApp } from '../../src/app.ts';
 import type { NotifierHub } from '../../src/bot/notifier-hub.ts';
-import { createRuntime } from '../../src/handlers/runtime.ts';
+import { createRuntime, type Runtime } from '../../src/handlers/runtime.ts';
 import { handlerFailed } from '../../src/handlers/guard.ts';
 import { createProbot, startServer, WEBHOOKS_PATH, type Listener } from '../../src/server.ts';
 import { sign, startGitHubDouble, type GitHubDouble } from '../github-double/index.ts';
@@ -70,6 +70,7 @@ export interface LogLine {
 export interface Harness {
   double: GitHubDouble;
   probot: Probot;
+  runtime: Runtime;
   notifier: NotifierHub;
   server: Listener;
   url: string;
@@ -134,6 +135,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const h: Harness = {
     double,
     probot,
+    runtime,
     notifier,
     server,
     url,

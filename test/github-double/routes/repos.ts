@@ -1,6 +1,6 @@
 // Repository, contents, refs, branches and collaborator permission, read from the bare repo.
 import { git, lsTree, readBlob, revParse, runGit } from '../gitrepo.ts';
-import { ApiError, needRepo, ok, str, type Ctx, type Handler } from '../http-util.ts';
+import { ApiError, needRepo, ok, paginate, str, type Ctx, type Handler } from '../http-util.ts';
 import type { RepoState } from '../state.ts';
 
 async function resolveRef(ctx: Ctx, repo: RepoState): Promise<{ ref: string; sha: string }> {
@@ -73,6 +73,28 @@ export const repoRoutes: Record<string, Handler> = {
     }
     const children = await lsTree(repo.bareDir, sha, path, true);
     return ok(children.map((e) => contentEntry(ctx, repo, ref, e)));
+  },
+
+  'repos/list-tags': async (ctx) => {
+    const repo = needRepo(ctx);
+    // GitHub lists tags newest name first; the commit each points at, peeled
+    const out = await git(repo.bareDir, ['for-each-ref', '--sort=-v:refname', '--format=%(refname:strip=2) %(*objectname) %(objectname)', 'refs/tags']);
+    const api = ctx.shapes.repoApi(repo);
+    const tags = out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [name, peeled, own] = line.split(' ');
+        const sha = peeled || own;
+        return {
+          name,
+          commit: { sha, url: `${api}/commits/${sha}` },
+          zipball_url: `${api}/zipball/refs/tags/${name}`,
+          tarball_url: `${api}/tarball/refs/tags/${name}`,
+          node_id: `REF_refs/tags/${name}`,
+        };
+      });
+    return paginate(ctx, tags);
   },
 
   'git/get-ref': async (ctx) => {

@@ -1,0 +1,131 @@
+// One reconciliation pass: for every app of every config repo in reach, read what its
+// source offers now and apply what the config repo lacks, through the same path as an
+// event. Events only make this happen sooner: a webhook lost while the bot was down, or
+// one GitHub never sent, is applied on the next pass. A state already applied costs a
+// look at the source (answered 304 when unchanged) and no write.
+import { loadConfig, type AppConfig, type Config } from '../../config/index.ts';
+import { BotError } from '../../errors.ts';
+import { parseRepoName, repoName } from '../../forge/types.ts';
+import { appHistory, type BotCommit } from '../../jobs/history.ts';
+import { botCommits } from '../../jobs/run.ts';
+import { formatDuration } from '../../rollout/duration.ts';
+import type { Delivered } from '../deliver.ts';
+import { handleTag } from '../release.ts';
+import type { BotDeps, ConfigRepo, Scope } from '../types.ts';
+import { newestPerTrack } from './choose.ts';
+
+export interface AppReconciled {
+  at: Date;
+  repo: string;
+  app: string;
+  source: string;
+  /** What was found and why something or nothing changed, one line. */
+  outcome: string;
+  /** True when this pass committed or proposed a change. */
+  changed: boolean;
+}
+
+/** What one process remembers between passes: the tag each track was last reconciled to
+ *  at which config head (so an unchanged pair is not planned again), and each app's
+ *  last outcome (for status). Lost on restart, which costs one plan per track. */
+export interface ReconcileMemo {
+  applied: Map<string, string>;
+  last: Map<string, AppReconciled>;
+}
+
+export function newReconcileMemo(): ReconcileMemo {
+  return { applied: new Map(), last: new Map() };
+}
+
+interface RepoView {
+  config: Config;
+  commits: BotCommit[];
+  head: string;
+}
+
+function summary(results: Delivered[]): { text: string; changed: boolean } {
+  if (results.length === 0) return { text: 'no app routed', changed: false };
+  const changed = results.some((r) => r.status === 'committed' || r.status === 'pull-request');
+  const text = results.map((r) => (r.error ? `failed: ${r.error}` : r.status === 'committed' ? `committed ${r.commit?.slice(0, 12)}` : r.status === 'pull-request' ? `proposed in ${r.url ?? 'a pull request'}` : `unchanged (${r.plan.title})`)).join(', ');
+  return { text, changed };
+}
+
+async function viewOf(deps: BotDeps, scope: Scope, repo: ConfigRepo): Promise<RepoView | null> {
+  return deps.workspaces.with(repo, await scope.token(), async (ws) => {
+    await ws.sync();
+    const loaded = loadConfig(ws.dir);
+    if (!loaded) return null;
+    return { config: loaded.config, commits: await botCommits(ws), head: (await ws.resolve('HEAD')) ?? '' };
+  });
+}
+
+async function reconcileApp(deps: BotDeps, scope: Scope, repo: ConfigRepo, app: string, cfg: AppConfig, view: RepoView, memo: ReconcileMemo): Promise<AppReconciled> {
+  const name = repoName(repo.id);
+  let changed = false;
+  const record = (outcome: string): AppReconciled => {
+    const r = { at: deps.clock.now(), repo: name, app, source: cfg.source, outcome, changed };
+    memo.last.set(`${name}\0${app}`, r);
+    scope.log.info({ repo: name, app, source: cfg.source, changed }, `reconcile ${app}: ${outcome}`);
+    return r;
+  };
+  // 1. What the source offers now.
+  let offered;
+  try {
+    offered = await scope.forge.sourceTags(parseRepoName(cfg.source));
+  } catch (err) {
+    if (!(err instanceof BotError)) throw err;
+    return record(`cannot read ${cfg.source}: ${err.message}; trying again next pass`);
+  }
+  if (!offered) return record(`${cfg.source} cannot be reached from here (not installed, or no local source repo); only events move this app`);
+  // 2. The newest tag of each track, as an event would route it.
+  const choice = newestPerTrack(cfg, offered.tags, appHistory(view.commits, app).held);
+  const said = choice.held.map((p) => `${p.track}: newest ${p.image} is held after a rollback`);
+  if (choice.picks.length === 0 && said.length === 0) return record(`none of the ${offered.tags.length} tags of ${cfg.source} belongs to a track`);
+  // 3. Apply each through the event path: held tags, never-downgrade and rollouts as there.
+  for (const p of choice.picks) {
+    const key = `${name}\0${app}\0${p.track}`;
+    const stamp = `${p.tag}@${view.head}`;
+    if (memo.applied.get(key) === stamp) {
+      said.push(`${p.track}: ${p.image} already reconciled at this config head`);
+      continue;
+    }
+    const results = await handleTag(deps, scope, { tag: p.tag, source: cfg.source, prerelease: p.prerelease, event: 'reconcile' }, [repo]);
+    memo.applied.set(key, stamp);
+    const s = summary(results.filter((r) => r.plan.app === app || r.error));
+    changed ||= s.changed;
+    said.push(`${p.track}: ${p.image} ${s.text}`);
+  }
+  return record(said.join('; '));
+}
+
+/** Reconciles every app of every config repo the scope reaches. A broken config repo or
+ *  source is logged and the others go on. */
+export async function reconcileScope(deps: BotDeps, scope: Scope, memo: ReconcileMemo): Promise<AppReconciled[]> {
+  const out: AppReconciled[] = [];
+  for (const repo of await scope.configRepos()) {
+    let view: RepoView | null;
+    try {
+      view = await viewOf(deps, scope, repo);
+    } catch (err) {
+      if (!(err instanceof BotError)) throw err;
+      scope.log.error({ repo: repoName(repo.id), code: err.code, err: err.message }, 'reconcile: cannot read this config repository; trying again next pass');
+      continue;
+    }
+    if (!view) continue;
+    for (const [app, cfg] of Object.entries(view.config.apps)) {
+      try {
+        out.push(await reconcileApp(deps, scope, repo, app, cfg, view, memo));
+      } catch (err) {
+        if (!(err instanceof BotError)) throw err;
+        scope.log.error({ repo: repoName(repo.id), app, code: err.code, err: err.message }, 'reconcile failed for this app; trying again next pass');
+      }
+    }
+  }
+  return out;
+}
+
+/** Status lines: when each app of `repo` was last reconciled and what came of it. */
+export function reconcileLines(memo: ReconcileMemo | undefined, repo: string, now: Date): string[] {
+  const mine = [...(memo?.last.values() ?? [])].filter((r) => r.repo === repo);
+  return mine.map((r) => `${r.app}: reconciled ${formatDuration(Math.max(0, Math.round((now.getTime() - r.at.getTime()) / 1000) * 1000))} ago from ${r.source}: ${r.outcome}`);
+}

@@ -1,0 +1,63 @@
+// Reconciliation through the GitHub double: releases that never arrived as webhooks are
+// applied by a pass; a second pass over an unchanged source is answered 304 and writes
+// nothing; prereleases and held tags follow the event rules.
+import { afterEach, describe, expect, it } from 'vitest';
+import { newReconcileMemo } from '../../../src/bot/reconcile/run.ts';
+import { startReconciler } from '../../../src/bot/reconcile/loop.ts';
+import { scheduledScopes } from '../../../src/handlers/schedule.ts';
+import type { RecordedRequest } from '../../github-double/server.ts';
+import { exampleFiles, OWNER, seedConfig, startHarness, type Harness } from '../../helpers/app.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+function reconciler(hh: Harness, memo = newReconcileMemo()) {
+  const deps = { ...hh.runtime.deps, reconciled: memo };
+  return startReconciler({ deps, scopes: scheduledScopes(hh.probot, { mode: 'github', configRepos: [], localConfigRepo: '' }), intervalMs: 0, memo });
+}
+
+/** Requests that change something on GitHub: anything but reads and git fetches. */
+const writes = (rs: RecordedRequest[]) => rs.filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && !r.path.endsWith('/git-upload-pack') && !r.path.startsWith('/app/installations/'));
+
+describe('reconcile', () => {
+  it('applies releases no webhook announced, newest per track; prereleases only where a track takes them', async () => {
+    h = await startHarness({ configFiles: { ...exampleFiles(), '.github/gitops-canary.yml': seedConfig({ delivery: 'commit' }) } });
+    await h.double.createRelease(OWNER, 'podinfo', { tag: 'v0.2.1' });
+    await h.double.createRelease(OWNER, 'podinfo', { tag: 'v0.1.1' });
+    await h.double.createRelease(OWNER, 'podinfo', { tag: 'v0.2.2' });
+    await h.double.createRelease(OWNER, 'podinfo', { tag: 'v0.2.3', prerelease: true });
+    const r = reconciler(h);
+    const out = await r.run();
+    expect(out.map((o) => [o.app, o.changed])).toEqual([['podinfo', true]]);
+    const subjects = await h.subjects('config');
+    expect(subjects.slice(0, 2).sort()).toEqual(['podinfo: canary 0.2.0 → 0.2.2, canary weight 10%', 'podinfo: stable 0.1.0 → 0.1.1']);
+    expect(await h.show('config', 'apps/podinfo/canary-dep.yaml')).toContain('ghcr.io/example/podinfo:0.2.2');
+    const body = (await h.double.git(OWNER, 'config', 'log', '-1', '--format=%B', '--grep=canary 0.2.0', 'main')).trim();
+    expect(body).toContain('Gitops-Canary-Event: reconcile');
+    h.double.assertNoViolations();
+  }, 120_000);
+
+  it('a second pass over unchanged sources is answered 304 and writes nothing, also after a restart', async () => {
+    h = await startHarness({ configFiles: { ...exampleFiles(), '.github/gitops-canary.yml': seedConfig() } });
+    await h.double.createRelease(OWNER, 'podinfo', { tag: 'v0.2.1' });
+    const r = reconciler(h);
+    await r.run();
+    expect((await h.double.pulls(OWNER, 'config')).map((p) => p.title)).toEqual(['podinfo: canary 0.2.0 → 0.2.1, canary weight 10%']);
+
+    // the same process (its answers cached), then a restarted one (nothing cached)
+    for (const [pass, cached] of [[r, true], [reconciler(h), false]] as const) {
+      const before = h.double.requests.length;
+      const out = await pass.run();
+      const seen = h.double.requests.slice(before);
+      expect(writes(seen)).toEqual([]);
+      const lists = seen.filter((q) => q.operationId === 'repos/list-releases' || q.operationId === 'repos/list-tags');
+      expect(lists.map((q) => q.status)).toEqual(cached ? [304, 304] : [200, 200]);
+      expect(out.map((o) => o.changed)).toEqual([false]);
+    }
+    expect((await h.double.pulls(OWNER, 'config')).length).toBe(1);
+    h.double.assertNoViolations();
+  }, 120_000);
+});
