@@ -41,10 +41,13 @@ const { runtime, notifier } = createRuntime({
   log,
 });
 
-const server = await startServer(probot, createApp(runtime), settings, { thread: true });
 const scopes = scheduledScopes(probot, settings);
-const scheduler = startScheduler({ deps: runtime.deps, scopes });
 const reconciler = startReconciler({ deps: runtime.deps, scopes, intervalMs: settings.reconcileIntervalMs, memo: runtime.deps.reconciled! });
+const server = await startServer(probot, createApp(runtime), settings, {
+  thread: true,
+  onRegistryPush: (_kind, pushes) => void reconciler.run(pushes.map((p) => p.image)),
+});
+const scheduler = startScheduler({ deps: runtime.deps, scopes });
 const port = server.port;
 log.info({ mode: settings.mode, port, webhooks: WEBHOOKS_PATH }, `gitops-canary listening on http://${settings.host}:${port}`);
 if (settings.generatedSecret) log.info(`no WEBHOOK_SECRET set; webhooks must be signed with this generated secret: ${settings.webhookSecret}`);

@@ -6,7 +6,7 @@ import { Probot } from 'probot';
 import { handlerFailed } from './handlers/guard.ts';
 import type { Listener } from './intake/http.ts';
 import type { IntakeConfig } from './intake/messages.ts';
-import { intakeConfig, startInline, startThread, type Receive } from './intake/start.ts';
+import { intakeConfig, startInline, startThread, type OnRegistryPush, type Receive } from './intake/start.ts';
 import type { Settings } from './settings.ts';
 
 export { WEBHOOKS_PATH, type Listener } from './intake/http.ts';
@@ -52,16 +52,18 @@ export interface ServerOptions {
   /** Run the HTTP side in its own thread (npm start); tests keep it in theirs. */
   thread?: boolean;
   intake?: Partial<IntakeConfig>;
+  /** A verified registry push notification: reconcile the apps using those images. */
+  onRegistryPush?: OnRegistryPush;
 }
 
 export async function startServer(
   probot: Probot,
   appFn: (app: Probot) => void,
-  settings: Pick<Settings, 'port' | 'host' | 'mode' | 'webhookSecret'>,
+  settings: Pick<Settings, 'port' | 'host' | 'mode' | 'webhookSecret'> & { registryWebhookToken?: string },
   opts: ServerOptions = {},
 ): Promise<Listener> {
   await probot.load(appFn);
   const cfg = intakeConfig(settings, opts.intake);
   const log = probot.log;
-  return opts.thread ? startThread(cfg, receiver(probot), log) : startInline(cfg, receiver(probot), log);
+  return opts.thread ? startThread(cfg, receiver(probot), log, opts.onRegistryPush) : startInline(cfg, receiver(probot), log, opts.onRegistryPush);
 }

@@ -21,6 +21,9 @@ export interface Settings {
   localConfigRepo: string;
   /** Local mode: app source repos as `<owner>/<name>` under this directory (LOCAL_SOURCES). */
   localSources: string;
+  /** REGISTRY_WEBHOOK_TOKEN: the token registry push notifications must carry (their
+   *  hooks are off without it). */
+  registryWebhookToken?: string;
   /** How often every app is reconciled from its sources (RECONCILE_INTERVAL, default
    *  5m; `0` turns the loop off). */
   reconcileIntervalMs: number;
@@ -89,6 +92,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     // beside the config repo by default, so one LOCAL_CONFIG_REPO keeps a run's files together
     localSources: env.LOCAL_SOURCES ? path.resolve(cwd, env.LOCAL_SOURCES) : path.join(path.dirname(localConfigRepo), 'sources'),
     reconcileIntervalMs: reconcileInterval(env.RECONCILE_INTERVAL),
+    registryWebhookToken: env.REGISTRY_WEBHOOK_TOKEN || undefined,
     workDir: path.resolve(cwd, env.WORK_DIR ?? '.gitops-canary/work'),
     logLevel: env.LOG_LEVEL ?? 'info',
     logFormat: env.LOG_FORMAT === 'json' ? 'json' : 'pretty',

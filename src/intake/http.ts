@@ -1,6 +1,7 @@
-// The HTTP surface: /healthz, the webhook path, 404 for the rest. The same handler runs
+// The HTTP surface: /healthz, the GitHub webhook path, the registry hooks, 404 for the rest. The same handler runs
 // in the intake thread (npm start) or in the caller's thread (tests, benchmarks).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { REGISTRY_HOOKS_PREFIX } from './registry-hooks.ts';
 
 export const WEBHOOKS_PATH = '/api/github/webhooks';
 
@@ -9,7 +10,13 @@ export interface Health {
   (): { ok: boolean; [k: string]: unknown };
 }
 
-export function createHttpServer(routes: { health: Health; webhook: (req: IncomingMessage, res: ServerResponse) => Promise<void> }): Server {
+type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export function createHttpServer(routes: { health: Health; webhook: Route; registry?: Route }): Server {
+  const run = (route: Route, req: IncomingMessage, res: ServerResponse) =>
+    route(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"intake failed"}\n');
+    });
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '');
     if (req.method === 'GET' && path === '/healthz') {
@@ -18,12 +25,8 @@ export function createHttpServer(routes: { health: Health; webhook: (req: Incomi
       res.end(JSON.stringify({ status: ok ? 'ok' : 'unhealthy', ...rest }));
       return;
     }
-    if (path === WEBHOOKS_PATH) {
-      routes.webhook(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"intake failed"}\n');
-      });
-      return;
-    }
+    if (path === WEBHOOKS_PATH) return void run(routes.webhook, req, res);
+    if (routes.registry && path.startsWith(REGISTRY_HOOKS_PREFIX)) return void run(routes.registry, req, res);
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ message: 'Not Found' }));
   });

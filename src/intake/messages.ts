@@ -1,4 +1,5 @@
 // What the intake thread and the thread running the handlers say to each other.
+import type { RegistryKind, RegistryPush } from './registry-hooks.ts';
 import type { Outcome } from './webhook.ts';
 
 export interface IntakeConfig {
@@ -13,6 +14,8 @@ export interface IntakeConfig {
   answerWithinMs: number;
   /** /healthz fails when the handlers' thread has not checked in for this long. */
   stallMs: number;
+  /** REGISTRY_WEBHOOK_TOKEN: registry push notifications are accepted only with it. */
+  registrySecret?: string;
 }
 
 export type ToIntake = { type: 'outcome'; seq: number; outcome: Outcome } | { type: 'beat' } | { type: 'close' };
@@ -21,5 +24,6 @@ export type FromIntake =
   | { type: 'listening'; port: number }
   | { type: 'failed'; message: string }
   | { type: 'delivery'; seq: number; id: string; name: string; body: ArrayBuffer }
+  | { type: 'registry'; kind: RegistryKind; pushes: RegistryPush[] }
   | { type: 'log'; level: 'info' | 'warn'; obj: object; msg: string }
   | { type: 'closed' };

@@ -4,15 +4,21 @@ import { Worker } from 'node:worker_threads';
 import { LargeBodySlots } from './body.ts';
 import { createHttpServer, listen, type Listener } from './http.ts';
 import type { FromIntake, IntakeConfig, ToIntake } from './messages.ts';
+import type { RegistryKind, RegistryPush } from './registry-hooks.ts';
+import { createRegistryIntake, REGISTRY_BODY_BYTES } from './registry-intake.ts';
 import { createIntake, type Delivery, type IntakeLog, type Outcome } from './webhook.ts';
 
 export type Receive = (d: Delivery, payload: unknown) => Promise<Outcome>;
 
+/** Called with the images a verified registry notification says were pushed. */
+export type OnRegistryPush = (kind: RegistryKind, pushes: RegistryPush[]) => void;
+
 /** GitHub caps webhook payloads at 25 MB; nothing larger is a real delivery. */
 export const MAX_BODY_BYTES = 25 * 1024 * 1024;
 
-export function intakeConfig(s: { port: number; host: string; mode: string; webhookSecret: string }, over: Partial<IntakeConfig> = {}): IntakeConfig {
+export function intakeConfig(s: { port: number; host: string; mode: string; webhookSecret: string; registryWebhookToken?: string }, over: Partial<IntakeConfig> = {}): IntakeConfig {
   return {
+    registrySecret: s.registryWebhookToken,
     port: s.port,
     host: s.host,
     mode: s.mode,
@@ -26,7 +32,7 @@ export function intakeConfig(s: { port: number; host: string; mode: string; webh
   };
 }
 
-export async function startInline(cfg: IntakeConfig, receive: Receive, log: IntakeLog): Promise<Listener> {
+export async function startInline(cfg: IntakeConfig, receive: Receive, log: IntakeLog, onPush: OnRegistryPush = () => {}): Promise<Listener> {
   const intake = createIntake({
     secret: cfg.secret,
     limits: { maxBytes: cfg.maxBodyBytes, timeoutMs: cfg.bodyTimeoutMs, slots: new LargeBodySlots(cfg.largeBodySlots) },
@@ -34,7 +40,13 @@ export async function startInline(cfg: IntakeConfig, receive: Receive, log: Inta
     log,
     dispatch: receive,
   });
-  return listen(createHttpServer({ health: () => ({ ok: true, mode: cfg.mode }), webhook: intake }), cfg.port, cfg.host);
+  const registry = createRegistryIntake({
+    secret: cfg.registrySecret,
+    limits: { maxBytes: REGISTRY_BODY_BYTES, timeoutMs: cfg.bodyTimeoutMs, slots: new LargeBodySlots(cfg.largeBodySlots) },
+    log,
+    pushed: onPush,
+  });
+  return listen(createHttpServer({ health: () => ({ ok: true, mode: cfg.mode }), webhook: intake, registry }), cfg.port, cfg.host);
 }
 
 /** The worker's code: under tsx (TypeScript sources) the loader must be registered in
@@ -46,7 +58,7 @@ function workerSource(): { code: string; eval: true } {
   return { code, eval: true };
 }
 
-export async function startThread(cfg: IntakeConfig, receive: Receive, log: IntakeLog & { error(obj: object, msg: string): void }): Promise<Listener> {
+export async function startThread(cfg: IntakeConfig, receive: Receive, log: IntakeLog & { error(obj: object, msg: string): void }, onPush: OnRegistryPush = () => {}): Promise<Listener> {
   const src = workerSource();
   const worker = new Worker(src.code, { eval: src.eval, workerData: cfg });
   const send = (m: ToIntake) => worker.postMessage(m);
@@ -56,6 +68,7 @@ export async function startThread(cfg: IntakeConfig, receive: Receive, log: Inta
   worker.on('message', (m: FromIntake) => {
     if (m.type === 'log') log[m.level](m.obj, m.msg);
     else if (m.type === 'closed') closed?.();
+    else if (m.type === 'registry') onPush(m.kind, m.pushes);
     else if (m.type === 'delivery') {
       const body = Buffer.from(m.body);
       let payload: unknown;

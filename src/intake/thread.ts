@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LargeBodySlots } from './body.ts';
 import { createHttpServer, listen, type Listener } from './http.ts';
 import type { FromIntake, IntakeConfig, ToIntake } from './messages.ts';
+import { createRegistryIntake, REGISTRY_BODY_BYTES } from './registry-intake.ts';
 import { createIntake, type Outcome } from './webhook.ts';
 
 const port = parentPort!;
@@ -39,6 +40,13 @@ const intake = createIntake({
   },
 });
 
+const registry = createRegistryIntake({
+  secret: cfg.registrySecret,
+  limits: { maxBytes: REGISTRY_BODY_BYTES, timeoutMs: cfg.bodyTimeoutMs, slots: new LargeBodySlots(cfg.largeBodySlots) },
+  log,
+  pushed: (kind, pushes) => post({ type: 'registry', kind, pushes }),
+});
+
 const health = () => {
   const lag = Date.now() - lastBeat;
   return { ok: lag < cfg.stallMs, mode: cfg.mode, handlersLastSeenMs: lag };
@@ -46,7 +54,7 @@ const health = () => {
 
 let listener: Listener;
 try {
-  listener = await listen(createHttpServer({ health, webhook: intake }), cfg.port, cfg.host);
+  listener = await listen(createHttpServer({ health, webhook: intake, registry }), cfg.port, cfg.host);
   post({ type: 'listening', port: listener.port });
 } catch (err) {
   post({ type: 'failed', message: (err as Error).message });

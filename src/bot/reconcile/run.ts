@@ -8,11 +8,21 @@ import { BotError } from '../../errors.ts';
 import { parseRepoName, repoName } from '../../forge/types.ts';
 import { appHistory, type BotCommit } from '../../jobs/history.ts';
 import { botCommits } from '../../jobs/run.ts';
+import { sameRepository } from '../../policy/image.ts';
 import { formatDuration } from '../../rollout/duration.ts';
 import type { Delivered } from '../deliver.ts';
 import { handleTag } from '../release.ts';
 import type { BotDeps, ConfigRepo, Scope } from '../types.ts';
 import { newestPerTrack } from './choose.ts';
+
+function usesImage(cfg: AppConfig, image: string): boolean {
+  try {
+    return sameRepository(cfg.image, image);
+  } catch {
+    // a pushed name that is no image reference matches no app
+    return false;
+  }
+}
 
 export interface AppReconciled {
   at: Date;
@@ -100,7 +110,8 @@ async function reconcileApp(deps: BotDeps, scope: Scope, repo: ConfigRepo, app: 
 
 /** Reconciles every app of every config repo the scope reaches. A broken config repo or
  *  source is logged and the others go on. */
-export async function reconcileScope(deps: BotDeps, scope: Scope, memo: ReconcileMemo): Promise<AppReconciled[]> {
+export async function reconcileScope(deps: BotDeps, scope: Scope, memo: ReconcileMemo, images?: string[]): Promise<AppReconciled[]> {
+  const wanted = (cfg: AppConfig) => !images || images.some((i) => usesImage(cfg, i));
   const out: AppReconciled[] = [];
   for (const repo of await scope.configRepos()) {
     let view: RepoView | null;
@@ -113,6 +124,7 @@ export async function reconcileScope(deps: BotDeps, scope: Scope, memo: Reconcil
     }
     if (!view) continue;
     for (const [app, cfg] of Object.entries(view.config.apps)) {
+      if (!wanted(cfg)) continue;
       try {
         out.push(await reconcileApp(deps, scope, repo, app, cfg, view, memo));
       } catch (err) {

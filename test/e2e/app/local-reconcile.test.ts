@@ -35,6 +35,38 @@ async function until<T>(what: string, probe: () => T | undefined, ms = 20_000): 
 }
 
 describe('local mode reconciliation', () => {
+  it('a registry push notification reconciles the apps using the image at once', async () => {
+    const repo = path.join(dir, 'push', 'config-repo');
+    const sources = path.join(dir, 'push', 'sources');
+    // no timed passes: only the start pass and what the notification triggers
+    const pushBot = await startBotProcess({ LOCAL_CONFIG_REPO: repo, LOCAL_SOURCES: sources, WORK_DIR: path.join(dir, 'push', 'work'), WEBHOOK_SECRET: 'x', RECONCILE_INTERVAL: '1h', REGISTRY_WEBHOOK_TOKEN: 'reg-token', LOG_FORMAT: 'json' });
+    try {
+      await pushBot.healthy();
+      const source = path.join(sources, 'example', 'podinfo');
+      await until('the start pass', () => (pushBot.output().includes('reconcile pass done') ? true : undefined));
+      const seeded = git(repo, 'rev-parse', 'HEAD').trim();
+      git(source, 'tag', '-a', 'v0.2.4', '-m', 'Release v0.2.4');
+      const notify = (auth: string, image: string) =>
+        fetch(`${pushBot.base}/api/registry/distribution`, {
+          method: 'POST',
+          headers: { authorization: auth, 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
+          body: JSON.stringify({ events: [{ action: 'push', target: { repository: image.split('/').slice(1).join('/'), tag: '0.2.4' }, request: { host: image.split('/')[0] } }] }),
+        }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      expect(await notify('Bearer wrong', 'ghcr.io/example/podinfo')).toEqual({ status: 401, body: { error: 'distribution notification without the registry webhook token' } });
+      expect(git(repo, 'rev-parse', 'HEAD').trim()).toBe(seeded);
+      // an image no app uses reconciles nothing
+      expect(await notify('Bearer reg-token', 'ghcr.io/example/other')).toEqual({ status: 202, body: { status: 'accepted', images: ['ghcr.io/example/other'] } });
+      expect(await notify('Bearer reg-token', 'ghcr.io/example/podinfo')).toEqual({ status: 202, body: { status: 'accepted', images: ['ghcr.io/example/podinfo'] } });
+      const head = await until('the commit the push triggered', () => {
+        const h = git(repo, 'rev-parse', 'HEAD').trim();
+        return h !== seeded ? h : undefined;
+      });
+      expect(git(repo, 'log', '-1', '--format=%s', head).trim()).toBe('podinfo: canary 0.2.0 → 0.2.4');
+    } finally {
+      await pushBot.stop();
+    }
+  }, 60_000);
+
   it('seeds a source for the example and rolls out a tag made there on the next pass', async () => {
     const repo = path.join(dir, 'config-repo');
     const sources = path.join(dir, 'sources');

@@ -1,0 +1,49 @@
+// Intake for registry push notifications (see registry-hooks.ts): small bodies, a token,
+// one log line per refusal, and an answer at once: the reconcile they trigger runs after.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, type BodyLimits } from './body.ts';
+import { parseRegistryHook, type RegistryKind, type RegistryPush } from './registry-hooks.ts';
+import type { IntakeLog } from './webhook.ts';
+
+/** Registry notifications are a few kilobytes; Harbor batches stay far under this. */
+export const REGISTRY_BODY_BYTES = 1024 * 1024;
+
+export interface RegistryIntakeOptions {
+  /** REGISTRY_WEBHOOK_TOKEN; undefined turns the registry hooks off (404). */
+  secret?: string;
+  limits: BodyLimits;
+  log: IntakeLog;
+  pushed(kind: RegistryKind, pushes: RegistryPush[]): void;
+}
+
+function respond(res: ServerResponse, status: number, body: object): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function createRegistryIntake(opts: RegistryIntakeOptions) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '');
+    // the token may be in the path: log the kind only
+    const hook = path.split('/')[3]?.slice(0, 20).replace(/[^a-z]/g, '?');
+    const refuse = (status: number, reason: string, size?: number) => {
+      opts.log.warn({ hook, size, status, reason }, 'registry notification refused');
+      respond(res, status, { error: reason });
+    };
+    if (req.method !== 'POST') return refuse(405, 'registry notifications are POSTed');
+    const read = await readBody(req, opts.limits);
+    try {
+      if (read.kind === 'too-large') return refuse(413, `body over the ${opts.limits.maxBytes} byte limit`, read.size);
+      if (read.kind === 'timeout') return refuse(408, `body not received within ${opts.limits.timeoutMs} ms`, read.size);
+      if (read.kind === 'aborted') return;
+      const parsed = parseRegistryHook(path, opts.secret, typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined, read.body);
+      if (!parsed.ok) return refuse(parsed.status, parsed.reason, read.body.length);
+      opts.log.info({ hook: parsed.kind, images: parsed.pushes.map((p) => (p.tag ? `${p.image}:${p.tag}` : p.image)) }, 'registry push: reconciling the apps that use these images');
+      if (parsed.pushes.length) opts.pushed(parsed.kind, parsed.pushes);
+      respond(res, 202, { status: 'accepted', images: [...new Set(parsed.pushes.map((p) => p.image))] });
+    } finally {
+      read.done();
+    }
+  };
+}
