@@ -5,7 +5,7 @@
 // look at the source (answered 304 when unchanged) and no write.
 import { loadConfig, type AppConfig, type Config } from '../../config/index.ts';
 import { BotError } from '../../errors.ts';
-import { parseRepoName, repoName } from '../../forge/types.ts';
+import { parseRepoName, repoName, type SourceTags } from '../../forge/types.ts';
 import { appHistory, type BotCommit } from '../../jobs/history.ts';
 import { botCommits } from '../../jobs/run.ts';
 import { sameRepository } from '../../policy/image.ts';
@@ -69,7 +69,37 @@ async function viewOf(deps: BotDeps, scope: Scope, repo: ConfigRepo): Promise<Re
   });
 }
 
-async function reconcileApp(deps: BotDeps, scope: Scope, repo: ConfigRepo, app: string, cfg: AppConfig, view: RepoView, memo: ReconcileMemo): Promise<AppReconciled> {
+/** Every app source's tags, read a few at a time (the answers are mostly 304s: the
+ *  round trips, not the bytes, are the cost) and each source once. */
+function readSources(scope: Scope, sources: string[]): Map<string, Promise<SourceTags | null>> {
+  const out = new Map<string, Promise<SourceTags | null>>();
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const slot = () => (active < SOURCE_READS ? (active++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)).then(() => void active++));
+  const free = () => {
+    active--;
+    waiting.shift()?.();
+  };
+  for (const source of new Set(sources)) {
+    const read = slot().then(() => scope.forge.sourceTags(parseRepoName(source)).finally(free));
+    read.catch(() => undefined); // awaited by each app; an unhandled rejection is not ours to log
+    out.set(source, read);
+  }
+  return out;
+}
+
+const SOURCE_READS = 8;
+
+async function reconcileApp(
+  deps: BotDeps,
+  scope: Scope,
+  repo: ConfigRepo,
+  app: string,
+  cfg: AppConfig,
+  view: RepoView,
+  memo: ReconcileMemo,
+  source: Promise<SourceTags | null>,
+): Promise<AppReconciled> {
   const name = repoName(repo.id);
   let changed = false;
   const record = (outcome: string): AppReconciled => {
@@ -81,7 +111,7 @@ async function reconcileApp(deps: BotDeps, scope: Scope, repo: ConfigRepo, app: 
   // 1. What the source offers now.
   let offered;
   try {
-    offered = await scope.forge.sourceTags(parseRepoName(cfg.source));
+    offered = await source;
   } catch (err) {
     if (!(err instanceof BotError)) throw err;
     return record(`cannot read ${cfg.source}: ${err.message}; trying again next pass`);
@@ -123,10 +153,11 @@ export async function reconcileScope(deps: BotDeps, scope: Scope, memo: Reconcil
       continue;
     }
     if (!view) continue;
-    for (const [app, cfg] of Object.entries(view.config.apps)) {
-      if (!wanted(cfg)) continue;
+    const apps = Object.entries(view.config.apps).filter(([, cfg]) => wanted(cfg));
+    const sources = readSources(scope, apps.map(([, cfg]) => cfg.source));
+    for (const [app, cfg] of apps) {
       try {
-        out.push(await reconcileApp(deps, scope, repo, app, cfg, view, memo));
+        out.push(await reconcileApp(deps, scope, repo, app, cfg, view, memo, sources.get(cfg.source)!));
       } catch (err) {
         if (!(err instanceof BotError)) throw err;
         scope.log.error({ repo: repoName(repo.id), app, code: err.code, err: err.message }, 'reconcile failed for this app; trying again next pass');
