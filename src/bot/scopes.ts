@@ -3,7 +3,7 @@
 import type { Context } from 'probot';
 import { CONFIG_FILES } from '../config/index.ts';
 import { GitHubForge } from '../forge/github.ts';
-import type { ConditionalCache } from '../forge/github-sources.ts';
+import { newSourceReadState, type SourceReadState } from '../forge/github-sources.ts';
 import { LocalForge } from '../forge/local.ts';
 import { parseRepoName, repoName } from '../forge/types.ts';
 import type { ConfigRepo, Scope } from './types.ts';
@@ -17,12 +17,12 @@ type Octokit = Context['octokit'];
 export interface ScopeCache {
   discovered: Map<number, { at: number; repos: ConfigRepo[] }>;
   tokens: Map<number, { token: string; expiresAt: number }>;
-  /** Answers to conditional requests (source releases and tags), by request. */
-  conditional: ConditionalCache;
+  /** Per installation: answers to conditional source reads, and rate-limit backoff. */
+  sources: Map<number, SourceReadState>;
 }
 
 export function newScopeCache(): ScopeCache {
-  return { discovered: new Map(), tokens: new Map(), conditional: new Map() };
+  return { discovered: new Map(), tokens: new Map(), sources: new Map() };
 }
 
 const DISCOVERY_TTL_MS = 5 * 60_000;
@@ -38,6 +38,12 @@ async function hasConfig(octokit: Octokit, owner: string, repo: string): Promise
     }
   }
   return false;
+}
+
+function sourceState(cache: ScopeCache, installation: number): SourceReadState {
+  let state = cache.sources.get(installation);
+  if (!state) cache.sources.set(installation, (state = newSourceReadState()));
+  return state;
 }
 
 export function githubScope(context: Context, opts: { configRepos?: string[]; cache: ScopeCache; now?: () => number }): Scope {
@@ -69,7 +75,7 @@ export function githubScope(context: Context, opts: { configRepos?: string[]; ca
   }
 
   return {
-    forge: new GitHubForge(octokit, opts.cache.conditional),
+    forge: new GitHubForge(octokit, sourceState(opts.cache, installation)),
     log: context.log,
     async token() {
       // Not octokit.auth(): on a cold cache Probot's auth strategy asks api.github.com,

@@ -3,7 +3,7 @@
 // 5xx and timeouts are transient, everything else is not.
 import type { ProbotOctokit } from 'probot';
 import { ForgeError } from '../errors.ts';
-import { listSourceTags, type ConditionalCache } from './github-sources.ts';
+import { listSourceTags, newSourceReadState, type SourceReadState } from './github-sources.ts';
 import type { SourceTags } from './types.ts';
 import type { CheckReport, Forge, MergeOutcome, Permission, PullRequest, RepoId, Review } from './types.ts';
 
@@ -56,15 +56,15 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 export class GitHubForge implements Forge {
   readonly name = 'github';
-  /** `conditional` remembers list answers across events, so an unchanged source is
-   *  answered 304 (see github-sources.ts). */
+  /** `sources` remembers list answers and rate-limit backoff across events, so an
+   *  unchanged source is answered 304 (see github-sources.ts). */
   constructor(
     private readonly octokit: Octokit,
-    private readonly conditional: ConditionalCache = new Map(),
+    private readonly sources: SourceReadState = newSourceReadState(),
   ) {}
 
   sourceTags(repo: RepoId): Promise<SourceTags | null> {
-    return listSourceTags(this.octokit, this.conditional, repo);
+    return listSourceTags(this.octokit, this.sources, repo);
   }
 
   async findPullRequest(repo: RepoId, head: string): Promise<PullRequest | null> {

@@ -69,6 +69,8 @@ export interface RepoInfo extends Json {
 
 export class GitHubDouble {
   readonly requests: RecordedRequest[] = [];
+  /** The core rate limit every REST answer reports (x-ratelimit-*); see setRateLimit. */
+  readonly rate = { limit: 5000, remaining: 4999, resetAt: 0 };
   readonly violations: Violation[] = [];
   readonly unexpected: Unexpected[] = [];
   readonly appId: number;
@@ -106,10 +108,19 @@ export class GitHubDouble {
         validate: opts.validate ?? true,
         botActor: () => this.botUser,
         requests: this.requests,
+        rate: this.rate,
         violations: this.violations,
         unexpected: this.unexpected,
       }),
     );
+  }
+
+  /** What the x-ratelimit-* headers say from now on (reset in seconds from now). Only
+   *  reported, never enforced: a test drives the bot's own backoff with it. */
+  setRateLimit(o: { remaining: number; limit?: number; resetInSeconds?: number }): void {
+    this.rate.remaining = o.remaining;
+    this.rate.limit = o.limit ?? this.rate.limit;
+    this.rate.resetAt = Math.floor(Date.now() / 1000) + (o.resetInSeconds ?? 3600);
   }
 
   /** The user the app acts as with installation tokens, e.g. `gitops-canary-bot[bot]`. */

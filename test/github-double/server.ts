@@ -48,6 +48,7 @@ export interface ServerDeps {
   gitRoot: string;
   validate: boolean;
   botActor: () => Actor;
+  rate: { limit: number; remaining: number; resetAt: number };
   requests: RecordedRequest[];
   violations: Violation[];
   unexpected: Unexpected[];
@@ -127,7 +128,9 @@ async function handleApi(deps: ServerDeps, req: IncomingMessage, res: ServerResp
   deps.requests.push(entry);
   const finish = (reply: Reply) => {
     entry.status = reply.status;
-    send(res, reply);
+    const r = deps.rate;
+    const reset = r.resetAt || Math.floor(Date.now() / 1000) + 3600;
+    send(res, { ...reply, headers: { 'x-ratelimit-limit': String(r.limit), 'x-ratelimit-remaining': String(r.remaining), 'x-ratelimit-reset': String(reset), ...reply.headers } });
   };
   if (hasBody) {
     try {

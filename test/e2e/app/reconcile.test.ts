@@ -60,4 +60,25 @@ describe('reconcile', () => {
     expect((await h.double.pulls(OWNER, 'config')).length).toBe(1);
     h.double.assertNoViolations();
   }, 120_000);
+
+  it('stops reading sources while the rate limit is low, until the reset GitHub names', async () => {
+    h = await startHarness({ configFiles: { ...exampleFiles(), '.github/gitops-canary.yml': seedConfig({ delivery: 'commit' }) } });
+    const r = reconciler(h);
+    h.double.setRateLimit({ remaining: 120, limit: 5000, resetInSeconds: 2 });
+    await r.run();
+    const reads = () => h!.double.requests.filter((q) => q.operationId === 'repos/list-releases' || q.operationId === 'repos/list-tags').length;
+    const before = reads();
+    await h.double.createRelease(OWNER, 'podinfo', { tag: 'v0.2.1' });
+    const [held] = await r.run();
+    expect(reads()).toBe(before);
+    expect(held.outcome).toMatch(/^cannot read example\/podinfo: not reading sources until .*: 120 of 5000 requests left; the rest is kept for events; trying again next pass$/);
+    expect(held.changed).toBe(false);
+    // after the reset, with the limit back, the next pass reads and applies
+    h.double.setRateLimit({ remaining: 4999 });
+    await new Promise((res) => setTimeout(res, 2100));
+    const [applied] = await r.run();
+    expect(reads()).toBeGreaterThan(before);
+    expect(applied.changed).toBe(true);
+    expect((await h.subjects('config'))[0]).toBe('podinfo: canary 0.2.0 → 0.2.1, canary weight 10%');
+  }, 120_000);
 });
