@@ -125,16 +125,18 @@ const mb = Number(option('mb', '4'));
 const work = mkdtempSync(path.join(tmpdir(), 'bench-responsive-'));
 try {
   // 1. A config repo with a large manifest in the canary track.
+  const seed = path.join(work, 'seed');
   const repo = path.join(work, 'config-repo');
-  cpSync(path.join(ROOT, 'examples/local-config-repo'), repo, { recursive: true });
+  cpSync(path.join(ROOT, 'examples/local-config-repo'), seed, { recursive: true });
   const text = bundle(mb * 1024 * 1024);
-  writeFileSync(path.join(repo, 'apps/podinfo/bundle.yaml'), text);
-  const cfgFile = path.join(repo, '.github/gitops-canary.yml');
+  writeFileSync(path.join(seed, 'apps/podinfo/bundle.yaml'), text);
+  const cfgFile = path.join(seed, '.github/gitops-canary.yml');
   writeFileSync(cfgFile, readFileSync(cfgFile, 'utf8').replace('paths: ["apps/podinfo/canary-dep.yaml"]', 'paths: ["apps/podinfo/canary-dep.yaml", "apps/podinfo/bundle.yaml"]'));
-  git(repo, 'init', '-q', '-b', 'main');
-  git(repo, 'config', 'receive.denyCurrentBranch', 'updateInstead');
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-qm', 'seed');
+  git(seed, 'init', '-q', '-b', 'main');
+  git(seed, 'add', '-A');
+  git(seed, 'commit', '-qm', 'seed');
+  // local mode's config repo is bare, as the bot makes it
+  git(work, 'clone', '-q', '--bare', seed, repo);
   console.log(`config repo: apps/podinfo/bundle.yaml ${(text.length / 1024 / 1024).toFixed(1)} MB, ${text.split('\n---\n').length} documents`);
 
   // 2. The bot as npm start runs it.

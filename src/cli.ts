@@ -4,14 +4,17 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { loadConfig, type Config } from './config/index.ts';
 import { BotError, ConfigError, UsageError } from './errors.ts';
+import { acquireLock, type HeldLock } from './git/lock.ts';
 import { Workspace } from './git/workspace.ts';
 import { parseImageRef } from './policy/image.ts';
 import type { Result } from './plan.ts';
 import { botCommits, commitPlan, dryRun, workspaceFiles, type Prepare } from './jobs/run.ts';
+import { withPinnedDigests } from './jobs/digests.ts';
 import { planImages } from './jobs/images.ts';
 import { planAppRelease, planUnconfiguredRelease, routeEvent } from './jobs/release.ts';
 import { planSetWeight } from './jobs/weights.ts';
 import { repoStatus, statusText } from './jobs/status.ts';
+import { registryFromEnv } from './registry/index.ts';
 import { rollbackApp } from './jobs/rollback.ts';
 import { appHistory } from './jobs/history.ts';
 import { systemClock } from './rollout/clock.ts';
@@ -26,10 +29,16 @@ commands:
   status                                      every app: tags, weights, rollout step, next step, gates
   rollback <app>                              revert the bot's last commit for the app
 
+  <image>:<tag>@sha256:… writes that digest beside the tag; without one, references pinned
+  by digest get the tag's digest from the registry (or stay, with the reason).
+
 options:
   --repo DIR     config repo (default: current directory)
   --dry-run      print the plan, change nothing
   --json         print the plan or result as JSON
+  --lock-timeout SECONDS
+                 how long to wait for another gitops-canary run on the same checkout
+                 (default 60, or GITOPS_CANARY_LOCK_TIMEOUT)
   -h, --help     this text`;
 
 interface Out {
@@ -43,16 +52,39 @@ const OPTIONS = {
   source: { type: 'string' },
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
+  'lock-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Values = { repo?: string; path?: string[]; source?: string; 'dry-run'?: boolean; json?: boolean; help?: boolean };
+type Values = { repo?: string; path?: string[]; source?: string; 'dry-run'?: boolean; json?: boolean; 'lock-timeout'?: string; help?: boolean };
 
-function imageArg(arg: string | undefined): { image: string; tag: string } {
+function lockTimeoutMs(v: Values): number {
+  const raw = v['lock-timeout'] ?? process.env.GITOPS_CANARY_LOCK_TIMEOUT ?? '60';
+  const seconds = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new UsageError('USAGE', `--lock-timeout must be a number of seconds, got "${raw}"`);
+  return Math.round(seconds * 1000);
+}
+
+/** One run at a time per checkout: runs share the index, the work tree and the branch,
+ *  so a second run waits for the first (or takes over from one that died). */
+async function lockCheckout(ws: Workspace, argv: string[], timeoutMs: number, out: Out): Promise<HeldLock> {
+  const file = path.join(await ws.gitDir(), 'gitops-canary.lock');
+  const lock = await acquireLock(file, {
+    what: `gitops-canary ${argv.join(' ')}`,
+    timeoutMs,
+    onWait: (h) => out.err(`gitops-canary: waiting up to ${timeoutMs / 1000}s for ${h ? `pid ${h.pid} on ${h.host} (${h.what})` : file} to finish`),
+  });
+  if (lock.tookOver) out.err(`gitops-canary: took over ${file} from pid ${lock.tookOver.pid} on ${lock.tookOver.host}, which is no longer running`);
+  return lock;
+}
+
+/** `<image>:<tag>[@<digest>]`: a digest given is written beside the tag; without one,
+ *  references pinned by digest get the tag's digest from the registry. */
+function imageArg(arg: string | undefined): { image: string; tag: string; digest?: string } {
   if (!arg) throw new UsageError('USAGE', 'missing <image>:<tag>');
   const ref = parseImageRef(arg);
   if (!ref.tag) throw new UsageError('USAGE', `"${arg}" has no tag; expected <image>:<tag>`);
-  return { image: ref.repository, tag: ref.tag };
+  return { image: ref.repository, tag: ref.tag, ...(ref.digest ? { digest: ref.digest } : {}) };
 }
 
 async function requireConfig(dir: string): Promise<Config> {
@@ -66,32 +98,45 @@ async function run(ws: Workspace, prepare: Prepare, v: Values): Promise<Result> 
 }
 
 /** One change per app: each commit carries one app's trailers, so rollbacks stay per app. */
-async function releasePrepares(dir: string, image: string, tag: string, source: string | undefined, ws: Workspace): Promise<Prepare[]> {
+async function releasePrepares(dir: string, target: { image: string; tag: string; digest?: string }, source: string | undefined, ws: Workspace): Promise<Prepare[]> {
+  const { image, tag } = target;
+  const ev = { ...target, source, event: 'cli' };
+  const registry = registryFromEnv(process.env);
   const loaded = await loadConfig(dir);
-  if (!loaded) return [(repo) => planUnconfiguredRelease(repo, { image, tag, source, event: 'cli' })];
+  if (!loaded) return [(repo) => planUnconfiguredRelease(repo, ev, registry)];
   const routed = routeEvent(loaded.config, { image, tag, source });
   if (routed.apps.length === 0) throw new ConfigError('RELEASE_NO_APP', routed.reason ?? `no app uses ${image}`, { file: loaded.file });
   const commits = await botCommits(ws);
-  return routed.apps.map((r) => (repo) => planAppRelease(repo, r, { image, tag, source, event: 'cli' }, appHistory(commits, r.app)));
+  return routed.apps.map((r) => (repo) => planAppRelease(repo, r, ev, appHistory(commits, r.app), registry));
 }
 
-async function dispatch(cmd: string, args: string[], v: Values, out: Out): Promise<Result | Result[] | null> {
+async function dispatch(cmd: string, args: string[], v: Values, out: Out, argv: string[]): Promise<Result | Result[] | null> {
+  const timeoutMs = lockTimeoutMs(v);
   const ws = await Workspace.local(path.resolve(v.repo ?? '.'));
+  const lock = await lockCheckout(ws, argv, timeoutMs, out);
+  try {
+    return await dispatchLocked(ws, cmd, args, v, out);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function dispatchLocked(ws: Workspace, cmd: string, args: string[], v: Values, out: Out): Promise<Result | Result[] | null> {
   // Run from a subdirectory of the checkout, the config is still at the top.
   const dir = ws.dir;
   switch (cmd) {
     case 'set-image': {
-      const { image, tag } = imageArg(args[0]);
+      const { image, tag, digest } = imageArg(args[0]);
+      const registry = registryFromEnv(process.env);
       return run(ws, async (repo) => {
-        const p = await planImages(repo, { image, tag, paths: v.path });
+        const p = await planImages(repo, withPinnedDigests({ image, tag, digest, paths: v.path }, registry));
         const name = image.split('/').pop() ?? image;
-        return { plan: { action: 'set-image', title: `${name}: set ${image}:${tag}`, edits: p.edits, skipped: p.skipped, trailers: { App: name, Action: 'set-image', Tag: tag, Image: image } }, writes: p.writes };
+        return { plan: { action: 'set-image', title: `${name}: set ${image}:${tag}${digest ? `@${digest}` : ''}`, edits: p.edits, skipped: p.skipped, trailers: { App: name, Action: 'set-image', Tag: tag, Image: image } }, writes: p.writes };
       }, v);
     }
     case 'release': {
-      const { image, tag } = imageArg(args[0]);
       const results: Result[] = [];
-      for (const prepare of await releasePrepares(dir, image, tag, v.source, ws)) results.push(await run(ws, prepare, v));
+      for (const prepare of await releasePrepares(dir, imageArg(args[0]), v.source, ws)) results.push(await run(ws, prepare, v));
       return results;
     }
     case 'set-weight': {
@@ -137,7 +182,7 @@ export async function main(argv: string[], out: Out = { log: (s) => console.log(
   try {
     // the app takes the same limit from its settings
     setMaxFileSize(parseMaxFileSize(process.env.MAX_FILE_SIZE));
-    const result = await dispatch(cmd, args, v, out);
+    const result = await dispatch(cmd, args, v, out, argv);
     if (result) {
       const list = Array.isArray(result) ? result : [result];
       out.log(v.json ? JSON.stringify(Array.isArray(result) && result.length !== 1 ? list : list[0], null, 2) : list.map((r) => r.message).join('\n\n'));

@@ -35,6 +35,19 @@ export class ForgeError extends BotError {}
 export class NotifyError extends BotError {}
 export class UsageError extends BotError {}
 
+/** A container registry failed or refused. `registry` is the host asked and `why` the
+ *  cause alone, for messages that name the image and registry themselves. */
+export class RegistryError extends BotError {
+  readonly registry: string;
+  readonly why: string;
+
+  constructor(code: string, what: string, registry: string, why: string, opts: { transient?: boolean; cause?: unknown } = {}) {
+    super(code, `${what} from registry ${registry}: ${why}`, {}, opts);
+    this.registry = registry;
+    this.why = why;
+  }
+}
+
 export function formatMessage(message: string, loc: Location): string {
   const where = [loc.file && (loc.line ? `${loc.file}:${loc.line}` : loc.file), loc.object, loc.field].filter(Boolean).join(' ');
   return where ? `${where}: ${message}` : message;

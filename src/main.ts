@@ -26,7 +26,7 @@ const probot = await createProbot(settings);
 const log = probot.log;
 
 if (settings.mode === 'local') {
-  const { created } = await ensureLocalConfigRepo(settings.localConfigRepo);
+  const { created } = await ensureLocalConfigRepo(settings.localConfigRepo, { log });
   log.info({ repo: settings.localConfigRepo, created }, created ? 'created the local config repo from the podinfo example' : 'using the local config repo');
   const source = await ensureLocalSources(settings.localSources);
   if (source.created) log.info({ repo: source.repo }, 'created a local stand-in for example/podinfo: tag it and the next reconcile pass rolls the tag out');

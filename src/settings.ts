@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
 import { parseMaxFileSize } from './repo-io/read.ts';
+import { checkRegistrySettings } from './registry/env.ts';
 import { parseDuration } from './rollout/duration.ts';
 
 export interface Settings {
@@ -35,6 +36,9 @@ export interface Settings {
   shutdownGraceMs: number;
   /** Largest repo file read, in bytes (MAX_FILE_SIZE, default 4 MB); pass to setMaxFileSize. */
   maxFileSize: number;
+  /** REGISTRY_INSECURE_HOSTS, checked (REGISTRY_CREDENTIALS is checked here too, so a
+   *  malformed value stops the start with its reason; the runtime reads both from env). */
+  registryInsecureHosts: string[];
 }
 
 function readKey(file: string): string {
@@ -98,5 +102,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     logFormat: env.LOG_FORMAT === 'json' ? 'json' : 'pretty',
     shutdownGraceMs: Math.round(grace * 1000),
     maxFileSize: parseMaxFileSize(env.MAX_FILE_SIZE),
+    registryInsecureHosts: checkRegistrySettings(env),
   };
 }

@@ -5,10 +5,10 @@ import { BotError } from '../errors.ts';
 import { parseRepoName, repoName } from '../forge/types.ts';
 import type { Workspace } from '../git/workspace.ts';
 import { appHistory } from '../jobs/history.ts';
-import { planAppRelease, routeEvent, type ReleaseEvent, type Routed } from '../jobs/release.ts';
+import { imageTagOf, planAppRelease, routeEvent, type ReleaseEvent, type Routed } from '../jobs/release.ts';
 import { botCommits } from '../jobs/run.ts';
 import type { RepoFiles } from '../manifests/files.ts';
-import { decideTrack, renderTag } from '../policy/index.ts';
+import { decideTrack } from '../policy/index.ts';
 import { deliver, type Delivered } from './deliver.ts';
 import { noticeFor } from './notices.ts';
 import { reportBack } from './report.ts';
@@ -30,9 +30,9 @@ export interface TagEvent extends ReleaseEvent {
 
 /** The track a tag goes to, naming the PR branch; null when it goes nowhere (the plan
  *  then says why, and nothing is pushed). */
-export function trackOf(r: Routed, tag: string): string | null {
+export function trackOf(r: Routed, ev: Pick<ReleaseEvent, 'tag' | 'imageTag'>): string | null {
   try {
-    const rendered = renderTag(r.config.tagTemplate, tag);
+    const rendered = imageTagOf(r.config.tagTemplate, ev);
     const tracks = Object.entries(r.config.tracks).map(([name, t]) => ({ name, filter: t.filter, prerelease: t.prerelease }));
     return decideTrack(tracks, rendered).track;
   } catch (err) {
@@ -113,10 +113,10 @@ async function releaseIn(
       scope.log.info({ app: candidate.app, tag: ev.tag }, 'pre-release and no track of the app accepts prereleases; nothing changes');
       continue;
     }
-    const track = trackOf(r, ev.tag);
+    const track = trackOf(r, ev);
     const source = await sourceCommit();
     const prepare = async (files: RepoFiles) => {
-      const prepared = await planAppRelease(files, r, ev, appHistory(commits, r.app));
+      const prepared = await planAppRelease(files, r, ev, appHistory(commits, r.app), deps.registry);
       if (source) prepared.plan.trailers['Source-Commit'] = source;
       return prepared;
     };

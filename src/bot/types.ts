@@ -2,6 +2,7 @@
 // from, which forge answers, and the shared services every event uses.
 import type { Forge, RepoId } from '../forge/types.ts';
 import type { AppNotify, Notice } from '../notify/index.ts';
+import type { Registry } from '../registry/index.ts';
 import type { Clock } from '../rollout/clock.ts';
 import type { ReconcileMemo } from './reconcile/run.ts';
 import type { WorkspacePool } from './workspaces.ts';
@@ -41,4 +42,7 @@ export interface BotDeps {
   notify(notice: Notice, appNotify?: AppNotify): void;
   clock: Clock;
   log: Logger;
+  /** Container registries: tags for apps that reconcile from their registry, and the
+   *  new digest for references pinned by digest. Absent: neither is read. */
+  registry?: Registry;
 }

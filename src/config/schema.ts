@@ -120,6 +120,12 @@ const app = z
   .strictObject({
     image: checked(checkImage).meta({ description: 'Image repository whose references are rewritten, e.g. ghcr.io/acme/podinfo' }),
     source: checked(checkSource).meta({ description: 'The only GitHub repository (owner/repo) whose releases may change this app' }),
+    sources: z
+      .array(z.enum(['repo', 'registry']))
+      .min(1)
+      .refine((l) => new Set(l).size === l.length, { error: 'each source is listed once' })
+      .optional()
+      .meta({ description: 'Where reconciliation looks for new tags: repo (releases and tags of `source`) and/or registry (tags of `image` in its registry). Default: [repo]' }),
     tagTemplate: checked(checkTemplate).optional().meta({ description: 'Image tag for a release, using {version} and/or {tag}' }),
     tracks: z
       .record(z.string().regex(TRACK_NAME, { error: 'track names are lower case letters, digits and "-"' }), track)

@@ -66,6 +66,8 @@ export interface SourceTag {
   tag: string;
   release: boolean;
   prerelease: boolean;
+  /** Read from the app's registry: the tag is the image tag itself, no template applies. */
+  registry?: boolean;
 }
 
 export interface SourceTags {

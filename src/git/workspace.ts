@@ -2,6 +2,7 @@
 // the remote before each change; the CLI wraps the user's own checkout and refuses to
 // touch uncommitted work. Changes are only ever pushed fast-forward: on a race we reset
 // and let the caller re-plan on the fresh tree (see commitAndPush), never rebase text.
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError } from '../errors.ts';
@@ -45,6 +46,12 @@ interface SyncState {
 }
 
 const syncStates = new Map<string, SyncState>();
+
+/** Forgets what this process knew about the working copy at `dir`: another process used
+ *  it since, so its tree may be anything and the next sync must reset and clean it. */
+export function forgetWorkingCopy(dir: string): void {
+  syncStates.delete(path.resolve(dir));
+}
 
 export class Workspace extends WorkingCopy {
   private lock: Promise<unknown> = Promise.resolve();
@@ -227,8 +234,10 @@ export class Workspace extends WorkingCopy {
 
   /** Commits what is staged (or `extra` pathspec args) with a verbatim message. */
   async commitMessage(message: string, extra: string[] = []): Promise<string> {
-    const file = path.join(await this.gitDir(), 'GITOPS_CANARY_MSG');
-    await writeFile(file, message, 'utf8');
+    // a name of its own: two processes committing in one repository must never pick up
+    // each other's message
+    const file = path.join(await this.gitDir(), `GITOPS_CANARY_MSG.${process.pid}.${randomUUID()}`);
+    await writeFile(file, message, { encoding: 'utf8', flag: 'wx' });
     try {
       // the user's hooks apply to their checkout; our own clones have none to run
       const verify = this.mode === 'managed' ? ['--no-verify'] : [];
@@ -241,19 +250,20 @@ export class Workspace extends WorkingCopy {
 
   /** Pushes local `branch` to the remote branch of the same name. `force` only for bot
    *  branches (`gitops-canary/...`), never the default branch (GIT_FORCE_REFUSED). A lost
-   *  race throws GIT_PUSH_REJECTED (transient). */
-  async push(branch: string, opts: { force?: boolean } = {}): Promise<void> {
+   *  race throws GIT_PUSH_REJECTED (transient). `sha`: push that commit rather than the
+   *  branch's tip. */
+  async push(branch: string, opts: { force?: boolean; sha?: string } = {}): Promise<void> {
     if (!this.remote) throw new GitError('GIT_NO_REMOTE', `${this.dir} has no remote to push ${branch} to`);
     if (opts.force && (!isBotBranch(branch) || branch === (await this.defaultBranch()))) {
       throw new GitError('GIT_FORCE_REFUSED', `refusing to force-push ${branch}: only gitops-canary/* branches may be force-pushed`);
     }
     const dst = this.mode === 'local' ? ((await this.config(`branch.${branch}.merge`)) ?? `refs/heads/${branch}`) : `refs/heads/${branch}`;
-    await pushBranch(this.runner, this.remote, `refs/heads/${branch}`, dst, opts.force ?? false);
+    await pushBranch(this.runner, this.remote, opts.sha ?? `refs/heads/${branch}`, dst, opts.force ?? false);
     // The bot writes only files it commits, so after pushing the checked-out branch its
     // tree is exactly what was pushed: the next job need not reset or clean it.
     if (this.mode === 'managed' && !opts.force) {
       const { sha, branch: current } = await this.headState();
-      if (sha && current === branch) this.synced = { branch, head: sha, writes: this.fileWrites };
+      if (sha && current === branch && (!opts.sha || sha === opts.sha)) this.synced = { branch, head: sha, writes: this.fileWrites };
     }
   }
 
@@ -287,7 +297,9 @@ export class Workspace extends WorkingCopy {
         if (!sha) return null;
         if (!this.remote || !(await this.upstreamRef(branch))) return { sha, attempts: attempt };
         try {
-          await this.push(branch);
+          // the commit itself, not whatever the branch points at by now: the sha reported
+          // is then always the one the remote accepted
+          await this.push(branch, { sha });
           return { sha, attempts: attempt };
         } catch (err) {
           lastError = err;

@@ -7,6 +7,7 @@ import { githubScope, localScope, newScopeCache } from '../bot/scopes.ts';
 import type { BotDeps, Logger, Scope } from '../bot/types.ts';
 import { WorkspacePool } from '../bot/workspaces.ts';
 import type { DispatcherOptions } from '../notify/index.ts';
+import { registryFromEnv, type Registry } from '../registry/index.ts';
 import { systemClock, type Clock } from '../rollout/clock.ts';
 
 export interface Runtime {
@@ -24,6 +25,9 @@ export interface RuntimeOptions {
   env: Record<string, string | undefined>;
   log: Logger;
   clock?: Clock;
+  /** The registry client; by default one configured from `env` (REGISTRY_CREDENTIALS,
+   *  DOCKER_CONFIG, REGISTRY_INSECURE_HOSTS). */
+  registry?: Registry;
   /** Retry and timeout tuning for notifications (tests shorten the backoff). */
   notify?: Omit<DispatcherOptions, 'log'>;
 }
@@ -31,11 +35,17 @@ export interface RuntimeOptions {
 export function createRuntime(opts: RuntimeOptions): { runtime: Runtime; notifier: NotifierHub } {
   const notifier = new NotifierHub(opts.env, { ...opts.notify, log: opts.log });
   const deps: BotDeps = {
-    workspaces: new WorkspacePool(opts.workDir),
+    workspaces: new WorkspacePool(opts.workDir, {
+      onLock: (e) =>
+        e.tookOver
+          ? opts.log.warn({ repo: e.repo, holder: e.tookOver }, 'took over a working copy whose holder is gone')
+          : opts.log.info({ repo: e.repo, holder: e.waitingFor }, 'waiting for another process working in the same clone'),
+    }),
     reconciled: newReconcileMemo(),
     notify: (notice, appNotify) => notifier.notify(notice, appNotify),
     clock: opts.clock ?? systemClock,
     log: opts.log,
+    registry: opts.registry ?? registryFromEnv(opts.env),
   };
   const local = opts.localConfigRepo;
   const cache = newScopeCache();

@@ -1,7 +1,7 @@
 // Planning image changes: find every reference to one image in the screened files, ask
 // the caller's gate whether each may move, and prepare the edited texts (confirmed by
 // re-parsing) without writing anything.
-import { BotError } from '../errors.ts';
+import { BotError, EditError } from '../errors.ts';
 import type { Edit, Skipped } from '../plan.ts';
 import { sameRepository } from '../policy/image.ts';
 import { compareVersions, parseVersion } from '../policy/index.ts';
@@ -23,7 +23,12 @@ export interface ImageTarget {
   /** Decides whether one reference may move (tag filters, never-downgrade). Without
    *  one, only never-downgrade applies (see neverDowngrade). */
   gate?: (ref: ImageRef) => Verdict;
+  /** The new tag's digest for a reference pinned by digest, asked only when such a
+   *  reference is about to move and no `digest` was given (see ./digests.ts). */
+  pinned?: (ref: ImageRef) => Promise<Pinned>;
 }
+
+export type Pinned = { ok: true; digest: string } | { ok: false; code: string; reason: string };
 
 export interface ImagePlan {
   edits: Edit[];
@@ -105,6 +110,19 @@ export function neverDowngrade(tag: string | undefined): (ref: ImageRef) => Verd
   };
 }
 
+/** One reference moved to the target. A digest-pinned one the editor refuses without a
+ *  digest gets the new tag's digest from the registry and is tried once more. */
+async function setRef(editor: Editor, file: ManifestFile, ref: ImageRef, target: ImageTarget): Promise<Change | null> {
+  try {
+    return editor.set(file, ref, { tag: target.tag, digest: target.digest });
+  } catch (err) {
+    if (!(err instanceof BotError) || err.code !== 'EDIT_DIGEST_PINNED' || target.digest !== undefined || !target.pinned) throw err;
+    const pinned = await target.pinned(ref);
+    if (!pinned.ok) throw new EditError(pinned.code, pinned.reason);
+    return editor.set(file, ref, { tag: target.tag, digest: pinned.digest });
+  }
+}
+
 export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<ImagePlan> {
   const s = await screen(repo, target.image, target.paths);
   const gate = target.gate ?? neverDowngrade(target.tag);
@@ -122,7 +140,7 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
         continue;
       }
       try {
-        const change = editor.set(file, ref, { tag: target.tag, digest: target.digest });
+        const change = await setRef(editor, file, ref, target);
         if (change) changes.push(change);
       } catch (err) {
         if (!(err instanceof BotError)) throw err;

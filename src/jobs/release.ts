@@ -8,6 +8,8 @@ import type { Plan, Skipped } from '../plan.ts';
 import { decideTag, decideTrack, renderTag } from '../policy/index.ts';
 import { sameRepository, validateTag } from '../policy/image.ts';
 import type { RepoFiles } from '../manifests/files.ts';
+import type { Registry } from '../registry/index.ts';
+import { withPinnedDigests } from './digests.ts';
 import type { AppHistory } from './history.ts';
 import { planImages, type Verdict } from './images.ts';
 import type { Prepared } from './prepared.ts';
@@ -23,6 +25,18 @@ export interface ReleaseEvent {
   prerelease?: boolean;
   /** Which event delivered it (release, tag, package), recorded in a trailer. */
   event?: string;
+  /** The image's digest, when the event names one (CLI `image:tag@sha256:…`): written
+   *  beside the tag. */
+  digest?: string;
+  /** The tag is already the image tag (read from the registry), so the app's
+   *  tagTemplate does not apply. */
+  imageTag?: boolean;
+}
+
+/** The image tag an event writes: the release tag through the app's template, or the
+ *  registry's tag as it is. */
+export function imageTagOf(template: string | undefined, ev: Pick<ReleaseEvent, 'tag' | 'imageTag'>): string {
+  return ev.imageTag ? validateTag(ev.tag) : renderTag(template, ev.tag);
 }
 
 export interface Routed {
@@ -48,9 +62,9 @@ export function routeEvent(config: Config, ev: ReleaseEvent): { apps: Routed[]; 
 }
 
 /** Plans one app's release: track by filter, tag by template, never downgrade, held tags stay held. */
-export async function planAppRelease(repo: RepoFiles, routed: Routed, ev: ReleaseEvent, history: AppHistory): Promise<Prepared> {
+export async function planAppRelease(repo: RepoFiles, routed: Routed, ev: ReleaseEvent, history: AppHistory, registry?: Registry): Promise<Prepared> {
   const { app, config } = routed;
-  const tag = renderTag(config.tagTemplate, ev.tag);
+  const tag = imageTagOf(config.tagTemplate, ev);
   validateTag(tag);
   const base: Omit<Plan, 'title' | 'edits' | 'skipped'> = { action: 'release', app, trailers: { App: app, Action: 'release', Tag: tag } };
   const tracks = Object.entries(config.tracks).map(([name, t]) => ({ name, filter: t.filter, prerelease: t.prerelease }));
@@ -77,7 +91,7 @@ export async function planAppRelease(repo: RepoFiles, routed: Routed, ev: Releas
     if (!own.ok || !ref.filter || ref.filter === trackCfg.filter) return own;
     return decideTag(ref.filter, ref.tag, tag, { prerelease: trackCfg.prerelease });
   };
-  const images = await planImages(repo, { image: config.image, tag, paths: trackCfg.paths, gate });
+  const images = await planImages(repo, withPinnedDigests({ image: config.image, tag, digest: ev.digest, paths: trackCfg.paths, gate }, registry));
   const oldTag = images.edits.length ? images.refs.find((r) => r.tag && r.tag !== tag)?.tag : undefined;
   const plan: Plan = {
     ...base,
@@ -115,9 +129,9 @@ function noChange(base: Omit<Plan, 'edits' | 'skipped'>, skipped: Skipped[]): Pr
 
 /** Zero-config path (no bot config, e.g. a Flux v2 repo): every reference with its own
  *  filter (Flux v1 annotation or v2 ImagePolicy marker) moves when the tag passes it. */
-export async function planUnconfiguredRelease(repo: RepoFiles, ev: ReleaseEvent & { image: string }): Promise<Prepared> {
+export async function planUnconfiguredRelease(repo: RepoFiles, ev: ReleaseEvent & { image: string }, registry?: Registry): Promise<Prepared> {
   // The tag the image carries, by the same rule as a configured app without tagTemplate.
-  const tag = renderTag(undefined, ev.tag);
+  const tag = imageTagOf(undefined, ev);
   validateTag(tag);
   const gate = (ref: { tag?: string; filter?: string }): Verdict => {
     if (!ref.filter) return { ok: false, code: 'TAG_NO_POLICY', reason: `no bot config and no Flux policy on this reference to ${ev.image}` };
@@ -129,7 +143,7 @@ export async function planUnconfiguredRelease(repo: RepoFiles, ev: ReleaseEvent 
       throw err;
     }
   };
-  const images = await planImages(repo, { image: ev.image, tag, gate });
+  const images = await planImages(repo, withPinnedDigests({ image: ev.image, tag, digest: ev.digest, gate }, registry));
   const name = ev.image.split('/').pop() ?? ev.image;
   const plan: Plan = {
     action: 'release',

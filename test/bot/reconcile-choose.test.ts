@@ -46,6 +46,19 @@ describe('newestPerTrack', () => {
     expect(c.picks).toEqual([{ track: 'stable', tag: 'v1.0.4', image: 'v1.0.4', prerelease: false }]);
   });
 
+  it('takes a registry tag as the image tag itself: no template, filters and order as for any tag', () => {
+    const reg = (t: string) => ({ tag: t, release: false, prerelease: false, registry: true });
+    // a release v1.0.5 would write 1.0.5; the registry's v1.0.5 is that very image tag
+    expect(newestPerTrack(config(), [reg('v1.0.5')], []).picks).toEqual([{ track: 'stable', tag: 'v1.0.5', image: 'v1.0.5', prerelease: false, registry: true }]);
+    const c = newestPerTrack(config(), [rel('v1.0.4'), reg('1.0.9'), reg('v1.2.0-rc.1'), reg('sha-abc123')], []);
+    expect(c.picks).toEqual([
+      { track: 'stable', tag: '1.0.9', image: '1.0.9', prerelease: false, registry: true },
+      { track: 'canary', tag: 'v1.2.0-rc.1', image: 'v1.2.0-rc.1', prerelease: false, registry: true },
+    ]);
+    // the same image tag from a release and the registry: the release (listed first) wins the tie
+    expect(newestPerTrack(config(), [rel('v1.0.5'), reg('1.0.5')], []).picks).toEqual([{ track: 'stable', tag: 'v1.0.5', image: '1.0.5', prerelease: false }]);
+  });
+
   it('offers nothing when no tag belongs to a track', () => {
     expect(newestPerTrack(config(), [tag('v0.5.0'), tag('nightly')], [])).toEqual({ picks: [], held: [] });
   });

@@ -166,6 +166,15 @@ describe('parseConfig', () => {
     expect(errorOf(EXAMPLE.replace('url: http://prometheus:9090', 'url: prometheus')).message).toMatch(/gates\.prometheus\.url: must be an http\(s\) URL/);
   });
 
+  it('takes the reconcile sources, repo by default', () => {
+    expect(parseConfig(MINIMAL).apps.web.sources).toBeUndefined();
+    expect(parseConfig(withApp('sources: [repo, registry]\n')).apps.web.sources).toEqual(['repo', 'registry']);
+    expect(parseConfig(withApp('sources: [registry]\n')).apps.web.sources).toEqual(['registry']);
+    expect(errorOf(withApp('sources: [registry, registry]\n')).message).toMatch(/apps\.web\.sources: each source is listed once/);
+    expect(errorOf(withApp('sources: []\n')).message).toMatch(/apps\.web\.sources: /);
+    expect(errorOf(withApp('sources: [dockerhub]\n')).message).toMatch(/apps\.web\.sources\[0\]: /);
+  });
+
   it('reports missing required fields at the parent key', () => {
     const err = errorOf(MINIMAL.replace('    source: acme/web\n', ''));
     expect(err.message).toBe('.github/gitops-canary.yml:2 apps.web.source: required: expected a string');

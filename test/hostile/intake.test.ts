@@ -89,7 +89,8 @@ async function linesAbout(delivery: string): Promise<string[]> {
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'hostile-intake-'));
   repoDir = path.join(dir, 'config-repo');
-  bot = await startBotProcess({ LOCAL_CONFIG_REPO: repoDir, WORK_DIR: path.join(dir, 'work'), WEBHOOK_SECRET: SECRET, LOG_FORMAT: 'json' });
+  // no reconcile passes: their log lines would fall into the windows measured here
+  bot = await startBotProcess({ LOCAL_CONFIG_REPO: repoDir, WORK_DIR: path.join(dir, 'work'), WEBHOOK_SECRET: SECRET, LOG_FORMAT: 'json', RECONCILE_INTERVAL: '0' });
   await bot.healthy();
   console.log(`peak RSS after start: ${peakRssMb().toFixed(0)} MB`);
 }, 60_000);

@@ -5,6 +5,7 @@
 import type { AppConfig } from '../../config/index.ts';
 import { BotError } from '../../errors.ts';
 import type { SourceTag } from '../../forge/types.ts';
+import { validateTag } from '../../policy/image.ts';
 import { compareTags, decideTrack, renderTag } from '../../policy/index.ts';
 
 export interface Pick {
@@ -14,6 +15,8 @@ export interface Pick {
   /** The image tag the app's template makes of it. */
   image: string;
   prerelease: boolean;
+  /** The tag came from the registry (it is the image tag; see SourceTag.registry). */
+  registry?: true;
 }
 
 export interface Choice {
@@ -28,7 +31,7 @@ export function newestPerTrack(config: AppConfig, offered: readonly SourceTag[],
   for (const s of offered) {
     let image: string;
     try {
-      image = renderTag(config.tagTemplate, s.tag);
+      image = s.registry ? validateTag(s.tag) : renderTag(config.tagTemplate, s.tag);
     } catch (err) {
       // a tag the template cannot turn into an image tag is not a candidate, as with events
       if (err instanceof BotError) continue;
@@ -40,7 +43,7 @@ export function newestPerTrack(config: AppConfig, offered: readonly SourceTag[],
     const current = best.get(decided.track);
     // Sources list newest first; a filter without an order (glob) keeps the first seen.
     if (!current || compareTags(config.tracks[decided.track].filter, image, current.image) > 0) {
-      best.set(decided.track, { track: decided.track, tag: s.tag, image, prerelease: s.prerelease });
+      best.set(decided.track, { track: decided.track, tag: s.tag, image, prerelease: s.prerelease, ...(s.registry ? { registry: true as const } : {}) });
     }
   }
   const all = [...best.values()];

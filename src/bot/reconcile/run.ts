@@ -14,6 +14,7 @@ import type { Delivered } from '../deliver.ts';
 import { handleTag } from '../release.ts';
 import type { BotDeps, ConfigRepo, Scope } from '../types.ts';
 import { newestPerTrack } from './choose.ts';
+import { offeredTags, readsRepo } from './offered.ts';
 
 function usesImage(cfg: AppConfig, image: string): boolean {
   try {
@@ -98,7 +99,7 @@ async function reconcileApp(
   cfg: AppConfig,
   view: RepoView,
   memo: ReconcileMemo,
-  source: Promise<SourceTags | null>,
+  source: Promise<SourceTags | null> | undefined,
 ): Promise<AppReconciled> {
   const name = repoName(repo.id);
   let changed = false;
@@ -108,19 +109,13 @@ async function reconcileApp(
     scope.log.info({ repo: name, app, source: cfg.source, changed }, `reconcile ${app}: ${outcome}`);
     return r;
   };
-  // 1. What the source offers now.
-  let offered;
-  try {
-    offered = await source;
-  } catch (err) {
-    if (!(err instanceof BotError)) throw err;
-    return record(`cannot read ${cfg.source}: ${err.message}; trying again next pass`);
-  }
-  if (!offered) return record(`${cfg.source} cannot be reached from here (not installed, or no local source repo); only events move this app`);
+  // 1. What the sources offer now: the source repo and, when the app asks, its registry.
+  const offered = await offeredTags(deps, cfg, source);
+  if (offered.from.length === 0) return record(offered.problems.join('; '));
   // 2. The newest tag of each track, as an event would route it.
   const choice = newestPerTrack(cfg, offered.tags, appHistory(view.commits, app).held);
-  const said = choice.held.map((p) => `${p.track}: newest ${p.image} is held after a rollback`);
-  if (choice.picks.length === 0 && said.length === 0) return record(`none of the ${offered.tags.length} tags of ${cfg.source} belongs to a track`);
+  const said = [...offered.problems, ...choice.held.map((p) => `${p.track}: newest ${p.image} is held after a rollback`)];
+  if (choice.picks.length === 0 && choice.held.length === 0) said.push(`none of the ${offered.tags.length} tags of ${offered.from.join(' and ')} belongs to a track`);
   // 3. Apply each through the event path: held tags, never-downgrade and rollouts as there.
   for (const p of choice.picks) {
     const key = `${name}\0${app}\0${p.track}`;
@@ -129,7 +124,9 @@ async function reconcileApp(
       said.push(`${p.track}: ${p.image} already reconciled at this config head`);
       continue;
     }
-    const results = await handleTag(deps, scope, { tag: p.tag, source: cfg.source, prerelease: p.prerelease, event: 'reconcile' }, [repo]);
+    // a registry tag is the image tag of this app's image, and moves this app only
+    const registry = p.registry ? { image: cfg.image, imageTag: true } : {};
+    const results = await handleTag(deps, scope, { tag: p.tag, source: cfg.source, prerelease: p.prerelease, event: 'reconcile', ...registry }, [repo]);
     memo.applied.set(key, stamp);
     const s = summary(results.filter((r) => r.plan.app === app || r.error));
     changed ||= s.changed;
@@ -154,10 +151,10 @@ export async function reconcileScope(deps: BotDeps, scope: Scope, memo: Reconcil
     }
     if (!view) continue;
     const apps = Object.entries(view.config.apps).filter(([, cfg]) => wanted(cfg));
-    const sources = readSources(scope, apps.map(([, cfg]) => cfg.source));
+    const sources = readSources(scope, apps.filter(([, cfg]) => readsRepo(cfg)).map(([, cfg]) => cfg.source));
     for (const [app, cfg] of apps) {
       try {
-        out.push(await reconcileApp(deps, scope, repo, app, cfg, view, memo, sources.get(cfg.source)!));
+        out.push(await reconcileApp(deps, scope, repo, app, cfg, view, memo, readsRepo(cfg) ? sources.get(cfg.source) : undefined));
       } catch (err) {
         if (!(err instanceof BotError)) throw err;
         scope.log.error({ repo: repoName(repo.id), app, code: err.code, err: err.message }, 'reconcile failed for this app; trying again next pass');

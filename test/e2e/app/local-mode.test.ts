@@ -1,7 +1,6 @@
 // `npm start` without GitHub credentials: the local config repo is seeded from the podinfo
 // example, signed GitHub-format webhooks commit to it, unsigned ones are rejected.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,12 +43,14 @@ describe('local mode', () => {
 
     const signed = await postWebhook(bot!.base, 'release', payload, { secret: SECRET });
     expect(signed.status).toBe(200);
-    // updateInstead keeps the checked-out files in step with the pushed branch.
-    expect(readFileSync(path.join(repoDir, 'apps/podinfo/canary-dep.yaml'), 'utf8')).toContain('image: ghcr.io/example/podinfo:0.2.1   # canary track');
+    // The local config repo is bare: no work tree to fall out of step with HEAD. The
+    // README's `git -C .gitops-canary/config-repo log -p -1` reads it as it is.
+    expect(git(repoDir, 'rev-parse', '--is-bare-repository').trim()).toBe('true');
+    expect(git(repoDir, 'show', 'HEAD:apps/podinfo/canary-dep.yaml')).toContain('image: ghcr.io/example/podinfo:0.2.1   # canary track');
+    expect(git(repoDir, 'log', '-p', '-1')).toContain('+          image: ghcr.io/example/podinfo:0.2.1   # canary track');
     const message = git(repoDir, 'log', '-1', '--format=%B');
     expect(message).toMatch(/^podinfo: canary 0\.2\.0 → 0\.2\.1/);
     expect(message).toMatch(/^Gitops-Canary-Tag: 0\.2\.1$/m);
-    expect(git(repoDir, 'status', '--porcelain').trim()).toBe('');
 
     // SIGTERM drains and exits cleanly
     expect(await bot!.stop()).toBe(0);
