@@ -55,7 +55,7 @@ interface RepoView {
 }
 
 function summary(results: Delivered[]): { text: string; changed: boolean } {
-  if (results.length === 0) return { text: 'no app routed', changed: false };
+  if (results.length === 0) return { text: 'not applied (see the error logged for this config repository); trying again next pass', changed: false };
   const changed = results.some((r) => r.status === 'committed' || r.status === 'pull-request');
   const text = results.map((r) => (r.error ? `failed: ${r.error}` : r.status === 'committed' ? `committed ${r.commit?.slice(0, 12)}` : r.status === 'pull-request' ? `proposed in ${r.url ?? 'a pull request'}` : `unchanged (${r.plan.title})`)).join(', ');
   return { text, changed };
@@ -127,8 +127,11 @@ async function reconcileApp(
     // a registry tag is the image tag of this app's image, and moves this app only
     const registry = p.registry ? { image: cfg.image, imageTag: true } : {};
     const results = await handleTag(deps, scope, { tag: p.tag, source: cfg.source, prerelease: p.prerelease, event: 'reconcile', ...registry }, [repo]);
-    memo.applied.set(key, stamp);
-    const s = summary(results.filter((r) => r.plan.app === app || r.error));
+    const mine = results.filter((r) => r.plan.app === app || r.error);
+    // Only a settled outcome is remembered: after a failure (a refused push, a broken
+    // repo, which handleTag reports as no result at all) the next pass tries again.
+    if (mine.length > 0 && !mine.some((r) => r.error)) memo.applied.set(key, stamp);
+    const s = summary(mine);
     changed ||= s.changed;
     said.push(`${p.track}: ${p.image} ${s.text}`);
   }
