@@ -1,8 +1,8 @@
-// The shape of `.github/gitops-canary.yml`. The only importer of zod. Every object is
+// The shape of `.github/gitops-canary.yml`. Every object is
 // strict: a misspelt key (`trafic:`) would otherwise be ignored and the bot would quietly
 // do less than the file says. Semantic checks run here too, so each problem is reported
 // at its own path and the loader can name the line.
-import { z } from 'zod';
+import { z } from '../zod.ts';
 import {
   checkBranch, checkCron, checkDays, checkDuration, checkEnvName, checkFilter, checkFreeze, checkHours, checkImage,
   checkSource, checkSteps, checkTemplate, checkTimezone,
@@ -126,6 +126,7 @@ const app = z
       .refine((l) => new Set(l).size === l.length, { error: 'each source is listed once' })
       .optional()
       .meta({ description: 'Where reconciliation looks for new tags: repo (releases and tags of `source`) and/or registry (tags of `image` in its registry). Default: [repo]' }),
+    reconcileInterval: duration.optional().meta({ description: "How often reconciliation reads this app's sources; default RECONCILE_INTERVAL (5m)" }),
     tagTemplate: checked(checkTemplate).optional().meta({ description: 'Image tag for a release, using {version} and/or {tag}' }),
     tracks: z
       .record(z.string().regex(TRACK_NAME, { error: 'track names are lower case letters, digits and "-"' }), track)

@@ -2,7 +2,7 @@
 // without them (a hand-made delivery, a proxy that rewrote it) is answered 400 with
 // the first missing or mistyped field, never a TypeError from deep inside a handler.
 // Only what the handlers use is required: GitHub adds fields over time.
-import { z } from 'zod';
+import { z } from '../zod.ts';
 
 const text = z.string();
 const name = z.string().min(1);

@@ -1,7 +1,8 @@
-// The reconcile loop: a pass at start and every interval, never two at once. A pass
-// asked for while one runs (a registry push, say) runs right after it, since the running
-// pass may already have read the source that just changed; requests that pile up meanwhile
-// are merged into that one pass.
+// The reconcile loop: a pass at start, then whenever the next app falls due (every
+// RECONCILE_INTERVAL, or sooner for an app with its own `reconcileInterval`), never two at
+// once. A pass asked for while one runs (a registry push, say) runs right after it, since
+// the running pass may already have read the source that just changed; requests that pile
+// up meanwhile are merged into that one pass.
 import type { BotDeps, Scope } from '../types.ts';
 import { reconcileScope, type AppReconciled, type ReconcileMemo } from './run.ts';
 
@@ -28,7 +29,7 @@ export function startReconciler(opts: { deps: BotDeps; scopes: () => Promise<Sco
       for (const scope of await opts.scopes()) {
         if (stopped) break;
         try {
-          out.push(...(await reconcileScope(deps, scope, opts.memo, images)));
+          out.push(...(await reconcileScope(deps, scope, opts.memo, { images, everyMs: opts.intervalMs })));
         } catch (err) {
           deps.log.error({ err: (err as Error).message }, 'reconcile pass failed for an installation; trying again next pass');
         }
@@ -41,8 +42,24 @@ export function startReconciler(opts: { deps: BotDeps; scopes: () => Promise<Sco
   }
 
   function start(want: Want): Promise<AppReconciled[]> {
-    running = pass(want).finally(() => (running = undefined));
+    if (want === 'all') opts.memo.wakeAt = undefined;
+    running = pass(want).finally(() => {
+      running = undefined;
+      if (want === 'all') schedule();
+    });
     return running;
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  // After each full pass: sleep until the next app is due, never longer than the interval
+  // (a new app in a config appears within it) and never shorter than a second.
+  function schedule(): void {
+    if (stopped || opts.intervalMs <= 0) return;
+    clearTimeout(timer);
+    const wake = opts.memo.wakeAt ?? Date.now() + opts.intervalMs;
+    const delay = Math.min(opts.intervalMs, Math.max(1000, wake - Date.now()));
+    timer = setTimeout(() => void run(), delay);
+    timer.unref();
   }
 
   function run(images?: string[]): Promise<AppReconciled[]> {
@@ -61,17 +78,12 @@ export function startReconciler(opts: { deps: BotDeps; scopes: () => Promise<Sco
     return next.pass;
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  if (opts.intervalMs > 0) {
-    void run();
-    timer = setInterval(() => void run(), opts.intervalMs);
-    timer.unref();
-  }
+  if (opts.intervalMs > 0) void run();
   return {
     run,
     stop() {
       stopped = true;
-      if (timer) clearInterval(timer);
+      clearTimeout(timer);
     },
   };
 }

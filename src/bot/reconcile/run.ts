@@ -9,7 +9,7 @@ import { parseRepoName, repoName, type SourceTags } from '../../forge/types.ts';
 import { appHistory, type BotCommit } from '../../jobs/history.ts';
 import { botCommits } from '../../jobs/run.ts';
 import { sameRepository } from '../../policy/image.ts';
-import { formatDuration } from '../../rollout/duration.ts';
+import { formatDuration, parseDuration } from '../../rollout/duration.ts';
 import type { Delivered } from '../deliver.ts';
 import { handleTag } from '../release.ts';
 import type { BotDeps, ConfigRepo, Scope } from '../types.ts';
@@ -42,10 +42,20 @@ export interface AppReconciled {
 export interface ReconcileMemo {
   applied: Map<string, string>;
   last: Map<string, AppReconciled>;
+  /** When the next app falls due (epoch ms), as the last pass saw the configs. */
+  wakeAt?: number;
 }
 
 export function newReconcileMemo(): ReconcileMemo {
   return { applied: new Map(), last: new Map() };
+}
+
+/** Which apps a pass looks at: those using `images` (a registry push: all of them, due or
+ *  not), else those whose interval (their own `reconcileInterval`, else `everyMs`) has
+ *  passed since their last reconcile. */
+export interface PassScope {
+  images?: string[];
+  everyMs: number;
 }
 
 interface RepoView {
@@ -140,8 +150,18 @@ async function reconcileApp(
 
 /** Reconciles every app of every config repo the scope reaches. A broken config repo or
  *  source is logged and the others go on. */
-export async function reconcileScope(deps: BotDeps, scope: Scope, memo: ReconcileMemo, images?: string[]): Promise<AppReconciled[]> {
-  const wanted = (cfg: AppConfig) => !images || images.some((i) => usesImage(cfg, i));
+export async function reconcileScope(deps: BotDeps, scope: Scope, memo: ReconcileMemo, pass: PassScope): Promise<AppReconciled[]> {
+  const now = deps.clock.now().getTime();
+  const wanted = (app: string, cfg: AppConfig, repo: string) => {
+    if (pass.images) return pass.images.some((i) => usesImage(cfg, i));
+    const every = cfg.reconcileInterval ? parseDuration(cfg.reconcileInterval) : pass.everyMs;
+    const last = memo.last.get(`${repo}\0${app}`)?.at.getTime();
+    // a little early counts as due: timers fire late as often as not
+    const due = last === undefined || now - last >= every - Math.min(1000, every / 10);
+    const next = (due ? now : last) + every;
+    memo.wakeAt = Math.min(memo.wakeAt ?? next, next);
+    return due;
+  };
   const out: AppReconciled[] = [];
   for (const repo of await scope.configRepos()) {
     let view: RepoView | null;
@@ -153,7 +173,8 @@ export async function reconcileScope(deps: BotDeps, scope: Scope, memo: Reconcil
       continue;
     }
     if (!view) continue;
-    const apps = Object.entries(view.config.apps).filter(([, cfg]) => wanted(cfg));
+    const name = repoName(repo.id);
+    const apps = Object.entries(view.config.apps).filter(([app, cfg]) => wanted(app, cfg, name));
     const sources = readSources(scope, apps.filter(([, cfg]) => readsRepo(cfg)).map(([, cfg]) => cfg.source));
     for (const [app, cfg] of apps) {
       try {

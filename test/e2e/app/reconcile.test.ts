@@ -81,4 +81,31 @@ describe('reconcile', () => {
     expect(applied.changed).toBe(true);
     expect((await h.subjects('config'))[0]).toBe('podinfo: canary 0.2.0 → 0.2.1, canary weight 10%');
   }, 120_000);
+
+  it('an app with its own reconcileInterval is looked at on its schedule, the others on the global one', async () => {
+    const config = [
+      seedConfig({ delivery: 'commit' }).replace('    source: example/podinfo', '    source: example/podinfo\n    reconcileInterval: 1s').trimEnd(),
+      '  worker:',
+      '    image: ghcr.io/example/worker',
+      '    source: example/intruder',
+      '    tracks:',
+      '      stable: { filter: "semver:1.*", paths: ["apps/worker/deployment.yaml"] }',
+      '    delivery: commit',
+      '',
+    ].join('\n');
+    h = await startHarness({ configFiles: { ...exampleFiles(), '.github/gitops-canary.yml': config, 'apps/worker/deployment.yaml': 'kind: Deployment\nmetadata: { name: worker }\nspec: { template: { spec: { containers: [{ name: w, image: "ghcr.io/example/worker:1.0.0" }] } } }\n' } });
+    const memo = newReconcileMemo();
+    const deps = { ...h.runtime.deps, reconciled: memo };
+    const r = startReconciler({ deps, scopes: scheduledScopes(h.probot, { mode: 'github', configRepos: [], localConfigRepo: '' }), intervalMs: 60_000, memo });
+    try {
+      const looked = (app: string) => h!.logs.filter((l) => String(l.msg).startsWith(`reconcile ${app}:`)).length;
+      // podinfo comes round again after its own second; worker waits for the global minute
+      const end = Date.now() + 30_000;
+      while (looked('podinfo') < 3 && Date.now() < end) await new Promise((res) => setTimeout(res, 100));
+      expect(looked('podinfo')).toBeGreaterThanOrEqual(3);
+      expect(looked('worker')).toBe(1);
+    } finally {
+      r.stop();
+    }
+  }, 120_000);
 });
