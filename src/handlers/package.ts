@@ -44,6 +44,8 @@ function onPackageLike(rt: Runtime, key: 'package' | 'registry_package') {
       tag,
       source: payload.repository.full_name,
       image: imageOf(pkg, payload.repository.owner.login),
+      // a container package's tag is the image tag itself: no tagTemplate applies
+      imageTag: true,
       event: key,
     });
   };

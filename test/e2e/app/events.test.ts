@@ -127,3 +127,17 @@ describe('which config repos', () => {
     h.double.assertNoViolations();
   }, 120_000);
 });
+
+describe('container package events', () => {
+  it('write the package tag as it is: the tagTemplate is for release tags, not image tags', async () => {
+    const config = seedConfig({ delivery: 'commit' }).replace('    tracks:', '    tagTemplate: "{version}-alpine"\n    tracks:').replace('semver:0.2.*', 'semver:>=0.2.0-0 <0.3.0');
+    h = await startHarness({ configFiles: { ...exampleFiles(), '.github/gitops-canary.yml': config } });
+    const payload = registryPackagePayload({ ...repo(h), packageName: 'podinfo', tag: '0.2.1-alpine' });
+    // GitHub names the package's owner as its namespace: ghcr.io/example/podinfo
+    (payload as unknown as { registry_package: { namespace: string } }).registry_package.namespace = OWNER;
+    await h.receive('registry_package', payload);
+    expect(await h.show('config', CANARY)).toContain('image: ghcr.io/example/podinfo:0.2.1-alpine   # canary track');
+    h.double.assertNoViolations();
+  }, 90_000);
+});
+
