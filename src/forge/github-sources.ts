@@ -105,3 +105,18 @@ export async function listSourceTags(octokit: Octokit, state: SourceReadState, r
   const fromTags: SourceTag[] = (tags?.data ?? []).map((t) => ({ tag: t.name, release: false, prerelease: false }));
   return { tags: mergeSourceTags(fromReleases, fromTags), changed: releases.changed || (tags?.changed ?? false) };
 }
+
+/** A container package's tags through the Packages API (the org's, else the user's), for
+ *  ghcr.io images of the installation: no registry credentials needed, and the same
+ *  conditional reads and backoff as the source repos. */
+export async function listPackageTags(octokit: Octokit, state: SourceReadState, owner: string, name: string): Promise<SourceTags | null> {
+  checkBackoff(state, Date.now());
+  const key = `${owner}/${name}`.toLowerCase();
+  const base = { package_type: 'container' as const, package_name: name, per_page: 100 };
+  const versions =
+    (await conditional(state, `${key} package (org)`, `list versions of package ${key}`, (headers) => octokit.rest.packages.getAllPackageVersionsForPackageOwnedByOrg({ ...base, org: owner, headers }))) ??
+    (await conditional(state, `${key} package (user)`, `list versions of package ${key}`, (headers) => octokit.rest.packages.getAllPackageVersionsForPackageOwnedByUser({ ...base, username: owner, headers })));
+  if (!versions) return null;
+  const tags = versions.data.flatMap((v) => v.metadata?.container?.tags ?? []).map((tag): SourceTag => ({ tag, release: false, prerelease: false }));
+  return { tags, changed: versions.changed };
+}

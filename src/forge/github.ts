@@ -3,7 +3,7 @@
 // 5xx and timeouts are transient, everything else is not.
 import type { ProbotOctokit } from 'probot';
 import { ForgeError } from '../errors.ts';
-import { listSourceTags, newSourceReadState, type SourceReadState } from './github-sources.ts';
+import { listPackageTags, listSourceTags, newSourceReadState, type SourceReadState } from './github-sources.ts';
 import type { SourceTags } from './types.ts';
 import type { CheckReport, Forge, MergeOutcome, Permission, PullRequest, RepoId, Review } from './types.ts';
 
@@ -65,6 +65,10 @@ export class GitHubForge implements Forge {
 
   sourceTags(repo: RepoId): Promise<SourceTags | null> {
     return listSourceTags(this.octokit, this.sources, repo);
+  }
+
+  packageTags(owner: string, name: string): Promise<SourceTags | null> {
+    return listPackageTags(this.octokit, this.sources, owner, name);
   }
 
   async findPullRequest(repo: RepoId, head: string): Promise<PullRequest | null> {

@@ -22,6 +22,11 @@ export class LocalForge implements Forge {
     private readonly sourcesDir?: string,
   ) {}
 
+  async packageTags(): Promise<SourceTags | null> {
+    // no package host on this machine: image tags come from the registry itself
+    return null;
+  }
+
   async sourceTags(repo: RepoId): Promise<SourceTags | null> {
     if (!this.sourcesDir) return null;
     for (const dir of [path.join(this.sourcesDir, repo.owner, repo.name), path.join(this.sourcesDir, repo.owner, `${repo.name}.git`)]) {

@@ -59,6 +59,9 @@ export interface Forge {
   /** The newest releases and tags of an app's source repo, for reconciliation; null when
    *  the host cannot reach that repo (not installed, no local source repo). */
   sourceTags(repo: RepoId): Promise<SourceTags | null>;
+  /** The tags of a container package the host keeps (GitHub Packages for ghcr.io), newest
+   *  version first; null when the host has no such package or none at all. */
+  packageTags(owner: string, name: string): Promise<SourceTags | null>;
 }
 
 /** A tag an app's source offers: a release's tag (with its prerelease flag) or a plain tag. */

@@ -1,6 +1,6 @@
 // The GitHub double: a stateful REST API + git smart-HTTP server on 127.0.0.1 for
 // end-to-end tests of the app, with helpers to arrange state and inspect what happened.
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -113,6 +113,16 @@ export class GitHubDouble {
         unexpected: this.unexpected,
       }),
     );
+  }
+
+  /** Publishes a container package version (ghcr.io/<owner>/<name>) with these tags; a tag
+   *  moves off the version that had it, as a push to the registry moves it. */
+  publishContainer(owner: string, name: string, tags: string[], digest = `sha256:${createHash('sha256').update(`${owner}/${name}:${tags.join(',')}:${Date.now()}`).digest('hex')}`): void {
+    const key = `${owner}/${name}`.toLowerCase();
+    const versions = this.state.packages.get(key) ?? [];
+    for (const v of versions) v.tags = v.tags.filter((t) => !tags.includes(t));
+    versions.push({ id: this.state.id(), digest, tags: [...tags], createdAt: this.state.timestamp() });
+    this.state.packages.set(key, versions);
   }
 
   /** What the x-ratelimit-* headers say from now on (reset in seconds from now). Only

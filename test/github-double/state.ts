@@ -135,8 +135,18 @@ export interface TokenState {
   expiresAt: number;
 }
 
+/** A container package version: its digest (the version's name on GitHub) and tags. */
+export interface PackageVersionState {
+  id: number;
+  digest: string;
+  tags: string[];
+  createdAt: string;
+}
+
 export class DoubleState {
   readonly installations = new Map<number, Installation>();
+  /** Container packages by `owner/name` (lower case), newest version last. */
+  readonly packages = new Map<string, PackageVersionState[]>();
   readonly repos = new Map<string, RepoState>();
   readonly tokens = new Map<string, TokenState>();
   private readonly users = new Map<string, Actor>();

@@ -1,11 +1,12 @@
 // What an app's sources offer now. By default the releases and tags of its `source`
-// repo; with `sources: [.., registry]` also the tags of its image in the registry, for
+// repo; with `sources: [.., registry]` also the tags of its image (for a ghcr.io image the
+// installation can see, through GitHub's Packages API; else from the registry itself), for
 // apps whose images are pushed without a release (CI builds, mirrored images), or whose
 // release events never arrive. A source that cannot be read is named with the reason and
 // the others still count.
 import type { AppConfig } from '../../config/index.ts';
 import { BotError } from '../../errors.ts';
-import type { SourceTag, SourceTags } from '../../forge/types.ts';
+import type { Forge, SourceTag, SourceTags } from '../../forge/types.ts';
 import type { BotDeps } from '../types.ts';
 
 export interface Offered {
@@ -37,7 +38,32 @@ async function repoTags(read: Promise<SourceTags | null>, cfg: AppConfig, out: O
   }
 }
 
-async function registryTags(deps: BotDeps, cfg: AppConfig, out: Offered): Promise<SourceTag[]> {
+/** `ghcr.io/<owner>/<package>` → owner and package name; undefined for other hosts. */
+function ghcrPackage(image: string): { owner: string; name: string } | undefined {
+  const m = /^ghcr\.io\/([^/]+)\/(.+)$/i.exec(image);
+  return m ? { owner: m[1].toLowerCase(), name: m[2].toLowerCase() } : undefined;
+}
+
+/** GitHub's own view of a ghcr.io package, when the installation can see it: no registry
+ *  credentials needed. Undefined when it cannot (then the registry is asked). */
+async function packageTags(forge: Forge, cfg: AppConfig, out: Offered): Promise<SourceTag[] | undefined> {
+  const pkg = ghcrPackage(cfg.image);
+  if (!pkg) return undefined;
+  try {
+    const found = await forge.packageTags(pkg.owner, pkg.name);
+    if (!found) return undefined;
+    out.from.push(`package ${cfg.image}`);
+    return found.tags.map((t) => ({ ...t, registry: true }));
+  } catch (err) {
+    if (!(err instanceof BotError)) throw err;
+    out.problems.push(`cannot read the package ${cfg.image} on GitHub: ${err.message}; trying again next pass`);
+    return [];
+  }
+}
+
+async function registryTags(deps: BotDeps, forge: Forge, cfg: AppConfig, out: Offered): Promise<SourceTag[]> {
+  const fromPackages = await packageTags(forge, cfg, out);
+  if (fromPackages) return fromPackages;
   if (!deps.registry) {
     out.problems.push(`no registry client here; the tags of ${cfg.image} are not read`);
     return [];
@@ -59,10 +85,10 @@ async function registryTags(deps: BotDeps, cfg: AppConfig, out: Offered): Promis
  *  prerelease flags, and win a tie with the same image tag from the registry). `repo`:
  *  the source repo's read, shared by the apps of one source (undefined when the app does
  *  not read it). */
-export async function offeredTags(deps: BotDeps, cfg: AppConfig, repo: Promise<SourceTags | null> | undefined): Promise<Offered> {
+export async function offeredTags(deps: BotDeps, forge: Forge, cfg: AppConfig, repo: Promise<SourceTags | null> | undefined): Promise<Offered> {
   const out: Offered = { tags: [], from: [], problems: [] };
   const fromRepo = repo ? await repoTags(repo, cfg, out) : [];
-  const registry = (cfg.sources ?? []).includes('registry') ? await registryTags(deps, cfg, out) : [];
+  const registry = (cfg.sources ?? []).includes('registry') ? await registryTags(deps, forge, cfg, out) : [];
   // not merged by name: a registry tag is an image tag, a repo tag becomes one through the
   // template, so the same name may stand for different images; choose.ts compares images
   out.tags = [...fromRepo, ...registry];

@@ -120,7 +120,7 @@ async function reconcileApp(
     return r;
   };
   // 1. What the sources offer now: the source repo and, when the app asks, its registry.
-  const offered = await offeredTags(deps, cfg, source);
+  const offered = await offeredTags(deps, scope.forge, cfg, source);
   if (offered.from.length === 0) return record(offered.problems.join('; '));
   // 2. The newest tag of each track, as an event would route it.
   const choice = newestPerTrack(cfg, offered.tags, appHistory(view.commits, app).held);

@@ -76,4 +76,26 @@ describe('reconcile from the registry', () => {
     await reconciler(again.h).run();
     expect(again.reg.requests).toEqual([]);
   }, 120_000);
+
+  it('reads a ghcr.io image of the installation through GitHub Packages, with no registry at all', async () => {
+    const config = seedConfig({ delivery: 'commit' }).replace('    source: example/podinfo\n', '    source: example/podinfo\n    sources: [registry]\n');
+    h = await startHarness({ configFiles: { ...exampleFiles(), '.github/gitops-canary.yml': config } });
+    h.double.publishContainer(OWNER, 'podinfo', ['0.2.0']);
+    h.double.publishContainer(OWNER, 'podinfo', ['0.2.3', 'latest']);
+    const r = reconciler(h);
+    const [first] = await r.run();
+    expect(first.outcome).toMatch(/^canary: 0\.2\.3 committed [0-9a-f]{12}$/);
+    expect(await h.show('config', 'apps/podinfo/canary-dep.yaml')).toContain('ghcr.io/example/podinfo:0.2.3');
+    const versions = () => h!.double.requests.filter((q) => q.operationId === 'packages/get-all-package-versions-for-package-owned-by-org').map((q) => q.status);
+    expect(versions()).toEqual([200]);
+    // an unchanged package is answered 304, and nothing moves
+    const [again] = await r.run();
+    expect(versions()).toEqual([200, 304]);
+    expect(again.changed).toBe(false);
+    h.double.publishContainer(OWNER, 'podinfo', ['0.2.5']);
+    const [later] = await r.run();
+    expect(later.outcome).toMatch(/^canary: 0\.2\.5 committed [0-9a-f]{12}$/);
+    h.double.assertNoViolations();
+  }, 120_000);
 });
+

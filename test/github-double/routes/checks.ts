@@ -1,4 +1,4 @@
-// Commit statuses, check runs and releases.
+// Commit statuses, check runs, releases and container package versions.
 import { revParse, runGit } from '../gitrepo.ts';
 import { ApiError, intParam, needRepo, ok, paginate, str, type Ctx, type Handler } from '../http-util.ts';
 import type { CheckRunState, ReleaseState, RepoState, StatusState } from '../state.ts';
@@ -45,6 +45,27 @@ function applyRelease(ctx: Ctx, rel: ReleaseState) {
 }
 
 /** GitHub creates the tag from target_commitish when a published release names a new tag. */
+/** Container package versions, newest first, as GitHub lists them. */
+function packageVersions(ctx: Ctx, owner: string) {
+  if (ctx.params.package_type !== 'container') throw new ApiError(404, 'Package not found.');
+  const versions = ctx.state.packages.get(`${owner}/${ctx.params.package_name}`.toLowerCase());
+  if (!versions) throw new ApiError(404, 'Package not found.');
+  const base = `${ctx.shapes.url.replace(/\/$/, '')}/orgs/${owner}/packages/container/${encodeURIComponent(ctx.params.package_name)}`;
+  return paginate(
+    ctx,
+    [...versions].reverse().map((v) => ({
+      id: v.id,
+      name: v.digest,
+      url: `${base}/versions/${v.id}`,
+      package_html_url: `https://github.com/orgs/${owner}/packages/container/package/${ctx.params.package_name}`,
+      html_url: `https://github.com/orgs/${owner}/packages/container/${ctx.params.package_name}/${v.id}`,
+      created_at: v.createdAt,
+      updated_at: v.createdAt,
+      metadata: { package_type: 'container', container: { tags: v.tags } },
+    })),
+  );
+}
+
 export async function ensureTag(repo: RepoState, rel: ReleaseState): Promise<void> {
   if (rel.draft || (await revParse(repo.bareDir, `refs/tags/${rel.tagName}`))) return;
   const sha = await commitOr422(repo, rel.targetCommitish);
@@ -191,6 +212,9 @@ export const checkRoutes: Record<string, Handler> = {
     if (!rel) throw new ApiError(404, 'Not Found');
     return ok(ctx.shapes.release(repo, rel));
   },
+
+  'packages/get-all-package-versions-for-package-owned-by-org': (ctx) => packageVersions(ctx, ctx.params.org),
+  'packages/get-all-package-versions-for-package-owned-by-user': (ctx) => packageVersions(ctx, ctx.params.username),
 
   'repos/list-releases': (ctx) => {
     const repo = needRepo(ctx);
