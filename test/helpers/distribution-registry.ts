@@ -81,7 +81,9 @@ async function startTokenService(dir: string, issuer: string, service: string, c
   return { server, realm: `http://127.0.0.1:${port}/token`, cert };
 }
 
-export async function startRegistry(auth: 'htpasswd' | 'token'): Promise<RegistryServer> {
+/** `notify`: a notifications endpoint (as an operator would point the registry at the bot),
+ *  sent `Authorization: Bearer <token>`. */
+export async function startRegistry(auth: 'htpasswd' | 'token', opts: { notify?: { url: string; token: string } } = {}): Promise<RegistryServer> {
   const bin = findBinary('docker-registry');
   const dir = await mkdtemp(join(tmpdir(), 'gitops-canary-registry-'));
   const counter = { n: 0 };
@@ -101,7 +103,10 @@ export async function startRegistry(auth: 'htpasswd' | 'token'): Promise<Registr
   // between, so a registry that exits at start is retried on a fresh one.
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const config = ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${join(dir, 'data')}`, 'http:', `  addr: 127.0.0.1:${port}`, 'auth:', ...authConfig, ''].join('\n');
+    const notifications = opts.notify
+      ? ['notifications:', '  endpoints:', '    - name: gitops-canary', `      url: ${opts.notify.url}`, '      headers:', `        Authorization: [Bearer ${opts.notify.token}]`, '      timeout: 2s', '      threshold: 3', '      backoff: 1s']
+      : [];
+    const config = ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${join(dir, 'data')}`, 'http:', `  addr: 127.0.0.1:${port}`, 'auth:', ...authConfig, ...notifications, ''].join('\n');
     await writeFile(join(dir, 'config.yml'), config);
     const child = spawn(bin, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
