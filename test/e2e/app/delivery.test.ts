@@ -5,6 +5,9 @@ import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { issueCommentPayload, pullRequestReviewPayload, releasePayload } from '../../github-double/index.ts';
 import { exampleFiles, INSTALLATION, OWNER, seedConfig, slackText, startHarness, startSlack, type Harness, type SlackCapture } from '../../helpers/app.ts';
+import { startReconciler } from '../../../src/bot/reconcile/loop.ts';
+import { newReconcileMemo } from '../../../src/bot/reconcile/run.ts';
+import { scheduledScopes } from '../../../src/handlers/schedule.ts';
 
 const CANARY = 'apps/podinfo/canary-dep.yaml';
 
@@ -93,6 +96,12 @@ describe('rollback of a release', () => {
     // The same tag again (a redelivery, another event): held.
     const held = await h.subjects('config');
     await h.receive('release', releasePayload({ ...repo(h), tag: 'v0.2.1' }));
+    expect(await h.subjects('config')).toEqual(held);
+    // A reconcile pass that finds v0.2.1 as the newest release at the source: still held.
+    await h.double.createRelease(OWNER, 'podinfo', { tag: 'v0.2.1' });
+    const memo = newReconcileMemo();
+    const [reconciled] = await startReconciler({ deps: { ...h.runtime.deps, reconciled: memo }, scopes: scheduledScopes(h.probot, { mode: 'github', configRepos: [], localConfigRepo: '' }), intervalMs: 0, memo }).run();
+    expect(reconciled.outcome).toBe('canary: newest 0.2.1 is held after a rollback');
     expect(await h.subjects('config')).toEqual(held);
     // A newer tag moves on.
     await h.receive('release', releasePayload({ ...repo(h), tag: 'v0.2.2' }));
