@@ -2,7 +2,7 @@
 // Exit codes: 0 success (also "nothing to change"), 1 error, 2 usage error.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { loadConfig, type Config } from './config/index.ts';
+import { ConfigValidationError, checkConfigAgainstRepo, formatRepoIssue, loadConfig, refuseRepoErrors, type Config } from './config/index.ts';
 import { BotError, ConfigError, UsageError } from './errors.ts';
 import { acquireLock, type HeldLock } from './git/lock.ts';
 import { Workspace } from './git/workspace.ts';
@@ -10,7 +10,7 @@ import { parseImageRef } from './policy/image.ts';
 import type { Result } from './plan.ts';
 import { botCommits, commitPlan, dryRun, workspaceFiles, type Prepare } from './jobs/run.ts';
 import { withPinnedDigests } from './jobs/digests.ts';
-import { planImages } from './jobs/images.ts';
+import { planSetImage } from './jobs/set-image.ts';
 import { planAppRelease, planUnconfiguredRelease, routeEvent } from './jobs/release.ts';
 import { planSetWeight } from './jobs/weights.ts';
 import { repoStatus, statusText } from './jobs/status.ts';
@@ -19,6 +19,10 @@ import { rollbackApp } from './jobs/rollback.ts';
 import { appHistory } from './jobs/history.ts';
 import { systemClock } from './rollout/clock.ts';
 import { parseMaxFileSize, setMaxFileSize } from './repo-io/read.ts';
+import { analysisMode, analyzed, type AnalysisMode } from './analysis/gate.ts';
+import { AnalysisError } from './analysis/error.ts';
+import { validateCommand } from './analysis/validate-cli.ts';
+import { directoryFiles } from './manifests/files.ts';
 
 const USAGE = `usage: gitops-canary <command> [options]
 
@@ -28,6 +32,7 @@ commands:
   set-weight <app> <canary-percent>           set the canary traffic weight
   status                                      every app: tags, weights, rollout step, next step, gates
   rollback <app>                              revert the bot's last commit for the app
+  validate [--format text|github]             check the config and the routes it names; exit 1 on errors
 
   <image>:<tag>@sha256:… writes that digest beside the tag; without one, references pinned
   by digest get the tag's digest from the registry (or stay, with the reason).
@@ -36,6 +41,7 @@ options:
   --repo DIR     config repo (default: current directory)
   --dry-run      print the plan, change nothing
   --json         print the plan or result as JSON
+  --format F     validate's output: text (default) or github (workflow-command annotations)
   --lock-timeout SECONDS
                  how long to wait for another gitops-canary run on the same checkout
                  (default 60, or GITOPS_CANARY_LOCK_TIMEOUT)
@@ -53,10 +59,11 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   'lock-timeout': { type: 'string' },
+  format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Values = { repo?: string; path?: string[]; source?: string; 'dry-run'?: boolean; json?: boolean; 'lock-timeout'?: string; help?: boolean };
+type Values = { repo?: string; path?: string[]; source?: string; 'dry-run'?: boolean; json?: boolean; 'lock-timeout'?: string; format?: string; help?: boolean };
 
 function lockTimeoutMs(v: Values): number {
   const raw = v['lock-timeout'] ?? process.env.GITOPS_CANARY_LOCK_TIMEOUT ?? '60';
@@ -93,12 +100,12 @@ async function requireConfig(dir: string): Promise<Config> {
   return loaded.config;
 }
 
-async function run(ws: Workspace, prepare: Prepare, v: Values): Promise<Result> {
-  return v['dry-run'] ? dryRun(ws, prepare) : commitPlan(ws, prepare);
+async function run(ws: Workspace, prepare: Prepare, v: Values, analysis: AnalysisMode = 'strict'): Promise<Result> {
+  return v['dry-run'] ? dryRun(ws, prepare, { analysis }) : commitPlan(ws, prepare, { analysis });
 }
 
 /** One change per app: each commit carries one app's trailers, so rollbacks stay per app. */
-async function releasePrepares(dir: string, target: { image: string; tag: string; digest?: string }, source: string | undefined, ws: Workspace): Promise<Prepare[]> {
+async function releasePrepares(dir: string, target: { image: string; tag: string; digest?: string }, source: string | undefined, ws: Workspace, out: Out): Promise<Prepare[]> {
   const { image, tag } = target;
   const ev = { ...target, source, event: 'cli' };
   const registry = registryFromEnv(process.env);
@@ -106,8 +113,10 @@ async function releasePrepares(dir: string, target: { image: string; tag: string
   if (!loaded) return [(repo) => planUnconfiguredRelease(repo, ev, registry)];
   const routed = routeEvent(loaded.config, { image, tag, source });
   if (routed.apps.length === 0) throw new ConfigError('RELEASE_NO_APP', routed.reason ?? `no app uses ${image}`, { file: loaded.file });
+  const warnings = await refuseRepoErrors(workspaceFiles(ws), loaded, { apps: routed.apps.map((r) => r.app), purpose: 'change' });
+  for (const w of warnings) out.err(`gitops-canary: ${formatRepoIssue(w)}`);
   const commits = await botCommits(ws);
-  return routed.apps.map((r) => (repo) => planAppRelease(repo, r, ev, appHistory(commits, r.app), registry));
+  return routed.apps.map((r) => analyzed((repo) => planAppRelease(repo, r, ev, appHistory(commits, r.app), registry), analysisMode(r.config)));
 }
 
 async function dispatch(cmd: string, args: string[], v: Values, out: Out, argv: string[]): Promise<Result | Result[] | null> {
@@ -128,15 +137,11 @@ async function dispatchLocked(ws: Workspace, cmd: string, args: string[], v: Val
     case 'set-image': {
       const { image, tag, digest } = imageArg(args[0]);
       const registry = registryFromEnv(process.env);
-      return run(ws, async (repo) => {
-        const p = await planImages(repo, withPinnedDigests({ image, tag, digest, paths: v.path }, registry));
-        const name = image.split('/').pop() ?? image;
-        return { plan: { action: 'set-image', title: `${name}: set ${image}:${tag}${digest ? `@${digest}` : ''}`, edits: p.edits, skipped: p.skipped, trailers: { App: name, Action: 'set-image', Tag: tag, Image: image } }, writes: p.writes };
-      }, v);
+      return run(ws, (repo) => planSetImage(repo, { ...withPinnedDigests({ image, tag, digest, paths: v.path }, registry), tag }), v);
     }
     case 'release': {
       const results: Result[] = [];
-      for (const prepare of await releasePrepares(dir, imageArg(args[0]), v.source, ws)) results.push(await run(ws, prepare, v));
+      for (const prepare of await releasePrepares(dir, imageArg(args[0]), v.source, ws, out)) results.push(await run(ws, prepare, v));
       return results;
     }
     case 'set-weight': {
@@ -145,7 +150,7 @@ async function dispatchLocked(ws: Workspace, cmd: string, args: string[], v: Val
       const config = await requireConfig(dir);
       const appCfg = config.apps[app];
       if (!appCfg) throw new ConfigError('CONFIG_UNKNOWN_APP', `unknown app "${app}" (known: ${Object.keys(config.apps).join(', ')})`, { file: '.github/gitops-canary.yml', field: `apps.${app}` });
-      return run(ws, (repo) => planSetWeight(repo, app, appCfg, Number(pct)), v);
+      return run(ws, (repo) => planSetWeight(repo, app, appCfg, Number(pct)), v, analysisMode(appCfg));
     }
     case 'status': {
       const config = await requireConfig(dir);
@@ -153,6 +158,7 @@ async function dispatchLocked(ws: Workspace, cmd: string, args: string[], v: Val
       const log = await ws.log({ max: 1000 });
       const report = await repoStatus(workspaceFiles(ws), config, await botCommits(ws), { log, now: systemClock.now() });
       out.log(v.json ? JSON.stringify(report, null, 2) : report.map(statusText).join('\n\n'));
+      for (const i of await checkConfigAgainstRepo(workspaceFiles(ws), config, { lineOf: (await loadConfig(dir))?.lineOf })) out.err(`gitops-canary: ${formatRepoIssue(i)}`);
       return null;
     }
     case 'rollback': {
@@ -182,6 +188,11 @@ export async function main(argv: string[], out: Out = { log: (s) => console.log(
   try {
     // the app takes the same limit from its settings
     setMaxFileSize(parseMaxFileSize(process.env.MAX_FILE_SIZE));
+    // read-only and meant for CI checkouts: no lock, no git needed
+    if (cmd === 'validate') {
+      const dir = path.resolve(v.repo ?? '.');
+      return await validateCommand(dir, directoryFiles(dir), { json: v.json, format: v.format }, out);
+    }
     const result = await dispatch(cmd, args, v, out, argv);
     if (result) {
       const list = Array.isArray(result) ? result : [result];
@@ -192,6 +203,19 @@ export async function main(argv: string[], out: Out = { log: (s) => console.log(
     if (err instanceof UsageError) {
       out.err(`gitops-canary: ${err.message}\n\n${USAGE}`);
       return 2;
+    }
+    if (err instanceof AnalysisError) {
+      // every finding, one a line: the first names what to fix, the rest what else to
+      if (v.json) out.log(JSON.stringify({ error: err.code, findings: err.findings }, null, 2));
+      const [first, ...rest] = err.message.split('\n');
+      out.err([`gitops-canary: ${first}`, ...rest.map((l) => `  ${l}`)].join('\n'));
+      return 1;
+    }
+    // Every config problem at once, one a line: fixing them one run at a time is slow.
+    if (err instanceof ConfigValidationError) {
+      const [first, ...rest] = err.message.split('\n');
+      out.err([`gitops-canary: ${first}`, ...rest.map((l) => `  ${l}`)].join('\n'));
+      return 1;
     }
     if (err instanceof BotError) {
       out.err(`gitops-canary: ${err.message.split('\n')[0]}`);

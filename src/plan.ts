@@ -2,6 +2,8 @@
 // --dry-run, rendered into commit messages, PR bodies and Slack messages, and applied
 // by the editors in src/manifests/.
 
+import type { Finding } from './analysis/types.ts';
+
 export type Value = string | number | null;
 
 /** The Kubernetes object an edit touches, as named in the manifest. */
@@ -54,6 +56,8 @@ export interface Plan {
   edits: Edit[];
   skipped: Skipped[];
   trailers: Trailers;
+  /** What analysis of the changed repo found that did not stop the change. */
+  warnings?: Finding[];
 }
 
 export interface Result {

@@ -9,6 +9,7 @@ import { commitPlan, workspaceFiles, writeAll, type Prepare } from '../jobs/run.
 import { checkOutput, commitBody, planText, prBody } from '../jobs/render.ts';
 import type { Plan } from '../plan.ts';
 import type { ConfigRepo, Scope } from './types.ts';
+import { analyzed, analysisMode } from '../analysis/gate.ts';
 
 export interface DeliveryTarget {
   repo: ConfigRepo;
@@ -30,7 +31,9 @@ export function botBranch(app: string, lane: string): string {
  *  resetting once more (that second sync was a third of the webhook-to-push time). */
 export type DeliveryScope = Pick<Scope, 'forge' | 'log'>;
 
-export async function deliver(ws: Workspace, scope: DeliveryScope, target: DeliveryTarget, prepare: Prepare, opts: { synced?: boolean } = {}): Promise<Delivered> {
+export async function deliver(ws: Workspace, scope: DeliveryScope, target: DeliveryTarget, planned: Prepare, opts: { synced?: boolean } = {}): Promise<Delivered> {
+  // every delivery path below plans through this: an analysis error stops it before a write
+  const prepare = analyzed(planned, analysisMode(target.config));
   if (target.config.delivery === 'commit') {
     if (opts.synced && !target.config.branch) return commitOnSynced(ws, prepare);
     return commitPlan(ws, prepare, { branch: target.config.branch });
@@ -62,7 +65,8 @@ async function sameTreeOnRemote(ws: Workspace, branch: string): Promise<boolean>
   return ours === theirs;
 }
 
-export async function deliverPullRequest(ws: Workspace, scope: DeliveryScope, target: DeliveryTarget, prepare: Prepare): Promise<Delivered> {
+export async function deliverPullRequest(ws: Workspace, scope: DeliveryScope, target: DeliveryTarget, planned: Prepare): Promise<Delivered> {
+  const prepare = analyzed(planned, analysisMode(target.config));
   const { forge } = scope;
   const base = target.config.branch ?? (await ws.defaultBranch());
   const branch = botBranch(target.app, target.lane);

@@ -15,6 +15,7 @@ import { evaluateGates, prometheusQuery, summarizeGates, type GateOutcome, type 
 import { AT_TRAILER } from '../rollout/landed.ts';
 import { GATE_ACTION, stateKey } from '../rollout/state.ts';
 import { deliverPullRequest, type Delivered } from './deliver.ts';
+import { analysisMode, gate as analysisGate } from '../analysis/gate.ts';
 import { noticeFor } from './notices.ts';
 import { commitMarker } from './tick-git.ts';
 import { rollBackRollout } from './tick-rollback.ts';
@@ -173,7 +174,9 @@ async function step({ deps, scope, repo, ws, config, snap, key, decision, gate, 
           note = 'the rollout state changed since this tick read it (another replica or a person acted); nothing done';
           return null;
         }
-        prepared = await prepareStep(workspaceFiles(ws), { ...ctx, at: now });
+        // this path commits without deliver(): analyze here, before anything is written
+        const files = workspaceFiles(ws);
+        prepared = await analysisGate(files, await prepareStep(files, { ...ctx, at: now }), analysisMode(config));
         if (prepared.writes.size === 0) return null;
         prepared.plan.trailers.Replica = replicaOf(deps);
         await writeAll(ws, prepared.writes);

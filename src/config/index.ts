@@ -24,3 +24,4 @@ export { ConfigValidationError, DEFAULT_CONFIG_FILE, fieldPath, formatIssue, loa
 export { checkConfigPaths, isGlob, resolveRepoPath, staticPathProblem, staticPrefix } from './paths.ts';
 export { configJsonSchema } from './json-schema.ts';
 export { findAppForImage, findAppsForImage, findAppsForSource, type NamedApp } from './lookup.ts';
+export { checkConfigAgainstRepo, formatRepoIssue, refuseRepoErrors, type RepoCheckOptions, type RepoIssue } from './repo-checks.ts';

@@ -7,9 +7,11 @@ import { BotError, ConfigError } from '../errors.ts';
 import { LineCounter, isMap, isScalar, isSeq, parseSingleDocument, toJS, type ParsedDocument } from '../manifests/yaml.ts';
 import { readRepoTextSync } from '../repo-io/read.ts';
 import { checkConfigPaths } from './paths.ts';
+import { suggestKey } from './suggest.ts';
 import { CONFIG_FILES, knownKeysAt, validateConfigValue, type Config, type SchemaIssue } from './schema.ts';
 
 export const DEFAULT_CONFIG_FILE = CONFIG_FILES[0];
+export { suggestKey };
 
 export interface ConfigIssue {
   file: string;
@@ -62,35 +64,29 @@ export function lineOfPath(doc: ParsedDocument, lc: LineCounter, path: readonly 
   return line;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
-}
-
-/** The closest known key, when it is close enough to be a typo. */
-export function suggestKey(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestScore = Infinity;
-  for (const k of known) {
-    const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key.toLowerCase(), k.toLowerCase());
-    if (d < bestScore) [best, bestScore] = [k, d];
-  }
-  return best !== undefined && bestScore <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
-}
-
 function describe(issue: SchemaIssue): string {
+  if (issue.choice) {
+    const hint = suggestKey(issue.choice.got, issue.choice.options);
+    return hint ? `${issue.message}, got ${JSON.stringify(issue.choice.got)} (did you mean "${hint}"?)` : `${issue.message}, got ${JSON.stringify(issue.choice.got)}`;
+  }
   if (issue.unknownKey === undefined) return issue.message;
   const hint = suggestKey(issue.unknownKey, knownKeysAt(issue.path.slice(0, -1)));
   return hint ? `${issue.message} (did you mean "${hint}"?)` : issue.message;
+}
+
+/** Each issue's message, with a stray key and the required key it probably misspells
+ *  pointing at each other, so neither hides the cause. */
+function linkMisspelt(issues: readonly SchemaIssue[]): Array<{ issue: SchemaIssue; message: string }> {
+  const hints = new Map<string, string>();
+  for (const i of issues) {
+    if (i.unknownKey === undefined) continue;
+    const hint = suggestKey(i.unknownKey, knownKeysAt(i.path.slice(0, -1)));
+    if (hint) hints.set(fieldPath([...i.path.slice(0, -1), hint]), i.unknownKey);
+  }
+  return issues.map((issue) => {
+    const stray = issue.unknownKey === undefined && issue.message.startsWith('required') ? hints.get(fieldPath(issue.path)) : undefined;
+    return { issue, message: stray === undefined ? describe(issue) : `${issue.message} (probably misspelt as ${JSON.stringify(stray)})` };
+  });
 }
 
 interface Parsed {
@@ -115,10 +111,13 @@ function parseWithLines(text: string, file: string): Parsed {
   const lineOf = (path: (string | number)[]) => lineOfPath(doc, lc, path);
   const r = validateConfigValue(value);
   if (!r.ok) {
-    const issues = r.issues.map((i) => ({ file, line: lineOf(i.path), field: fieldPath(i.path), message: describe(i) }));
-    // In file order, so the headline is the first problem a reader meets.
-    issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-    throw new ConfigValidationError(issues);
+    const described = linkMisspelt(r.issues);
+    const issues = described.map(({ issue, message }) => ({ file, line: lineOf(issue.path), field: fieldPath(issue.path), message }));
+    // In file order, so the headline is the first problem a reader meets; on one line the
+    // stray key goes first, since it usually explains the rest (`fliter` → filter: required).
+    const order = issues.map((issue, i) => ({ issue, stray: described[i].issue.unknownKey !== undefined }));
+    order.sort((a, b) => (a.issue.line ?? 0) - (b.issue.line ?? 0) || Number(b.stray) - Number(a.stray));
+    throw new ConfigValidationError(order.map((o) => o.issue));
   }
   return { config: r.config, lineOf };
 }
@@ -142,7 +141,7 @@ function readConfigText(repoDir: string, file: string): string {
 
 /** Loads the config of the repository checked out at `repoDir`, checking that every path
  *  stays inside it. Null when there is no config file: a plain Flux repo works without. */
-export function loadConfig(repoDir: string): { config: Config; file: string } | null {
+export function loadConfig(repoDir: string): { config: Config; file: string; lineOf: (path: (string | number)[]) => number | undefined } | null {
   // lstat only: whether something is there, never what it points to
   const present = CONFIG_FILES.filter((f) => {
     try {
@@ -160,5 +159,5 @@ export function loadConfig(repoDir: string): { config: Config; file: string } | 
   const file = present[0];
   const { config, lineOf } = parseWithLines(readConfigText(repoDir, file), file);
   checkConfigPaths(repoDir, config, { file, lineOf });
-  return { config, file };
+  return { config, file, lineOf };
 }

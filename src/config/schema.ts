@@ -144,6 +144,10 @@ const app = z
       })
       .optional(),
     rollout: rollout.optional(),
+    analysis: z
+      .enum(['strict', 'warn'])
+      .default('strict')
+      .meta({ description: 'What happens when the pre-change analysis finds errors: strict refuses the change, warn reports them and makes it anyway' }),
   })
   .superRefine((a, ctx) => checkApp(a, ctx));
 
@@ -209,6 +213,14 @@ export interface SchemaIssue {
   message: string;
   /** Keys that were not expected, for unknown-key issues (one issue per key). */
   unknownKey?: string;
+  /** For a value outside a fixed set: the value written and the allowed ones. */
+  choice?: { got: string; options: string[] };
+}
+
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let v = root;
+  for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+  return v;
 }
 
 // In the words of the YAML the user wrote, not of JavaScript.
@@ -217,7 +229,7 @@ const TYPE_NAMES: Record<string, string> = {
   boolean: 'true or false', null: 'null (empty value)',
 };
 
-function toSchemaIssues(issues: readonly z.core.$ZodIssue[]): SchemaIssue[] {
+function toSchemaIssues(issues: readonly z.core.$ZodIssue[], input: unknown): SchemaIssue[] {
   const out: SchemaIssue[] = [];
   for (const i of issues) {
     const path = i.path.map((p) => (typeof p === 'number' ? p : String(p)));
@@ -230,6 +242,8 @@ function toSchemaIssues(issues: readonly z.core.$ZodIssue[]): SchemaIssue[] {
       const received = /received (\w+)$/.exec(i.message)?.[1];
       const want = TYPE_NAMES[i.expected] ?? i.expected;
       out.push({ path, message: received === 'undefined' ? `required: expected ${want}` : `expected ${want}, got ${TYPE_NAMES[received ?? ''] ?? received ?? 'something else'}` });
+    } else if (i.code === 'invalid_value' && i.values.every((x) => typeof x === 'string') && typeof valueAt(input, path) === 'string') {
+      out.push({ path, message: i.message, choice: { got: valueAt(input, path) as string, options: i.values as string[] } });
     } else {
       out.push({ path, message: i.message });
     }
@@ -240,7 +254,7 @@ function toSchemaIssues(issues: readonly z.core.$ZodIssue[]): SchemaIssue[] {
 /** Parses a plain value (the YAML as JS) into a Config, or lists every problem. */
 export function validateConfigValue(value: unknown): { ok: true; config: Config } | { ok: false; issues: SchemaIssue[] } {
   const r = configSchema.safeParse(value);
-  return r.success ? { ok: true, config: r.data } : { ok: false, issues: toSchemaIssues(r.error.issues) };
+  return r.success ? { ok: true, config: r.data } : { ok: false, issues: toSchemaIssues(r.error.issues, value) };
 }
 
 interface DefLike {

@@ -1,6 +1,7 @@
 // Renderings of a plan: the commit message body, the PR body and the terminal. All are
 // derived from the same plain data, so what a reviewer reads is what the bot applied.
 import { objectLabel, type Edit, type Plan, type Skipped } from '../plan.ts';
+import { renderFinding } from '../analysis/types.ts';
 
 const EDIT_LINE = /^- (\S+) (\S+) (\S+): (.*) -> (.*)$/;
 
@@ -32,9 +33,15 @@ function skippedLines(skipped: Skipped[]): string[] {
   return skipped.map((s) => (s.reason.startsWith(`${s.file}:`) && !s.field ? `- ${s.reason}` : `- ${s.file}${s.field ? ` ${s.field}` : ''}: ${s.reason}`));
 }
 
+// Not `- ` bullets in the commit body: parseEditLines reads those back as edits.
+function warningLines(plan: Plan): string[] {
+  return (plan.warnings ?? []).map(renderFinding);
+}
+
 export function commitBody(plan: Plan): string {
   const parts = [editLines(plan.edits).join('\n')];
   if (plan.skipped.length) parts.push(`Skipped:\n${skippedLines(plan.skipped).join('\n')}`);
+  if (plan.warnings?.length) parts.push(`Analysis warnings:\n${warningLines(plan).map((l) => `  ${l}`).join('\n')}`);
   return parts.filter(Boolean).join('\n\n');
 }
 
@@ -47,6 +54,7 @@ function editTable(plan: Plan): string[] {
   const rows = plan.edits.map((e) => `| \`${cell(e.file)}\` | ${cell(objectLabel(e.object))} | \`${cell(e.field)}\` | \`${cell(show(e.old))}\` → \`${cell(show(e.new))}\` |`);
   const lines = ['| File | Object | Field | Change |', '|---|---|---|---|', ...rows, ''];
   if (plan.skipped.length) lines.push('<details><summary>Skipped</summary>', '', ...skippedLines(plan.skipped), '', '</details>', '');
+  if (plan.warnings?.length) lines.push('**Analysis warnings**', '', ...warningLines(plan).map((l) => `- ${cell(l)}`), '');
   return lines;
 }
 
@@ -67,6 +75,7 @@ export function planText(plan: Plan): string {
   if (plan.edits.length === 0) lines.push('nothing to change');
   lines.push(...editLines(plan.edits));
   if (plan.skipped.length) lines.push('skipped:', ...skippedLines(plan.skipped).map((l) => `  ${l}`));
+  if (plan.warnings?.length) lines.push(...warningLines(plan).map((l) => `warning: ${l}`));
   return lines.join('\n');
 }
 

@@ -6,6 +6,7 @@ import type { Result } from '../plan.ts';
 import { commitBody, planText } from './render.ts';
 import type { Prepared } from './prepared.ts';
 import type { BotCommit } from './history.ts';
+import { analyzed, type AnalysisMode } from '../analysis/gate.ts';
 
 export type Prepare = (repo: RepoFiles) => Promise<Prepared>;
 
@@ -37,13 +38,15 @@ export async function writeAll(ws: Workspace, writes: Map<string, string>): Prom
 }
 
 /** Plans without writing: the working copy is read as it is. */
-export async function dryRun(ws: Workspace, prepare: Prepare): Promise<Result> {
-  const { plan } = await prepare(workspaceFiles(ws));
+export async function dryRun(ws: Workspace, prepare: Prepare, opts: { analysis?: AnalysisMode } = {}): Promise<Result> {
+  const { plan } = await analyzed(prepare, opts.analysis)(workspaceFiles(ws));
   return { plan, status: 'dry-run', message: planText(plan) };
 }
 
 /** Plans, writes, commits and pushes to `branch`, re-planning after a rejected push. */
-export async function commitPlan(ws: Workspace, prepare: Prepare, opts: { branch?: string } = {}): Promise<Result> {
+export async function commitPlan(ws: Workspace, planned: Prepare, opts: { branch?: string; analysis?: AnalysisMode } = {}): Promise<Result> {
+  // analysis refuses a broken change before anything is written (a no-op when the caller analyzed)
+  const prepare = analyzed(planned, opts.analysis);
   let last: Prepared | undefined;
   // the bytes each written file had before this attempt, to undo a commit that never happened
   const originals = new Map<string, string | null>();

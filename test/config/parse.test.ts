@@ -41,6 +41,7 @@ describe('parseConfig', () => {
       merge: 'manual',
       approvals: 1,
       mergeMethod: 'merge',
+      analysis: 'strict',
     });
     expect(app.tagTemplate).toBeUndefined();
     expect(() => parseConfig(withApp('traffic: { file: vs.yaml, stable: { host: web }, canary: { host: web-canary }, steps: [100] }\n'))).toThrow(

@@ -121,7 +121,7 @@ describe('loadConfig', () => {
 
   it('loads .yml or .yaml and reports which', () => {
     write('.github/gitops-canary.yaml', MINIMAL);
-    expect(loadConfig(repo)).toEqual({ config: parseConfig(MINIMAL), file: '.github/gitops-canary.yaml' });
+    expect(loadConfig(repo)).toMatchObject({ config: parseConfig(MINIMAL), file: '.github/gitops-canary.yaml' });
   });
 
   it('refuses two config files', () => {

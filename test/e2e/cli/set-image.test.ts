@@ -107,10 +107,11 @@ describe('set-image', { timeout: 60_000 }, () => {
     expect(await repo.changed((await repo.remoteLog())[0].sha)).toEqual([HELM, KUST]);
   });
 
-  it('a --path matching nothing changes nothing and exits 0', async () => {
+  // A --path typo must not look like "already at that tag".
+  it('a --path matching nothing is an error (IMAGE_NOT_FOUND) and changes nothing', async () => {
     const r = await repo.run('set-image', 'ghcr.io/acme/podinfo:0.2.1', '--path', 'nowhere/**');
-    expect(r.code).toBe(0);
-    expect(r.out).toContain('nothing to change');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('gitops-canary: no file matching --path nowhere/** references ghcr.io/acme/podinfo');
     expect((await repo.remoteLog()).length).toBe(1);
   });
 

@@ -1,0 +1,37 @@
+// The gate every planned change passes before it is written: the bot's deliveries and
+// the CLI's runs wrap their prepare step with it. Errors stop the change (strict, the
+// default) or travel with it as warnings (`analysis: warn`).
+import type { Prepared } from '../jobs/prepared.ts';
+import type { RepoFiles } from '../manifests/files.ts';
+import { analyzeChange } from './analyze.ts';
+import { AnalysisError } from './error.ts';
+
+export type AnalysisMode = 'strict' | 'warn';
+
+type PrepareFn = (repo: RepoFiles) => Promise<Prepared>;
+
+const ANALYZED = Symbol('analyzed');
+
+/** The app's `analysis` setting. Read defensively: the key may be absent from the config
+ *  schema of this version. */
+export function analysisMode(config: unknown): AnalysisMode {
+  const v = config && typeof config === 'object' ? (config as { analysis?: unknown }).analysis : undefined;
+  return v === 'warn' ? 'warn' : 'strict';
+}
+
+/** `prepare`, followed by analysis of what it would write. Wrapping twice analyzes once:
+ *  the outermost caller (which knows the app's mode) wins. */
+export function analyzed<P extends PrepareFn>(prepare: P, mode: AnalysisMode = 'strict'): P {
+  if ((prepare as { [ANALYZED]?: true })[ANALYZED]) return prepare;
+  const wrapped = async (files: RepoFiles) => gate(files, await prepare(files), mode);
+  return Object.assign(wrapped, { [ANALYZED]: true as const }) as unknown as P;
+}
+
+export async function gate(files: RepoFiles, prepared: Prepared, mode: AnalysisMode): Promise<Prepared> {
+  const findings = await analyzeChange(files, prepared);
+  if (findings.length === 0) return prepared;
+  if (mode === 'strict' && findings.some((f) => f.severity === 'error')) throw new AnalysisError(findings);
+  // warn mode: an error is still reported everywhere the plan is, it just does not stop it
+  const warnings = findings.map((f) => (f.severity === 'error' ? { ...f, severity: 'warning' as const, message: `${f.message} (an error; analysis: warn lets the change through)` } : f));
+  return { ...prepared, plan: { ...prepared.plan, warnings: [...(prepared.plan.warnings ?? []), ...warnings] } };
+}

@@ -1,0 +1,104 @@
+// Checks of the config against the files of the repo it lives in: track paths that
+// match nothing, an image no track file names, traffic backends the route lacks. They
+// need a checkout, so they run beside parsing, not inside it.
+//
+// Severity: a track path may name a file that is not written yet, so one that matches
+// nothing is a warning. When none of an app's paths matches anything, a release cannot
+// change anything: still a warning for looking (`status`), an error for changing
+// (`purpose: 'change'`). An image no existing track file names and a backend the route
+// lacks are errors: the bot would report success and change nothing. An app with
+// `analysis: warn` gets its errors as warnings.
+import type { RepoFiles } from '../manifests/files.ts';
+import { pathFilter } from '../manifests/scan.ts';
+import { imagesIn, mentionsImage } from '../policy/image-mentions.ts';
+import { ConfigValidationError, formatIssue, type ConfigIssue } from './load.ts';
+import { isGlob } from './paths.ts';
+import type { AppConfig, Config } from './schema.ts';
+import { nearest, suggestKey } from './suggest.ts';
+import { checkTraffic } from './traffic-check.ts';
+
+export interface RepoIssue extends ConfigIssue {
+  severity: 'error' | 'warning';
+  code: string;
+  app: string;
+}
+
+export interface RepoCheckOptions {
+  file?: string;
+  lineOf?: (path: (string | number)[]) => number | undefined;
+  /** 'change' when the caller is about to edit (release, set-weight): see the header. */
+  purpose?: 'inspect' | 'change';
+  /** Only these apps (the ones a release routes to). */
+  apps?: string[];
+}
+
+// Enough files to find an image in; a glob over thousands of files is not read whole.
+const MAX_READ = 200;
+
+type Emit = (severity: RepoIssue['severity'], code: string, path: (string | number)[], message: string) => void;
+
+async function checkApp(repo: RepoFiles, name: string, app: AppConfig, files: readonly string[], emit: Emit, purpose: RepoCheckOptions['purpose']): Promise<void> {
+  const matched = new Set<string>();
+  for (const [track, spec] of Object.entries(app.tracks)) {
+    spec.paths.forEach((p, i) => {
+      const hits = isGlob(p) ? files.filter(pathFilter([p])) : files.filter((f) => f === p);
+      hits.forEach((h) => matched.add(h));
+      if (hits.length > 0) return;
+      const near = isGlob(p) ? undefined : suggestKey(p, files);
+      const what = isGlob(p) ? 'glob matches no file in the repo' : 'no such file in the repo';
+      emit('warning', 'CONFIG_PATH_NO_FILE', ['apps', name, 'tracks', track, 'paths', i], `${what}: ${JSON.stringify(p)}${near ? ` (did you mean "${near}"?)` : ''}`);
+    });
+  }
+  if (matched.size === 0) {
+    emit(purpose === 'change' ? 'error' : 'warning', 'CONFIG_TRACKS_NO_FILE', ['apps', name, 'tracks'], `no track path matches a file in the repo, so no release of ${app.image} can change anything`);
+  } else {
+    const read = [...matched].sort().slice(0, MAX_READ);
+    const texts = await Promise.all(read.map((f) => repo.read(f).catch(() => '')));
+    if (!texts.some((t) => mentionsImage(t, app.image))) {
+      const seen = new Map<string, string[]>();
+      texts.forEach((t, i) => imagesIn(t).forEach((img) => seen.set(img, [...(seen.get(img) ?? []), read[i]])));
+      const best = nearest(app.image, seen.keys());
+      const where = read.length === 1 ? read[0] : `${read.length} files`;
+      const more = best ? `; did you mean ${best.value} (in ${seen.get(best.value)!.join(', ')})?` : '';
+      emit('error', 'CONFIG_IMAGE_NOT_IN_TRACKS', ['apps', name, 'image'], `${app.image} appears in none of the app's track files (${where})${more}`);
+    }
+  }
+  if (app.traffic) {
+    for (const p of await checkTraffic(repo, app.traffic, files)) {
+      emit('error', p.code, ['apps', name, 'traffic', p.key], p.message);
+    }
+  }
+}
+
+/** Every problem the repo's files show in `config`, in config order. */
+export async function checkConfigAgainstRepo(repo: RepoFiles, config: Config, opts: RepoCheckOptions = {}): Promise<RepoIssue[]> {
+  const files = await repo.list();
+  const out: RepoIssue[] = [];
+  for (const [name, app] of Object.entries(config.apps)) {
+    if (opts.apps && !opts.apps.includes(name)) continue;
+    const emit: Emit = (severity, code, path, message) => {
+      const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+      out.push({ severity: app.analysis === 'warn' ? 'warning' : severity, code, app: name, file: opts.file ?? '.github/gitops-canary.yml', line: opts.lineOf?.(path), field, message });
+    };
+    await checkApp(repo, name, app, files, emit, opts.purpose);
+  }
+  return out;
+}
+
+/** One line per issue, warnings marked, as the CLI and PR comments print them. */
+export function formatRepoIssue(i: RepoIssue): string {
+  return i.severity === 'warning' ? `warning: ${formatIssue(i)}` : formatIssue(i);
+}
+
+/** The repo checks for a command about to change `apps`: errors are thrown together as
+ *  one ConfigValidationError (every line named), warnings returned for printing. */
+export async function refuseRepoErrors(
+  repo: RepoFiles,
+  loaded: { config: Config; file: string; lineOf?: RepoCheckOptions['lineOf'] },
+  opts: Pick<RepoCheckOptions, 'apps' | 'purpose'> = {},
+): Promise<RepoIssue[]> {
+  const issues = await checkConfigAgainstRepo(repo, loaded.config, { ...opts, file: loaded.file, lineOf: loaded.lineOf });
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0) throw new ConfigValidationError(errors);
+  return issues;
+}
