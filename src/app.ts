@@ -4,6 +4,7 @@ import type { Probot } from 'probot';
 import { onComment } from './handlers/comment.ts';
 import { onPackage, onRegistryPackage } from './handlers/package.ts';
 import { onRelease } from './handlers/release.ts';
+import { onPullRequestHead } from './handlers/pr-check.ts';
 import { onPullRequestClosed, onReview } from './handlers/review.ts';
 import { guard } from './handlers/guard.ts';
 import type { Runtime } from './handlers/runtime.ts';
@@ -18,6 +19,7 @@ export function createApp(rt: Runtime) {
     app.on('registry_package.published', guard(onRegistryPackage(rt)));
     app.on('pull_request_review.submitted', guard(onReview(rt)));
     app.on('pull_request.closed', guard(onPullRequestClosed(rt)));
+    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], guard(onPullRequestHead(rt)));
     app.on('issue_comment.created', guard(onComment(rt)));
   };
 }

@@ -183,7 +183,10 @@ export class GitHubForge implements Forge {
   }
 
   async reportCheck(repo: RepoId, sha: string, check: CheckReport) {
-    await call(`check run on ${sha.slice(0, 12)}`, () =>
+    const [first, ...rest] = annotationBatches(check.annotations ?? []);
+    // GitHub refuses a summary over 65,535 characters; a sidecar bump can list thousands of edits
+    const output = { title: check.title, summary: check.summary.length > 65_000 ? `${check.summary.slice(0, 65_000)}\n\n(truncated)` : check.summary };
+    const created = await call(`check run on ${sha.slice(0, 12)}`, () =>
       this.octokit.rest.checks.create({
         owner: repo.owner,
         repo: repo.name,
@@ -191,9 +194,23 @@ export class GitHubForge implements Forge {
         head_sha: sha,
         status: 'completed',
         conclusion: check.conclusion,
-        // GitHub refuses a summary over 65,535 characters; a sidecar bump can list thousands of edits
-        output: { title: check.title, summary: check.summary.length > 65_000 ? `${check.summary.slice(0, 65_000)}\n\n(truncated)` : check.summary },
+        output: { ...output, ...(first ? { annotations: first } : {}) },
       }),
     );
+    // Updates append annotations to the run; title and summary must be sent again.
+    for (const batch of rest) {
+      await call(`annotations of check run ${created.data.id}`, () =>
+        this.octokit.rest.checks.update({ owner: repo.owner, repo: repo.name, check_run_id: created.data.id, output: { ...output, annotations: batch } }),
+      );
+    }
   }
+}
+
+/** GitHub takes at most this many annotations per create or update request. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+
+export function annotationBatches<T>(all: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < all.length; i += ANNOTATIONS_PER_REQUEST) out.push(all.slice(i, i + ANNOTATIONS_PER_REQUEST));
+  return out;
 }

@@ -82,6 +82,6 @@ export class LocalForge implements Forge {
   }
 
   async reportCheck(repo: RepoId, sha: string, check: CheckReport): Promise<void> {
-    this.log.info({ repo: repoName(repo), sha, name: check.name ?? 'gitops-canary', conclusion: check.conclusion, title: check.title }, 'check run (local mode, not posted)');
+    this.log.info({ repo: repoName(repo), sha, name: check.name ?? 'gitops-canary', conclusion: check.conclusion, title: check.title, annotations: check.annotations?.length ?? 0 }, 'check run (local mode, not posted)');
   }
 }

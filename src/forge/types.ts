@@ -102,4 +102,16 @@ export interface CheckReport {
   title: string;
   /** Markdown. */
   summary: string;
+  /** Findings placed on file and line of the commit; any number (the forge batches them). */
+  annotations?: CheckAnnotation[];
+}
+
+export interface CheckAnnotation {
+  /** Repo-relative path. */
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: 'failure' | 'warning' | 'notice';
+  message: string;
+  title?: string;
 }

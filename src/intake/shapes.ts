@@ -47,6 +47,15 @@ const pullClosed = z.object({
     base: z.object({ ref: text }),
   }),
 });
+// Opened, pushed to, reopened: the head to analyze; the base only for the log.
+const pullHead = z.object({
+  repository: configRepository,
+  pull_request: z.object({
+    number: z.number().int().positive(),
+    head: z.object({ ref: text, sha: text }),
+    base: z.object({ ref: text }),
+  }),
+});
 const comment = z.object({ repository: configRepository, sender, comment: z.object({ body: text }), issue: z.object({ number: z.number().int().positive() }) });
 
 /** By `event` or `event.action`: the deliveries a handler is registered for. */
@@ -59,6 +68,9 @@ const SHAPES: Record<string, z.ZodType> = {
   'registry_package.published': z.object({ registry_package: pkg, repository: repository.nullable().optional() }),
   'pull_request_review.submitted': review,
   'pull_request.closed': pullClosed,
+  'pull_request.opened': pullHead,
+  'pull_request.synchronize': pullHead,
+  'pull_request.reopened': pullHead,
   'issue_comment.created': comment,
 };
 

@@ -273,6 +273,13 @@ export class GitHubDouble {
     return r.checkRuns.map((c) => this.shapes.checkRun(r, c));
   }
 
+  /** Every annotation of a check run, in the order they were sent. */
+  checkAnnotations(owner: string, repo: string, checkRunId: number): Array<Json & { path: string; start_line: number; annotation_level: string; message: string }> {
+    const c = this.state.mustRepo(owner, repo).checkRuns.find((x) => x.id === checkRunId);
+    if (!c) throw new Error(`no check run ${checkRunId} in ${owner}/${repo}`);
+    return c.annotations as Array<Json & { path: string; start_line: number; annotation_level: string; message: string }>;
+  }
+
   releases(owner: string, repo: string): Json[] {
     const r = this.state.mustRepo(owner, repo);
     return r.releases.map((rel) => this.shapes.release(r, rel));

@@ -1,6 +1,6 @@
 // Pull-request facts that GitHub derives from git: current head/base commits, whether a
 // trial merge is clean, and whether branch protection is satisfied.
-import { revParse, trialMerge } from './gitrepo.ts';
+import { revParse, runGit, trialMerge } from './gitrepo.ts';
 import type { PullLive } from './shapes.ts';
 import type { DoubleState, IssueState, RepoState } from './state.ts';
 
@@ -9,15 +9,28 @@ export interface ProtectionVerdict {
   message?: string;
 }
 
+/** GitHub keeps every PR's head at `refs/pull/<n>/head` (forks included) and moves it
+ *  with the head branch; a closed PR's ref stays where the PR ended. Called before git
+ *  is served and whenever a PR is read, so clients see it as GitHub would show it. */
+export async function publishPullHeads(repo: RepoState): Promise<void> {
+  for (const pr of repo.issues.values()) if (pr.pull) await pullHead(repo, pr);
+}
+
+async function pullHead(repo: RepoState, pr: IssueState): Promise<string> {
+  const p = pr.pull!;
+  if (!p.merged && pr.state !== 'closed') {
+    const live = await revParse(repo.bareDir, `refs/heads/${p.head}`);
+    if (live) p.headSha = live;
+  }
+  await runGit(repo.bareDir, ['update-ref', `refs/pull/${pr.number}/head`, p.headSha]);
+  return p.headSha;
+}
+
 export class RepoGit {
   constructor(private readonly state: DoubleState) {}
 
-  async headSha(repo: RepoState, pr: IssueState): Promise<string> {
-    const p = pr.pull!;
-    if (p.merged || pr.state === 'closed') return p.headSha;
-    const live = await revParse(repo.bareDir, `refs/heads/${p.head}`);
-    if (live) p.headSha = live;
-    return p.headSha;
+  headSha(repo: RepoState, pr: IssueState): Promise<string> {
+    return pullHead(repo, pr);
   }
 
   async live(repo: RepoState, pr: IssueState): Promise<PullLive> {

@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { Auth, Credential } from './auth.ts';
 import { serveGitHttp } from './git-http.ts';
+import { publishPullHeads } from './repo-git.ts';
 import { ApiError, type AppInfo, type Ctx, type Handler, type Reply } from './http-util.ts';
 import { loadContract } from './openapi.ts';
 import type { RepoGit } from './repo-git.ts';
@@ -92,6 +93,7 @@ async function handleGit(deps: ServerDeps, req: IncomingMessage, res: ServerResp
     return send(res, denied);
   }
   const user = cred.kind === 'token' ? (cred.token.user?.login ?? deps.botActor().login) : 'anonymous';
+  if (!push) await publishPullHeads(repo);
   const status = await serveGitHttp(req, res, { root: deps.gitRoot, pathInfo: `/${repo.owner.login}/${repo.name}.git${rest}`, query: url.search.slice(1), remoteUser: user });
   record(status);
 }

@@ -210,7 +210,7 @@ export class Shapes {
       html_url: `${this.url}/${r.owner.login}/${r.name}/runs/${c.id}`,
       started_at: c.startedAt,
       completed_at: c.completedAt,
-      output: c.output ?? { title: null, summary: null, text: null, annotations_count: 0, annotations_url: '' },
+      output: { title: null, summary: null, text: null, ...(c.output as object | null), annotations_count: c.annotations.length, annotations_url: `${this.repoApi(r)}/check-runs/${c.id}/annotations` },
       app: null,
       pull_requests: [],
     };

@@ -93,6 +93,8 @@ export interface CheckRunState {
   externalId: string | null;
   startedAt: string;
   completedAt: string | null;
+  /** Every annotation sent, create's and each update's: GitHub appends, never replaces. */
+  annotations: unknown[];
 }
 
 export interface ReleaseState {

@@ -93,6 +93,20 @@ export function createRelease(ctx: Pick<Ctx, 'state'>, repo: RepoState, fields: 
   return rel;
 }
 
+function annotationsOf(output: unknown): unknown[] {
+  const a = output && typeof output === 'object' ? (output as { annotations?: unknown }).annotations : undefined;
+  if (!Array.isArray(a)) return [];
+  if (a.length > 50) throw new ApiError(422, 'Validation Failed', { errors: ['Only 50 annotations are allowed per request'] });
+  return a;
+}
+
+/** The run's output as GitHub shows it: annotations are counted and served on their own. */
+function withoutAnnotations(output: unknown): unknown {
+  if (!output || typeof output !== 'object') return output;
+  const { annotations: _, ...rest } = output as Record<string, unknown>;
+  return rest;
+}
+
 export const checkRoutes: Record<string, Handler> = {
   'repos/create-commit-status': async (ctx) => {
     const repo = needRepo(ctx);
@@ -144,7 +158,8 @@ export const checkRoutes: Record<string, Handler> = {
       headSha: String(b.head_sha),
       status: str(b.status) ?? (b.conclusion ? 'completed' : 'queued'),
       conclusion: str(b.conclusion) ?? null,
-      output: b.output,
+      output: withoutAnnotations(b.output),
+      annotations: annotationsOf(b.output),
       detailsUrl: str(b.details_url) ?? null,
       externalId: str(b.external_id) ?? null,
       startedAt: str(b.started_at) ?? ctx.state.timestamp(),
@@ -152,6 +167,14 @@ export const checkRoutes: Record<string, Handler> = {
     };
     repo.checkRuns.push(c);
     return ok(ctx.shapes.checkRun(repo, c), 201);
+  },
+
+  'checks/list-annotations': (ctx) => {
+    const repo = needRepo(ctx);
+    const id = intParam(ctx, 'check_run_id');
+    const c = repo.checkRuns.find((x) => x.id === id);
+    if (!c) throw new ApiError(404, 'Not Found');
+    return paginate(ctx, c.annotations.map((a) => ({ blob_href: '', start_column: null, end_column: null, raw_details: null, title: null, ...(a as object) })));
   },
 
   'checks/update': (ctx) => {
@@ -167,7 +190,10 @@ export const checkRoutes: Record<string, Handler> = {
       c.status = 'completed';
       c.completedAt = str(b.completed_at) ?? ctx.state.timestamp();
     }
-    if (b.output !== undefined) c.output = b.output;
+    if (b.output !== undefined) {
+      c.output = withoutAnnotations(b.output);
+      c.annotations.push(...annotationsOf(b.output));
+    }
     if (typeof b.details_url === 'string') c.detailsUrl = b.details_url;
     return ok(ctx.shapes.checkRun(repo, c));
   },
