@@ -17,12 +17,15 @@ type Octokit = Context['octokit'];
 export interface ScopeCache {
   discovered: Map<number, { at: number; repos: ConfigRepo[] }>;
   tokens: Map<number, { token: string; expiresAt: number }>;
+  /** Look-ups in flight, by installation: a burst of events shares one instead of each
+   *  listing the repos (and minting a token) again. Dropped when they settle. */
+  pending: Map<string, Promise<unknown>>;
   /** Per installation: answers to conditional source reads, and rate-limit backoff. */
   sources: Map<number, SourceReadState>;
 }
 
 export function newScopeCache(): ScopeCache {
-  return { discovered: new Map(), tokens: new Map(), sources: new Map() };
+  return { discovered: new Map(), tokens: new Map(), sources: new Map(), pending: new Map() };
 }
 
 const DISCOVERY_TTL_MS = 5 * 60_000;
@@ -38,6 +41,16 @@ async function hasConfig(octokit: Octokit, owner: string, repo: string): Promise
     }
   }
   return false;
+}
+
+/** One look-up at a time per key: callers arriving meanwhile await the same promise. A
+ *  failure is not kept, so the next caller asks again. */
+function shared<T>(cache: ScopeCache, key: string, run: () => Promise<T>): Promise<T> {
+  const inFlight = cache.pending.get(key) as Promise<T> | undefined;
+  if (inFlight) return inFlight;
+  const p = run().finally(() => cache.pending.delete(key));
+  cache.pending.set(key, p);
+  return p;
 }
 
 function sourceState(cache: ScopeCache, installation: number): SourceReadState {
@@ -65,13 +78,15 @@ export function githubScope(context: Context, opts: { configRepos?: string[]; ca
     }
     const cached = discovered.get(installation);
     if (cached && now() - cached.at < DISCOVERY_TTL_MS) return cached.repos;
-    const all = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
-    const repos: ConfigRepo[] = [];
-    for (const r of all) {
-      if (await hasConfig(octokit, r.owner.login, r.name)) repos.push({ id: { owner: r.owner.login, name: r.name }, cloneUrl: r.clone_url, htmlUrl: r.html_url });
-    }
-    discovered.set(installation, { at: now(), repos });
-    return repos;
+    return shared(opts.cache, `discover ${installation}`, async () => {
+      const all = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+      const repos: ConfigRepo[] = [];
+      for (const r of all) {
+        if (await hasConfig(octokit, r.owner.login, r.name)) repos.push({ id: { owner: r.owner.login, name: r.name }, cloneUrl: r.clone_url, htmlUrl: r.html_url });
+      }
+      discovered.set(installation, { at: now(), repos });
+      return repos;
+    });
   }
 
   return {
@@ -83,9 +98,11 @@ export function githubScope(context: Context, opts: { configRepos?: string[]; ca
       // sends it to the configured host.
       const cached = tokens.get(installation);
       if (cached && cached.expiresAt - TOKEN_MARGIN_MS > now()) return cached.token;
-      const { data } = await octokit.rest.apps.createInstallationAccessToken({ installation_id: installation });
-      tokens.set(installation, { token: data.token, expiresAt: Date.parse(data.expires_at) });
-      return data.token;
+      return shared(opts.cache, `token ${installation}`, async () => {
+        const { data } = await octokit.rest.apps.createInstallationAccessToken({ installation_id: installation });
+        tokens.set(installation, { token: data.token, expiresAt: Date.parse(data.expires_at) });
+        return data.token;
+      });
     },
     configRepos,
     async configRepoFor(repository) {

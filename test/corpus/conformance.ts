@@ -1,5 +1,6 @@
 // `npm run test:corpus -- [DIR]` (default ../shared/corpus): every YAML file of a corpus
-// of real-world manifests through the parser and every editor. Per image reference: set
+// of real-world manifests through the parser and every editor, and `validate` over each
+// upstream repo of it. Per image reference: set
 // a new tag/digest, confirm nothing else changed, set it back, same bytes. Per weighted
 // two-destination route: the same with the canary weight. Reads DIR only; never copies
 // a corpus file anywhere. Exits 1 when any file fails; the last line is
@@ -8,7 +9,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BotError } from '../../src/errors.ts';
-import { YAML_FILE } from '../../src/manifests/files.ts';
+import { directoryFiles, YAML_FILE } from '../../src/manifests/files.ts';
+import { validateRepo } from '../../src/analysis/validate.ts';
 import { collectFluxPolicies } from '../../src/manifests/flux-policies.ts';
 import { parseManifest } from '../../src/manifests/parse.ts';
 import { imageEditors } from '../../src/manifests/registry.ts';
@@ -110,6 +112,23 @@ async function main(): Promise<void> {
     }
   }
 
+  // `gitops-canary validate` over each upstream repo of the corpus: it must never crash; what
+  // it finds is counted (real repos hold Services and routes managed elsewhere, so warnings
+  // are expected).
+  const findings = new Map<string, number>();
+  for (const group of [...new Set(rels.map(groupOf))].filter((g) => g !== '.').sort()) {
+    const report: FileReport = { path: `${group}/ (validate)`, failures: [], notes: [] };
+    try {
+      const root = path.join(dir, group);
+      const v = await validateRepo(root, directoryFiles(root));
+      for (const f of v.findings) findings.set(`${f.severity} ${f.code}`, (findings.get(`${f.severity} ${f.code}`) ?? 0) + 1);
+      report.notes.push(`${v.findings.length} findings in ${v.files.length} files`);
+    } catch (err) {
+      report.failures.push(`validate crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+    reports.push(report);
+  }
+
   reports.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const failed = reports.filter((r) => r.failures.length > 0);
   const verbose = process.argv.includes('--verbose');
@@ -130,6 +149,7 @@ async function main(): Promise<void> {
       `${notes} notes (refusals, text-reverted refs${verbose ? '' : '; --verbose lists them'})`,
   );
   console.log(`image refs by editor: ${[...byEditor].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+  console.log(`validate findings by kind: ${[...findings].sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
   console.log(`${reports.length - failed.length} passed, ${failed.length} failed`);
   process.exitCode = failed.length > 0 ? 1 : 0;
 }
