@@ -13,7 +13,9 @@ export const destinationRuleSubsets: Analyzer = {
     const host = str(rec(dr.value.spec)?.host);
     if (host === undefined) return [];
     const findings: Finding[] = [...(await checkHost(dr, host, ['spec', 'host'], 'host', repo)).findings];
-    for (const name of subsetNames(dr)) findings.push(...(await subsetSelectsPods(dr, name, repo)));
+    // whether traffic goes to a subset is the routes' business (istio-destinations.ts):
+    // here a subset that selects nothing is only worth a warning
+    for (const name of subsetNames(dr)) findings.push(...(await subsetSelectsPods(dr, name, repo, 'warning')));
     return findings;
   },
 };

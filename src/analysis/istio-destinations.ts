@@ -4,10 +4,16 @@
 import { findingAt } from './finding.ts';
 import { checkHost } from './host-check.ts';
 import { destinationRules, ruleHost, sameHost } from './hosts.ts';
-import { isIstio, routeLists } from './istio-routes.ts';
+import { isIstio, routeLists, type RouteDestination } from './istio-routes.ts';
 import { didYouMean, listOf, nearName } from './near.ts';
 import { subsetNames, subsetSelectsPods } from './subsets.ts';
 import type { Analyzer, Finding } from './types.ts';
+
+/** A lone destination takes all the traffic; among several, one without a weight takes
+ *  none, as Istio reads it. */
+function sendsTraffic(d: RouteDestination, destinations: number): boolean {
+  return typeof d.weight === 'number' ? d.weight > 0 : destinations === 1;
+}
 
 export const istioDestinations: Analyzer = {
   name: 'istio-destinations',
@@ -16,7 +22,7 @@ export const istioDestinations: Analyzer = {
     if (!isIstio(vs)) return [];
     const findings: Finding[] = [];
     const rules = await destinationRules(repo);
-    for (const d of routeLists(vs).flatMap((r) => r.destinations)) {
+    for (const [d, sends] of routeLists(vs).flatMap((r) => r.destinations.map((x) => [x, sendsTraffic(x, r.destinations.length)] as const))) {
       if (d.host === undefined) continue; // a missing host is the schema's finding
       const checked = await checkHost(vs, d.host, [...d.path, 'destination', 'host'], `${d.field}.destination.host`, repo);
       findings.push(...checked.findings);
@@ -37,7 +43,7 @@ export const istioDestinations: Analyzer = {
         findings.push(findingAt(vs, path, field, 'error', 'ISTIO_UNKNOWN_SUBSET', `subset "${d.subset}" is not defined by DestinationRule ${by} (defines ${listOf(defined)})${didYouMean(nearName(d.subset, defined))}`));
         continue;
       }
-      for (const dr of owners.filter((r) => subsetNames(r).includes(d.subset!))) findings.push(...(await subsetSelectsPods(dr, d.subset, repo)));
+      for (const dr of owners.filter((r) => subsetNames(r).includes(d.subset!))) findings.push(...(await subsetSelectsPods(dr, d.subset, repo, sends ? 'error' : 'warning')));
     }
     return findings;
   },

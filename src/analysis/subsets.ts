@@ -3,7 +3,7 @@
 import { labelText, list, rec, str, stringMap } from './data.ts';
 import { findingAt } from './finding.ts';
 import { clusterService, ruleHost, sameHost, serviceHost, services } from './hosts.ts';
-import type { Finding, RepoObject, RepoView } from './types.ts';
+import type { Finding, RepoObject, RepoView, Severity } from './types.ts';
 import { describeWorkloads, workloadsSelected } from './workloads.ts';
 import { objectLabel } from '../plan.ts';
 
@@ -16,7 +16,9 @@ export function subsetNames(dr: RepoObject): string[] {
 /** Findings for one subset of `dr` (by name): its labels, together with the selector of
  *  the host's Service, must match the pod template of a workload in the repo. When the
  *  repo holds no workload of the Service at all, the pods are deployed from elsewhere. */
-export async function subsetSelectsPods(dr: RepoObject, name: string, repo: RepoView): Promise<Finding[]> {
+/** `severity`: an error where a route sends this subset traffic; a warning for a subset
+ *  no route weighs (declared ahead of its version's rollout, as canary setups often do). */
+export async function subsetSelectsPods(dr: RepoObject, name: string, repo: RepoView, severity: Severity = 'error'): Promise<Finding[]> {
   const subsets = list(rec(dr.value.spec)?.subsets);
   const index = subsets.findIndex((s) => str(rec(s)?.name) === name);
   if (index < 0) return [];
@@ -35,7 +37,7 @@ export async function subsetSelectsPods(dr: RepoObject, name: string, repo: Repo
     return [findingAt(dr, path, field, 'warning', 'ISTIO_SUBSET_PODS_ELSEWHERE', `subset "${name}" (${labelText(labels)}): ${why}; assuming its pods are deployed from elsewhere`)];
   }
   return [
-    findingAt(dr, path, field, 'error', 'ISTIO_SUBSET_SELECTS_NOTHING',
+    findingAt(dr, path, field, severity, 'ISTIO_SUBSET_SELECTS_NOTHING',
       `subset "${name}" selects no pod: no workload of Service ${objectLabel(svc!.ref)} has ${labelText(labels)} in its pod template (${describeWorkloads(ofService, Object.keys(labels))})`),
   ];
 }

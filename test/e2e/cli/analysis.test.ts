@@ -110,17 +110,31 @@ describe('gitops-canary validate', { timeout: 60_000 }, () => {
 
   it('errors exit 1; --format github prints workflow-command annotations', async () => {
     const seed = await exampleFiles();
-    const dr = replaceExactly(seed[DR], '        version: canary', '        version: canry');
+    // the ga subset takes all the traffic: a label that selects no pod is an error
+    const dr = replaceExactly(seed[DR], '        version: ga\n', '        version: gaa\n');
     repo = await configRepo({ ...seed, [DR]: dr });
     const text = await repo.run('validate');
     expect(text.code).toBe(1);
-    expect(text.out).toContain(`${DR}:${lineOf(dr, 'version: canry')} DestinationRule/test/podinfo subsets[1].labels: subset "canary" selects no pod`);
+    expect(text.out).toContain(`${DR}:${lineOf(dr, 'version: gaa')} DestinationRule/test/podinfo subsets[0].labels: subset "ga" selects no pod`);
     const gh = await repo.run('validate', '--format', 'github');
     expect(gh.code).toBe(1);
-    expect(gh.out.split('\n')[0]).toBe(
-      `::error file=${DR},line=${lineOf(dr, 'version: canry')},title=ISTIO_SUBSET_SELECTS_NOTHING::DestinationRule/test/podinfo subsets[1].labels: subset "canary" selects no pod: no workload of Service Service/test/podinfo has version=canry in its pod template (Deployment/test/podinfo-canary version=canary; Deployment/test/podinfo-ga version=ga)`,
+    expect(gh.out.split('\n')).toContain(
+      `::error file=${DR},line=${lineOf(dr, 'version: gaa')},title=ISTIO_SUBSET_SELECTS_NOTHING::DestinationRule/test/podinfo subsets[0].labels: subset "ga" selects no pod: no workload of Service Service/test/podinfo has version=gaa in its pod template (Deployment/test/podinfo-canary version=canary; Deployment/test/podinfo-ga version=ga)`,
     );
     expect((await repo.run('validate', '--format', 'yaml')).code).toBe(2);
+  });
+
+  it('a subset no route sends traffic to that selects no pod is a warning (declared ahead of its rollout)', async () => {
+    const seed = await exampleFiles();
+    const dr = replaceExactly(seed[DR], '        version: canary', '        version: canry');
+    repo = await configRepo({ ...seed, [DR]: dr });
+    const r = await repo.run('validate', '--format', 'github');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`::warning file=${DR},line=${lineOf(dr, 'version: canry')},title=ISTIO_SUBSET_SELECTS_NOTHING::`);
+    // the first rollout step would send it traffic: that change is refused
+    const step = await repo.run('set-weight', 'podinfo', '10');
+    expect(step.code).toBe(1);
+    expect(step.err).toContain('subset "canary" selects no pod');
   });
 
   it('config errors are findings too, with file and line', async () => {
