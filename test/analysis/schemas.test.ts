@@ -42,6 +42,17 @@ describe('validateManifestSchema', () => {
     expect((await validateManifestSchema(doc, where)).map((f) => [f.field, f.message])).toEqual([['spec.http[0].route[0].destination.host', 'required field is missing (VirtualService schema)']]);
   });
 
+  it('leaves values holding a ${VAR} substitution to be judged after it is filled in', async () => {
+    const route = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'app' },
+      spec: { hostnames: ['app.${SECRET_DOMAIN}', 'UPPER.example.com'], rules: [{ backendRefs: [{ name: 'app', port: 80 }] }] },
+    };
+    const findings = await validateManifestSchema(route, { file: 'route.yaml' });
+    expect(findings.map((f) => f.field)).toEqual(['spec.hostnames[1]']);
+  });
+
   it('skips kinds it does not know and non-objects', async () => {
     expect(await validateManifestSchema({ apiVersion: 'example.com/v1', kind: 'Widget', spec: { replicas: 'two' } }, where)).toEqual([]);
     expect(await validateManifestSchema('text', where)).toEqual([]);
