@@ -12,6 +12,14 @@ export interface Health {
 
 type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
+/** A one-line JSON answer, unless one has gone out already. */
+export function respondJson(res: ServerResponse, status: number, body: object): void {
+  if (res.headersSent) return;
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
 export function createHttpServer(routes: { health: Health; webhook: Route; registry?: Route }): Server {
   const run = (route: Route, req: IncomingMessage, res: ServerResponse) =>
     route(req, res).catch(() => {

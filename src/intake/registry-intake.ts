@@ -2,6 +2,7 @@
 // one log line per refusal, and an answer at once: the reconcile they trigger runs after.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, type BodyLimits } from './body.ts';
+import { respondJson as respond } from './http.ts';
 import { parseRegistryHook, type RegistryKind, type RegistryPush } from './registry-hooks.ts';
 import type { IntakeLog } from './webhook.ts';
 
@@ -16,11 +17,6 @@ export interface RegistryIntakeOptions {
   pushed(kind: RegistryKind, pushes: RegistryPush[]): void;
 }
 
-function respond(res: ServerResponse, status: number, body: object): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 export function createRegistryIntake(opts: RegistryIntakeOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

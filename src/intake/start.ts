@@ -1,12 +1,11 @@
 // Starting the intake: in its own thread (npm start) or in this one (tests, benches).
 // Either way the handlers run here, through `receive`.
 import { Worker } from 'node:worker_threads';
-import { LargeBodySlots } from './body.ts';
-import { createHttpServer, listen, type Listener } from './http.ts';
+import { listen, type Listener } from './http.ts';
 import type { FromIntake, IntakeConfig, ToIntake } from './messages.ts';
 import type { RegistryKind, RegistryPush } from './registry-hooks.ts';
-import { createRegistryIntake, REGISTRY_BODY_BYTES } from './registry-intake.ts';
-import { createIntake, type Delivery, type IntakeLog, type Outcome } from './webhook.ts';
+import { createIntakeServer } from './routes.ts';
+import type { Delivery, IntakeLog, Outcome } from './webhook.ts';
 
 export type Receive = (d: Delivery, payload: unknown) => Promise<Outcome>;
 
@@ -33,20 +32,8 @@ export function intakeConfig(s: { port: number; host: string; mode: string; webh
 }
 
 export async function startInline(cfg: IntakeConfig, receive: Receive, log: IntakeLog, onPush: OnRegistryPush = () => {}): Promise<Listener> {
-  const intake = createIntake({
-    secret: cfg.secret,
-    limits: { maxBytes: cfg.maxBodyBytes, timeoutMs: cfg.bodyTimeoutMs, slots: new LargeBodySlots(cfg.largeBodySlots) },
-    answerWithinMs: cfg.answerWithinMs,
-    log,
-    dispatch: receive,
-  });
-  const registry = createRegistryIntake({
-    secret: cfg.registrySecret,
-    limits: { maxBytes: REGISTRY_BODY_BYTES, timeoutMs: cfg.bodyTimeoutMs, slots: new LargeBodySlots(cfg.largeBodySlots) },
-    log,
-    pushed: onPush,
-  });
-  return listen(createHttpServer({ health: () => ({ ok: true, mode: cfg.mode }), webhook: intake, registry }), cfg.port, cfg.host);
+  const server = createIntakeServer(cfg, { dispatch: receive, pushed: onPush, health: () => ({ ok: true, mode: cfg.mode }), log });
+  return listen(server, cfg.port, cfg.host);
 }
 
 /** The worker's code: under tsx (TypeScript sources) the loader must be registered in

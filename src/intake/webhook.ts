@@ -4,6 +4,7 @@
 // no body is ever logged or echoed.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, type BodyLimits } from './body.ts';
+import { respondJson as respond } from './http.ts';
 import { checkSignature } from './signature.ts';
 import { shapeProblem } from './shapes.ts';
 
@@ -32,12 +33,6 @@ export interface IntakeOptions {
   answerWithinMs: number;
 }
 
-function respond(res: ServerResponse, status: number, body: object): void {
-  if (res.headersSent) return;
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
