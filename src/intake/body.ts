@@ -5,6 +5,7 @@
 // slows its sender) until one is free. A slot holder never waits on anything, so the
 // slots always come free: memory stays under slots × limit + connections × SMALL.
 import type { IncomingMessage } from 'node:http';
+import { collectGarbage } from './gc.ts';
 
 export type BodyResult =
   | { kind: 'ok'; body: Buffer }
@@ -61,6 +62,9 @@ function discardRest(req: IncomingMessage, cap: number): void {
     dropped += chunk.length;
     if (dropped > cap) req.socket.destroy();
   });
+  req.once('close', () => {
+    if (dropped > SMALL) collectGarbage();
+  });
   req.resume();
 }
 
@@ -96,6 +100,7 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Body
       if (r.kind !== 'ok') {
         chunks.length = 0;
         done();
+        if (size > SMALL) collectGarbage();
         discardRest(req, limits.maxBytes);
       }
       resolve({ ...r, done });
