@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app.ts';
 import { createRuntime } from '../src/handlers/runtime.ts';
 import { createProbot, startServer, WEBHOOKS_PATH } from '../src/server.ts';
+import { BENCH_GIT_ENV, quantile } from './measure.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SECRET = 'bench-secret';
@@ -28,25 +29,10 @@ function option(name: string, fallback: string): string {
   return i === -1 ? fallback : process.argv[i + 1];
 }
 
-const ENV: NodeJS.ProcessEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_'))),
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
+const ENV = BENCH_GIT_ENV;
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, env: ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function quantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (pos - lo);
 }
 
 function post(base: string, payload: object): Promise<number> {

@@ -15,17 +15,12 @@ import { newReconcileMemo } from '../src/bot/reconcile/run.ts';
 import { scheduledScopes } from '../src/handlers/schedule.ts';
 import type { RecordedRequest } from '../test/github-double/index.ts';
 import { INSTALLATION, OWNER, startHarness } from '../test/helpers/app.ts';
+import { intOption, median } from './measure.ts';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : process.argv[i + 1];
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const writes = (rs: RecordedRequest[]) => rs.filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && !r.path.endsWith('/git-upload-pack') && !r.path.startsWith('/app/installations/'));
 
-const apps = Number(option('apps', '100'));
-const runs = Number(option('runs', '5'));
+const apps = intOption(process.argv, 'apps', 100);
+const runs = intOption(process.argv, 'runs', 5);
 const files: Record<string, string> = {};
 const config = ['apps:'];
 for (let i = 0; i < apps; i++) {

@@ -15,31 +15,14 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sign } from '../src/intake/signature.ts';
 import { freePort } from '../test/helpers/bot-process.ts';
+import { BENCH_GIT_ENV, intOption, quantile } from './measure.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SECRET = 'bench-secret';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : process.argv[i + 1];
-}
-
-const ENV: NodeJS.ProcessEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_'))),
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
+const ENV = BENCH_GIT_ENV;
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-
-function quantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((s.length - 1) * q))] ?? NaN;
-}
 
 function deployment(i: number, image: string): string {
   return `apiVersion: apps/v1
@@ -120,8 +103,8 @@ async function poll(base: string, until: Promise<unknown>): Promise<{ health: nu
 
 const fmt = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(1)} ms, p99 ${quantile(xs, 0.99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})`;
 
-const releases = Number(option('releases', '3'));
-const mb = Number(option('mb', '4'));
+const releases = intOption(process.argv, 'releases', 3);
+const mb = intOption(process.argv, 'mb', 4);
 const work = mkdtempSync(path.join(tmpdir(), 'bench-responsive-'));
 try {
   // 1. A config repo with a large manifest in the canary track.
