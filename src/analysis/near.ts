@@ -1,6 +1,6 @@
 // "Did you mean": a name the repo holds under a slightly different spelling is a typo
 // (an error), while a name it does not hold at all may be managed elsewhere (a warning).
-import { suggestKey } from '../config/load.ts';
+import { suggestKey } from '../config/suggest.ts';
 
 /** The known name `name` is most likely a typo of, if any. Stricter than config keys:
  *  hosts like `podinfo` and `podinfo-ga` are both real, so lengths may differ by 2 at most. */

@@ -11,7 +11,6 @@ import { suggestKey } from './suggest.ts';
 import { CONFIG_FILES, knownKeysAt, validateConfigValue, type Config, type SchemaIssue } from './schema.ts';
 
 export const DEFAULT_CONFIG_FILE = CONFIG_FILES[0];
-export { suggestKey };
 
 export interface ConfigIssue {
   file: string;
