@@ -91,6 +91,33 @@ export interface TrafficSpec {
   route?: string;
   stable: Backend;
   canary: Backend;
+  /** The app the split belongs to: names the A/B route the bot inserts
+   *  (`gitops-canary-<app>-ab`). */
+  app?: string;
+}
+
+/** One string condition, as Istio's StringMatch: exactly one of exact, prefix, regex.
+ *  Gateway API has no prefix match for headers or query params: refused there. */
+export type StringMatch = { exact: string } | { prefix: string } | { regex: string };
+
+/** The requests an A/B step sends to the canary. All conditions must hold (AND). */
+export interface AbMatch {
+  headers?: Record<string, StringMatch>;
+  queryParams?: Record<string, StringMatch>;
+  /** Cookie name -> value condition; written as a regex on the `cookie` header,
+   *  as the Istio walkthroughs do, since neither API matches cookies directly. */
+  cookies?: Record<string, StringMatch>;
+}
+
+/** Routing a rollout step adds besides the weights. Absent = not present in the route:
+ *  setting a target without them removes what the bot inserted before. */
+export interface TrafficExtras {
+  /** Requests matching this go to the canary through one route named
+   *  `gitops-canary-<app>-ab` placed ahead of the weighted route. */
+  ab?: AbMatch;
+  /** Percent (1..100) of the stable traffic mirrored to the canary; responses of the
+   *  mirror are discarded (Istio mirror + mirrorPercentage, Gateway API RequestMirror). */
+  mirror?: number;
 }
 
 export interface TrafficState {
@@ -100,6 +127,10 @@ export interface TrafficState {
   canary: number;
   /** Weight held by other destinations of the same route. */
   others: number;
+  /** The A/B match of the bot's `gitops-canary-<app>-ab` route, when the route has one. */
+  ab?: AbMatch;
+  /** Percent of the stable traffic mirrored to the canary, when the route mirrors. */
+  mirror?: number;
 }
 
 export interface TrafficEditor {
@@ -108,6 +139,7 @@ export interface TrafficEditor {
   handles(object: ObjectRef): boolean;
   screen(text: string): boolean;
   read(file: ManifestFile, spec: TrafficSpec): TrafficState;
-  /** Changes that set the canary weight to `canary` and the stable weight to 100 - others - canary. */
-  set(file: ManifestFile, spec: TrafficSpec, canary: number): EditorResult;
+  /** Changes that set the canary weight to `canary` and the stable weight to 100 - others - canary,
+   *  and make the bot's A/B route and mirror match `extras` (absent = removed). */
+  set(file: ManifestFile, spec: TrafficSpec, canary: number, extras?: TrafficExtras): EditorResult;
 }
