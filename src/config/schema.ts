@@ -140,6 +140,8 @@ const app = z
     notify: z
       .strictObject({
         slack: checked(checkEnvName).optional().meta({ description: 'Name of the env var holding the Slack webhook URL' }),
+        teams: checked(checkEnvName).optional().meta({ description: 'Name of the env var holding the Microsoft Teams (Workflows) webhook URL' }),
+        discord: checked(checkEnvName).optional().meta({ description: 'Name of the env var holding the Discord webhook URL' }),
         webhook: checked(checkEnvName).optional().meta({ description: 'Name of the env var holding a generic webhook URL' }),
       })
       .optional(),

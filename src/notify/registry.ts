@@ -2,12 +2,15 @@
 // Webhook URLs are credentials, so config files name environment variables, never URLs.
 
 import { NotifyError } from '../errors.ts';
+import { DiscordNotifier } from './discord.ts';
 import { NoopNotifier } from './noop.ts';
 import { SlackNotifier } from './slack.ts';
+import { TeamsNotifier } from './teams.ts';
 import type { Notifier } from './types.ts';
 import { WebhookNotifier } from './webhook.ts';
 
-export type NotifierKind = 'slack' | 'webhook' | 'noop';
+export type NotifierKind = 'slack' | 'teams' | 'discord' | 'webhook' | 'noop';
+type TargetKind = Exclude<NotifierKind, 'noop'>;
 
 export interface NotifierOptions {
   timeoutMs?: number;
@@ -15,6 +18,8 @@ export interface NotifierOptions {
 
 const FACTORIES: Record<NotifierKind, (url: string | undefined, opts: NotifierOptions) => Notifier> = {
   slack: (url, opts) => new SlackNotifier(requireUrl('slack', url), { timeoutMs: opts.timeoutMs }),
+  teams: (url, opts) => new TeamsNotifier(requireUrl('teams', url), { timeoutMs: opts.timeoutMs }),
+  discord: (url, opts) => new DiscordNotifier(requireUrl('discord', url), { timeoutMs: opts.timeoutMs }),
   webhook: (url, opts) => new WebhookNotifier(requireUrl('webhook', url), { timeoutMs: opts.timeoutMs }),
   noop: () => new NoopNotifier(),
 };
@@ -33,6 +38,8 @@ export function createNotifier(kind: NotifierKind | string, url?: string, opts: 
 /** Per-app override: each value is the NAME of an environment variable holding the URL. */
 export interface AppNotify {
   slack?: string;
+  teams?: string;
+  discord?: string;
   webhook?: string;
 }
 
@@ -43,8 +50,10 @@ export interface NotifiersFromEnv {
   problems: NotifyError[];
 }
 
-const GLOBAL_VARS: Record<'slack' | 'webhook', string> = {
+const GLOBAL_VARS: Record<TargetKind, string> = {
   slack: 'SLACK_WEBHOOK_URL',
+  teams: 'TEAMS_WEBHOOK_URL',
+  discord: 'DISCORD_WEBHOOK_URL',
   webhook: 'NOTIFY_WEBHOOK_URL',
 };
 
@@ -57,7 +66,7 @@ export function notifiersFromEnv(
 ): NotifiersFromEnv {
   const notifiers: Notifier[] = [];
   const problems: NotifyError[] = [];
-  for (const kind of ['slack', 'webhook'] as const) {
+  for (const kind of ['slack', 'teams', 'discord', 'webhook'] as const) {
     const perApp = appNotify?.[kind];
     const varName = perApp ?? GLOBAL_VARS[kind];
     const loc = { file: opts.file, object: opts.app ? `app ${opts.app}` : undefined, field: perApp !== undefined ? `notify.${kind}` : undefined };

@@ -12,7 +12,7 @@ const HOOK = 'https://events.example.com/in/abc';
 
 describe('createNotifier', () => {
   it('builds each registered kind', async () => {
-    expect(NOTIFIER_KINDS).toEqual(['slack', 'webhook', 'noop']);
+    expect(NOTIFIER_KINDS).toEqual(['slack', 'teams', 'discord', 'webhook', 'noop']);
     expect(createNotifier('slack', SLACK)).toBeInstanceOf(SlackNotifier);
     expect(createNotifier('webhook', HOOK)).toBeInstanceOf(WebhookNotifier);
     const noop = createNotifier('noop');
@@ -24,14 +24,14 @@ describe('createNotifier', () => {
   it('rejects an unknown kind with NOTIFY_UNKNOWN_KIND', () => {
     const err = (() => {
       try {
-        createNotifier('teams', HOOK);
+        createNotifier('mattermost', HOOK);
       } catch (e) {
         return e;
       }
     })();
     expect(err).toBeInstanceOf(NotifyError);
     expect((err as NotifyError).code).toBe('NOTIFY_UNKNOWN_KIND');
-    expect((err as NotifyError).message).toContain('unknown notifier kind "teams"; expected one of slack, webhook, noop');
+    expect((err as NotifyError).message).toContain('unknown notifier kind "mattermost"; expected one of slack, teams, discord, webhook, noop');
     expect(() => createNotifier('toString')).toThrow(/unknown notifier kind/);
   });
 
