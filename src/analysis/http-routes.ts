@@ -1,6 +1,7 @@
 // Gateway API HTTPRoute backends: a Service backend must exist with the port named, and
-// weights are non-negative integers. A missing backend makes the gateway answer its
-// share of requests with 500s.
+// weights are integers from 0 to 1,000,000, read as proportions of the rule's total (a
+// missing weight counts 1). A missing backend makes the gateway answer its share of
+// requests with 500s; a rule whose weights are all 0 sends no request to any backend.
 import { objectLabel } from '../plan.ts';
 import { list, rec, str } from './data.ts';
 import { findingAt } from './finding.ts';
@@ -19,7 +20,10 @@ export const httpRouteBackends: Analyzer = {
     const findings: Finding[] = [];
     const svcs = await services(repo);
     list(rec(route.value.spec)?.rules).forEach((rule, i) => {
-      list(rec(rule)?.backendRefs).forEach((raw, j) => {
+      const refs = list(rec(rule)?.backendRefs);
+      let total = 0;
+      let valid = true;
+      refs.forEach((raw, j) => {
         const ref = rec(raw);
         if (!ref) return;
         const path = ['spec', 'rules', i, 'backendRefs', j];
@@ -27,13 +31,20 @@ export const httpRouteBackends: Analyzer = {
         const w = ref.weight;
         if (w !== undefined && (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > MAX_WEIGHT)) {
           findings.push(findingAt(route, [...path, 'weight'], `${field}.weight`, 'error', 'GATEWAY_WEIGHT', `weight ${JSON.stringify(w)} is not an integer from 0 to ${MAX_WEIGHT}`));
-        }
+          valid = false;
+        } else total += w === undefined ? 1 : (w as number);
         const group = str(ref.group) ?? '';
         const kind = str(ref.kind) ?? 'Service';
         const name = str(ref.name);
         if ((group !== '' && group !== 'core') || kind !== 'Service' || name === undefined) return;
         findings.push(...serviceBackend(route, svcs, { name, namespace: str(ref.namespace) ?? route.ref.namespace, port: ref.port }, path, field));
       });
+      // The API server accepts it, so a warning: maybe meant, as a way to drain a rule.
+      if (valid && refs.length > 0 && total === 0) {
+        findings.push(
+          findingAt(route, ['spec', 'rules', i, 'backendRefs'], `rules[${i}].backendRefs`, 'warning', 'GATEWAY_WEIGHT_ZERO', `every backend of the rule has weight 0, so it sends no request to any backend`),
+        );
+      }
     });
     return findings;
   },

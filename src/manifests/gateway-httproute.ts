@@ -1,13 +1,15 @@
 // Canary weights in Gateway API HTTPRoutes: `spec.rules[].backendRefs[].weight`, with
 // backends addressed by Service name (and port). The selection and arithmetic live in
-// istio-split.ts; the rules that differ are here: a missing weight means 1, and weights
-// are only meaningful relative to each other, so the bot insists they add up to 100.
+// istio-split.ts; the rules that differ are here. Weights are proportions of the rule's
+// total and a missing weight means 1 (so two backends without weights are 50/50); a lone
+// backend still needs a weight above 0 to get traffic. The bot writes totals of 100.
 import { EditError, type Location } from '../errors.ts';
 import type { ObjectRef } from '../plan.ts';
 import type { Backend, ManifestDoc, TrafficEditor, TrafficSpec } from './types.ts';
 import { renderScalar } from './text.ts';
 import { spaces } from './istio-text.ts';
 import { splitEditor, type Dialect, type NewItemContext, type Slot } from './istio-split.ts';
+import { gatewayExtras } from './gateway-extras.ts';
 import { checkNotOwned } from './istio-virtualservice.ts';
 import { isMap, isScalar, isSeq, type YAMLMap } from './yaml.ts';
 
@@ -71,6 +73,7 @@ const dialect: Dialect = {
   versions: ['v1alpha2', 'v1beta1', 'v1'],
   maxWeight: 1_000_000,
   missingWeight: 1,
+  singleTakesAll: false,
   repairMissing: false,
   checkSpec(spec: TrafficSpec, where: Location) {
     checkBackend(spec.stable, 'stable', where);
@@ -79,6 +82,7 @@ const dialect: Dialect = {
   slots,
   matches,
   newItem,
+  extras: gatewayExtras,
 };
 
 function handles(o: ObjectRef): boolean {

@@ -17,7 +17,7 @@ import { pathLabel } from './flux-markers.ts';
 import { refuseAnchored } from './parse.ts';
 import type { Change, ImageEditor, ImageRef, ManifestFile, TextEdit } from './types.ts';
 import { imageMatcher, scalarText, screenFor, writeScalar } from './workload-images.ts';
-import { isMap, isPair, isScalar, isSeq, type Node, type YAMLMap } from './yaml.ts';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Node, type YAMLMap } from './yaml.ts';
 
 type Path = (string | number)[];
 
@@ -26,6 +26,7 @@ const KUSTOMIZATION_FILE = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/;
 const HELMRELEASE_API = /^(helm\.toolkit\.fluxcd\.io|helm\.fluxcd\.io|flux\.weave\.works)\//;
 const FLUX_V1_API = /^(helm\.fluxcd\.io|flux\.weave\.works)\//;
 const ARGO_API = /^argoproj\.io\//;
+const IMAGE_KEYS = ['registry', 'repository', 'tag', 'digest'];
 
 interface ValuesRoot {
   docIndex: number;
@@ -100,13 +101,15 @@ export function valuesImages(file: ManifestFile): ValuesImage[] {
         return;
       }
       if (!isMap(node)) return;
+      // a key holding an alias follows its anchor (anchored-images.ts): not a reference
+      const aliased = IMAGE_KEYS.some((k) => isAlias(node.get(k, true)));
       const repository = scalarChild(node, 'repository');
       const tag = scalarChild(node, 'tag');
       const registry = scalarChild(node, 'registry');
       const digest = scalarChild(node, 'digest');
       const repo = scalarText(repository);
       const reg = scalarText(registry);
-      if (repository && tag && repo && scalarText(tag) !== undefined && ![repository, tag, registry, digest].some((n) => marked(file.text, n))) {
+      if (!aliased && repository && tag && repo && scalarText(tag) !== undefined && ![repository, tag, registry, digest].some((n) => marked(file.text, n))) {
         const full = reg ? `${reg.replace(/\/+$/, '')}/${repo}` : repo;
         if (isPlainRepository(full)) out.push({ root, path, repository: full, nodes: { repository, tag, ...(registry ? { registry } : {}), ...(digest ? { digest } : {}) } });
       }
@@ -200,9 +203,10 @@ export function createHelmValuesEditor(): ImageEditor {
       const digestChanges = to.digest !== undefined && to.digest !== cur.digest;
       if (!tagChanges && !digestChanges) return null;
       const where = { file: file.path, line: file.lineOf(ref.offset), object: objectLabel(ref.object), field: ref.field };
-      // refused here, not only at the confirm step, so one anchored map leaves the file's
-      // other references movable
-      for (const n of [v.nodes.tag, v.nodes.digest]) refuseAnchored(n, where);
+      // The change's own field may be anchored: the planner vets its aliases
+      // (anchored-images.ts). A digest written beside the tag may not, and is refused
+      // here, not only at the apply step, so the file's other references still move.
+      if (tagChanges && digestChanges && !cur.inline) refuseAnchored(v.nodes.digest, where);
       if (tagChanges && cur.digest !== '' && to.digest === undefined) {
         // Charts render `repository:tag@digest`; the digest wins at pull time.
         throw new EditError('EDIT_DIGEST_PINNED', `${pathLabel(v.path)} is pinned by digest ${cur.digest}; a new digest is needed to move it to tag ${to.tag}`, where);

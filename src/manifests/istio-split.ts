@@ -1,12 +1,15 @@
 // The weight-split engine shared by the Istio VirtualService and Gateway API HTTPRoute
 // editors. A "slot" is one route (http[i] / rules[i]) holding a list of weighted
 // destinations; the dialects say how to find slots, match backends and write a new
-// destination, and this file does the selection, validation and arithmetic once.
+// destination, and this file does the selection and validation once. Weights are read
+// as proportions of the route's total; the rounding is in split-weights.ts.
 import { EditError, type Location } from '../errors.ts';
 import { objectLabel, type ObjectRef } from '../plan.ts';
 import type { Backend, Change, ManifestDoc, ManifestFile, TrafficEditor, TrafficSpec, TrafficState } from './types.ts';
 import { replaceScalar, eolOf } from './text.ts';
 import { afterNode, columnOf, spaces } from './istio-text.ts';
+import { percents, rescale } from './split-weights.ts';
+import { contextOf, planExtras, readExtras, shifted, type ExtrasDialect } from './traffic-ab.ts';
 import { isMap, isScalar, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from './yaml.ts';
 
 export interface Slot {
@@ -35,24 +38,34 @@ export interface Dialect {
   /** Key of the destination list inside a slot: `route` or `backendRefs`. */
   listKey: string;
   versions: string[];
+  /** Largest weight the API accepts on one destination. */
   maxWeight: number;
   /** Weight of a destination without a `weight` key in a multi-destination route. */
   missingWeight: number;
-  /** True when a missing weight on one of the two managed destinations is repaired
-   *  (written) rather than counted: Istio requires weights once there are several. */
+  /** True when a lone destination takes all traffic whatever its weight (Istio); false
+   *  when its weight still counts, so a lone `weight: 0` serves nothing (Gateway API). */
+  singleTakesAll: boolean;
+  /** True when a stable destination without a `weight` key, in a route whose weights add
+   *  up to 0, is read as holding all traffic and gets its weight written: the route was
+   *  written before the split began (Istio refuses such a route as it stands). */
   repairMissing: boolean;
   checkSpec(spec: TrafficSpec, where: Location): void;
   slots(doc: ManifestDoc, where: Location): Slot[];
   matches(item: YAMLMap, backend: Backend): boolean;
   /** Lines of a new list item (no leading EOL), in block style. */
   newItem(ctx: NewItemContext): string[];
+  /** How the A/B route and the mirror are written (traffic-ab.ts). */
+  extras: ExtrasDialect;
 }
 
 interface Item {
   index: number;
   node: YAMLMap;
   weightNode?: Scalar;
+  /** As written; undefined without a `weight` key. */
   weight?: number;
+  /** What the weight counts for in the route's proportions. */
+  effective: number;
 }
 
 export interface Located {
@@ -65,6 +78,10 @@ export interface Located {
   items: Item[];
   stable: Item;
   canary?: Item;
+  /** Sum of the effective weights (> 0): every share is `effective / total`. */
+  total: number;
+  /** The stable's missing weight must be written even if no share changes. */
+  repair: boolean;
   state: TrafficState;
 }
 
@@ -125,7 +142,20 @@ function lineOfDoc(file: ManifestFile, doc: ManifestDoc): number | undefined {
   return r ? file.lineOf(r[0]) : undefined;
 }
 
-function pickSlot(c: Candidate, spec: TrafficSpec, d: Dialect): Slot {
+/** `spec.rules[2] "name" (line 30)`: a candidate rule as a reader finds it in the file. */
+function candidate(file: ManifestFile, doc: ManifestDoc, s: Slot): string {
+  const rulePath = s.path.slice(0, -1);
+  const node = doc.doc.getIn(rulePath, true) as { range?: [number, number, number] } | undefined;
+  const at = `${rulePath.slice(0, -1).join('.')}[${String(rulePath[rulePath.length - 1])}]`;
+  const line = node?.range ? ` (line ${file.lineOf(node.range[0])})` : '';
+  return `${at}${s.name === undefined ? '' : ` ${JSON.stringify(s.name)}`}${line}`;
+}
+
+/** The route (Istio http[i]) or rule (HTTPRoute rules[i]) to edit: the one named by the
+ *  config, else the one rule holding both the stable and the canary backend, else the
+ *  only one holding the stable backend. Two rules often send the stable backend traffic
+ *  (a path or header rule beside the catch-all) while only one carries the split. */
+function pickSlot(file: ManifestFile, c: Candidate, spec: TrafficSpec, d: Dialect): Slot {
   if (spec.route !== undefined) {
     const named = c.slots.filter((s) => s.name === spec.route);
     if (named.length === 1) return named[0];
@@ -136,13 +166,14 @@ function pickSlot(c: Candidate, spec: TrafficSpec, d: Dialect): Slot {
     fail('TRAFFIC_AMBIGUOUS_ROUTE', `${named.length} routes are named "${spec.route}": ${named.map((s) => s.label).join(', ')}`, c.where);
   }
   const withStable = c.slots.filter((s) => slotHas(d, s, spec.stable));
-  if (withStable.length === 1) return withStable[0];
   if (withStable.length === 0) fail('TRAFFIC_BACKEND_NOT_FOUND', `no route sends traffic to ${backendLabel(spec.stable)}`, c.where);
-  fail(
-    'TRAFFIC_AMBIGUOUS_ROUTE',
-    `${withStable.length} routes send traffic to ${backendLabel(spec.stable)} (${withStable.map((s) => s.label).join(', ')}); set the route name to choose one`,
-    c.where,
-  );
+  const withBoth = withStable.filter((s) => slotHas(d, s, spec.canary));
+  const pool = withBoth.length > 0 ? withBoth : withStable;
+  if (pool.length === 1) return pool[0];
+  const what = withBoth.length > 0 ? `${backendLabel(spec.stable)} and ${backendLabel(spec.canary)}` : backendLabel(spec.stable);
+  const unit = d.listKey === 'route' ? 'route' : 'rule';
+  const hint = `set traffic.route to the name of the ${unit} to edit${pool.some((s) => s.name === undefined) ? ` (give the ${unit} a \`name:\` first)` : ''}`;
+  fail('TRAFFIC_AMBIGUOUS_ROUTE', `${pool.length} ${unit}s send traffic to ${what}: ${pool.map((s) => candidate(file, c.doc, s)).join(', ')}; ${hint}`, c.where);
 }
 
 function readWeight(file: ManifestFile, d: Dialect, item: YAMLMap, field: string, where: Location): Pick<Item, 'weightNode' | 'weight'> {
@@ -153,7 +184,7 @@ function readWeight(file: ManifestFile, d: Dialect, item: YAMLMap, field: string
   const src = range ? file.text.slice(range[0], range[1]) : String(node);
   // `10.0`, `1e1` and `0xa` all load as 10 but are not what Istio or the API server
   // accept; an alias or tag would hide the number from a reviewer.
-  if (!isScalar(node) || typeof node.value !== 'number' || !/^\+?\d+$/.test(src)) {
+  if (!isScalar(node) || typeof node.value !== 'number' || !/^[-+]?\d+$/.test(src)) {
     fail('TRAFFIC_WEIGHT_NOT_INTEGER', `weight must be an integer, found ${JSON.stringify(src)}`, at);
   }
   if (node.value < 0 || node.value > d.maxWeight) fail('TRAFFIC_WEIGHT_RANGE', `weight ${node.value} is outside 0..${d.maxWeight}`, at);
@@ -172,7 +203,8 @@ function pickItem(d: Dialect, items: Item[], b: Backend, role: string, slot: Slo
   return hits[0];
 }
 
-/** Finds the object, route and the two destinations, and validates the weights.
+/** Finds the object, route and the two destinations, and reads the weights as the API
+ *  does: proportions of the route's total.
  *  `guard` runs on the chosen object first, so a refusal (owned by another controller)
  *  is reported rather than whatever state that controller left the weights in. */
 export function locate(
@@ -189,14 +221,16 @@ export function locate(
   if (!d.versions.includes(version)) {
     fail('TRAFFIC_API_VERSION', `unsupported apiVersion ${JSON.stringify(c.object.apiVersion)} (supported: ${d.versions.join(', ')})`, c.where);
   }
-  const slot = pickSlot(c, spec, d);
+  const slot = pickSlot(file, c, spec, d);
   const where = { ...c.where, field: `${slot.label}.${d.listKey}` };
   if (!isSeq(slot.list)) fail('TRAFFIC_NO_DESTINATIONS', `route has no ${d.listKey} list`, where);
   const seq = slot.list;
+  const single = seq.items.length === 1 && d.singleTakesAll;
   const items: Item[] = seq.items.map((node, index) => {
     const field = `${slot.label}.${d.listKey}[${index}]`;
     if (!isMap(node)) fail('TRAFFIC_BAD_DESTINATION', 'destination must be a mapping', { ...c.where, field });
-    return { index, node, ...readWeight(file, d, node, `${field}.weight`, c.where) };
+    const w = readWeight(file, d, node, `${field}.weight`, c.where);
+    return { index, node, ...w, effective: single ? 1 : (w.weight ?? d.missingWeight) };
   });
   const stable = pickItem(d, items, spec.stable, 'stable', slot, where);
   if (!stable) fail('TRAFFIC_BACKEND_NOT_FOUND', `route does not send traffic to the stable backend ${backendLabel(spec.stable)}`, where);
@@ -204,17 +238,24 @@ export function locate(
   if (canary === stable) {
     fail('TRAFFIC_SAME_BACKEND', `stable and canary backends both match ${slot.label}.${d.listKey}[${stable.index}]`, where);
   }
-  const single = items.length === 1 && stable.weight === undefined;
-  const weightOf = (i: Item): number => i.weight ?? (single ? 100 : d.missingWeight);
-  const sum = items.reduce((s, i) => s + weightOf(i), 0);
-  const repairing = d.repairMissing && (stable.weight === undefined || canary?.weight === undefined);
-  if (!single && !repairing && sum !== 100) {
-    const parts = items.map((i) => (i.weight === undefined ? `${weightOf(i)} (no weight)` : String(i.weight))).join(' + ');
-    fail('TRAFFIC_WEIGHT_SUM', `weights must add up to 100, found ${parts} = ${sum}; fix the route by hand before the bot manages it`, where);
+  let total = items.reduce((s, i) => s + i.effective, 0);
+  const repair = total === 0 && d.repairMissing && stable.weight === undefined;
+  if (repair) {
+    stable.effective = 1;
+    total = 1;
   }
-  const others = items.filter((i) => i !== stable && i !== canary).reduce((s, i) => s + weightOf(i), 0);
-  const state = { file: file.path, object: c.object, stable: weightOf(stable), canary: canary ? weightOf(canary) : 0, others };
-  return { file, doc: c.doc, object: c.object, where: c.where, slot, seq, items, stable, canary, state };
+  if (total === 0) {
+    const parts = items.map((i) => (i.weight === undefined ? `${i.effective} (no weight)` : String(i.weight))).join(', ');
+    fail(
+      'TRAFFIC_WEIGHT_ZERO',
+      `every weight of the ${d.listKey} list is 0 (${parts}), so it serves no traffic; give the stable backend its weight by hand before the bot manages the split`,
+      where,
+    );
+  }
+  const others = items.filter((i) => i !== stable && i !== canary).reduce((s, i) => s + i.effective, 0);
+  const [stablePct, canaryPct, othersPct] = percents([stable.effective, canary?.effective ?? 0, others]);
+  const state = { file: file.path, object: c.object, stable: stablePct, canary: canaryPct, others: othersPct };
+  return { file, doc: c.doc, object: c.object, where: c.where, slot, seq, items, stable, canary, total, repair, state };
 }
 
 function weightChange(l: Located, d: Dialect, item: Item, value: number): Change | null {
@@ -261,25 +302,35 @@ function appendCanary(l: Located, d: Dialect, canary: Backend, value: number): C
   };
 }
 
-/** The changes that give the canary `canary` percent and the stable the rest. */
+/**
+ * The changes that give the canary `canary` percent, every other destination its current
+ * share, and the stable the rest. A route whose weights total 100 keeps the others'
+ * weights as written and changes only the stable and canary (the bytes are what they
+ * were before weights were read as proportions); any other total is rescaled to 100 with
+ * the rounding of split-weights.ts `rescale`. Nothing is written when the canary already
+ * has that share, so an unsplit route stays unsplit at 0 % and 9/1 stays 9/1 at 10 %.
+ */
 export function planSplit(l: Located, d: Dialect, spec: TrafficSpec, canary: number): Change[] {
+  const where = { ...l.where, field: `${l.slot.label}.${d.listKey}` };
   if (!Number.isInteger(canary) || canary < 0 || canary > 100) {
-    fail('TRAFFIC_WEIGHT_INVALID', `canary weight must be an integer 0..100, got ${canary}`, { ...l.where, field: `${l.slot.label}.${d.listKey}` });
+    fail('TRAFFIC_WEIGHT_INVALID', `canary weight must be an integer 0..100, got ${canary}`, where);
   }
-  const available = 100 - l.state.others;
-  if (canary > available) {
-    fail(
-      'TRAFFIC_WEIGHT_UNAVAILABLE',
-      `canary weight ${canary} exceeds the ${Math.max(0, available)} left after other destinations (${l.state.others})`,
-      { ...l.where, field: `${l.slot.label}.${d.listKey}` },
-    );
+  if (!l.repair && (l.canary?.effective ?? 0) * 100 === canary * l.total) return [];
+  const others = l.items.filter((i) => i !== l.stable && i !== l.canary);
+  const r = rescale(l.total, others.map((i) => i.effective), canary);
+  if ('available' in r) {
+    const held = (100 * others.reduce((s, i) => s + i.effective, 0)) / l.total;
+    const shown = Number.isInteger(held) ? String(held) : held.toFixed(1);
+    fail('TRAFFIC_WEIGHT_UNAVAILABLE', `canary weight ${canary} exceeds the ${r.available} left after other destinations (${shown})`, where);
   }
-  const stableWeight = available - canary;
-  const single = l.items.length === 1 && l.stable.weight === undefined;
-  // An unsplit route stays unsplit at 0%: nothing to write.
-  if (!l.canary && canary === 0 && (single || l.stable.weight === stableWeight)) return [];
-  const changes: (Change | null)[] = [weightChange(l, d, l.stable, stableWeight)];
-  changes.push(l.canary ? weightChange(l, d, l.canary, canary) : canary > 0 ? appendCanary(l, d, spec.canary, canary) : null);
+  const changes: (Change | null)[] = [weightChange(l, d, l.stable, r.stable)];
+  if (l.canary) changes.push(weightChange(l, d, l.canary, canary));
+  // An other destination without a weight key that keeps what it counts for stays without one.
+  others.forEach((item, k) => {
+    if (r.others[k] !== item.effective || item.weight !== undefined) changes.push(weightChange(l, d, item, r.others[k]));
+  });
+  // Last: a weight inserted on the last destination goes at the same offset, ahead of it.
+  if (!l.canary && canary > 0) changes.push(appendCanary(l, d, spec.canary, canary));
   return changes.filter((c): c is Change => c !== null);
 }
 
@@ -296,11 +347,17 @@ export function splitEditor(
     handles,
     screen: (text) => text.includes(dialect.kind),
     read(file, spec) {
-      return locate(file, spec, dialect, handles).state;
+      const l = locate(file, spec, dialect, handles);
+      return { ...l.state, ...readExtras(contextOf(l, dialect, spec), dialect.extras) };
     },
-    set(file, spec, canary) {
+    set(file, spec, canary, extras) {
       const l = locate(file, spec, dialect, handles, guard);
-      return { changes: planSplit(l, dialect, spec, canary), skipped: [] };
+      // The A/B route goes in ahead of the weighted route and the mirror after its list, so
+      // their edits never touch the weights'; the weights' confirm paths follow the route
+      // when the A/B route moves it down or up the list.
+      const x = planExtras(contextOf(l, dialect, spec), dialect.extras, extras);
+      const weights = planSplit(l, dialect, spec, canary).map((c) => shifted(c, l.slot.path, x.shift));
+      return { changes: [...weights, ...x.changes], skipped: [] };
     },
   };
 }

@@ -7,6 +7,8 @@ import type { Backend, ManifestDoc, TrafficEditor, TrafficSpec } from './types.t
 import { renderScalar } from './text.ts';
 import { columnOf, spaces } from './istio-text.ts';
 import { splitEditor, type Dialect, type NewItemContext, type Slot } from './istio-split.ts';
+import { istioExtras } from './istio-extras.ts';
+import { OWNER_HELP } from './traffic-owners.ts';
 import { isMap, isScalar, isSeq, type YAMLMap } from './yaml.ts';
 
 const RECONCILE = 'kustomize.toolkit.fluxcd.io/reconcile';
@@ -15,19 +17,23 @@ function record(v: unknown): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-/** Refuses objects whose weights another controller manages: a Flagger Canary owner,
- *  or Flux reconciliation disabled (a commit would never reach the cluster). */
+/** Refuses objects whose weights another controller manages: a Flagger Canary or Argo
+ *  Rollout owner, or Flux reconciliation disabled (a commit would never reach the
+ *  cluster). Controllers that name the object from elsewhere in the repo are found by
+ *  traffic-owners.ts, which needs the whole repo. */
 export function checkNotOwned(doc: ManifestDoc, where: Location): void {
   const meta = record(record(doc.value).metadata);
   const owners = Array.isArray(meta.ownerReferences) ? meta.ownerReferences : [];
   owners.forEach((o, i) => {
     const ref = record(o);
+    const api = typeof ref.apiVersion === 'string' ? ref.apiVersion : '';
+    const field = `metadata.ownerReferences[${i}]`;
     if (ref.kind === 'Canary') {
-      const by = typeof ref.apiVersion === 'string' && !ref.apiVersion.startsWith('flagger.app/') ? ref.apiVersion : 'Flagger';
-      throw new EditError('TRAFFIC_OWNED', `owned by ${by} Canary ${String(ref.name ?? '?')}; let Flagger manage its weights`, {
-        ...where,
-        field: `metadata.ownerReferences[${i}]`,
-      });
+      const by = api && !api.startsWith('flagger.app/') ? api : 'Flagger';
+      throw new EditError('TRAFFIC_OWNED', `owned by ${by} Canary ${String(ref.name ?? '?')}; let Flagger manage its weights (${OWNER_HELP})`, { ...where, field });
+    }
+    if (ref.kind === 'Rollout' && api.startsWith('argoproj.io/')) {
+      throw new EditError('TRAFFIC_OWNED', `owned by Argo Rollout ${String(ref.name ?? '?')}; let the Rollout set its weights (${OWNER_HELP})`, { ...where, field });
     }
   });
   for (const key of ['annotations', 'labels'] as const) {
@@ -136,9 +142,15 @@ const dialect: Dialect = {
   kind: 'VirtualService',
   listKey: 'route',
   versions: ['v1alpha2', 'v1alpha3', 'v1beta1', 'v1'],
-  maxWeight: 100,
-  // Istio reads an absent weight as 0 once a route has several destinations.
+  // Istio 1.15 and later validate a weight as any non-negative int32 and read weights
+  // relative to the route's total (istio/istio#39544); only a multi-destination route
+  // whose weights total 0 is refused. Earlier releases wanted 0..100 summing to 100: the
+  // bot writes totals of 100, which both accept.
+  maxWeight: 2 ** 31 - 1,
+  // Istio reads an absent weight as 0 once a route has several destinations,
   missingWeight: 0,
+  // and sends everything to a lone destination, whatever its weight.
+  singleTakesAll: true,
   repairMissing: true,
   checkSpec(spec: TrafficSpec, where: Location) {
     checkBackend(spec.stable, 'stable', where);
@@ -147,6 +159,7 @@ const dialect: Dialect = {
   slots,
   matches,
   newItem,
+  extras: istioExtras,
 };
 
 function handles(o: ObjectRef): boolean {

@@ -5,10 +5,11 @@ import { EditError } from '../errors.ts';
 import { objectLabel, type ObjectRef } from '../plan.ts';
 import { parseImageRef, validateDigest, validateTag } from '../policy/image.ts';
 import { markerAfter, type FluxMarker, type FluxPolicy } from './flux-policies.ts';
+import { refuseAnchored } from './parse.ts';
 import { eolOf, lineStart, renderScalar } from './text.ts';
 import type { ImageEditor, ImageRef, ManifestFile, TextEdit } from './types.ts';
 import { imageMatcher, scalarText, screenFor, writeScalar } from './workload-images.ts';
-import { isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from './yaml.ts';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from './yaml.ts';
 
 type Path = (string | number)[];
 
@@ -26,6 +27,9 @@ export interface KustomizeEntry {
   label: string;
   map: YAMLMap;
   nodes: Partial<Record<Key, Node>>;
+  /** A key holds an alias: the entry follows its anchor (anchored-images.ts) and is no
+   *  reference of its own. */
+  aliased: boolean;
 }
 
 function dirOf(path: string): string {
@@ -53,12 +57,14 @@ export function kustomizeImageEntries(file: ManifestFile): KustomizeEntry[] {
     seq.items.forEach((item, i) => {
       if (!isMap(item)) return;
       const nodes: KustomizeEntry['nodes'] = {};
+      let aliased = false;
       for (const k of KEYS) {
         const n = item.get(k, true);
         if (isScalar(n) && n.range) nodes[k] = n;
+        aliased ||= isAlias(n);
       }
       const name = scalarText(nodes.name) ?? String(i);
-      out.push({ docIndex: d.index, object: at.object, path: [...at.base, i], label: `${at.base.join('.')}[${name}]`, map: item, nodes });
+      out.push({ docIndex: d.index, object: at.object, path: [...at.base, i], label: `${at.base.join('.')}[${name}]`, map: item, nodes, aliased });
     });
   }
   return out;
@@ -118,6 +124,7 @@ export function createKustomizeImageEditor(policies?: Map<string, FluxPolicy>): 
       const matches = imageMatcher(image);
       const refs: ImageRef[] = [];
       for (const entry of kustomizeImageEntries(file)) {
+        if (entry.aliased) continue;
         const repository = scalarText(entry.nodes.newName) ?? scalarText(entry.nodes.name);
         if (repository === undefined) continue;
         try {
@@ -162,6 +169,9 @@ export function createKustomizeImageEditor(policies?: Map<string, FluxPolicy>): 
         // kustomize renders `newName:newTag@digest`, and the digest wins at pull time.
         throw new EditError('EDIT_DIGEST_PINNED', `${entry.label} is pinned by digest ${digest}; a new digest is needed to move it to tag ${to.tag}`, where);
       }
+      // The change's own field may be anchored: the planner vets its aliases
+      // (anchored-images.ts). A digest written beside the tag may not.
+      if (tagChanges && digestChanges) refuseAnchored(entry.nodes.digest, where);
       const text: TextEdit[] = [];
       const inserts: Array<[string, string]> = [];
       for (const [key, changes, value] of [['newTag', tagChanges, to.tag], ['digest', digestChanges, to.digest]] as const) {

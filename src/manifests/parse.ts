@@ -3,8 +3,9 @@
 import { ParseError, EditError, type Location } from '../errors.ts';
 import type { ObjectRef } from '../plan.ts';
 import type { Change, ManifestDoc, ManifestFile } from './types.ts';
+import { aliasUses, confirmAliases, samePath, writtenScalars } from './anchors.ts';
 import { applyTextEdits } from './text.ts';
-import { parseStream, parseStreamAsync, toJS, isMap, isScalar, type ParsedDocument, type ParsedStream } from './yaml.ts';
+import { parseStream, parseStreamAsync, toJS, isMap, isScalar, type Node, type ParsedDocument, type ParsedStream } from './yaml.ts';
 
 function lineIndex(text: string): (offset: number) => number {
   const starts = [0];
@@ -84,32 +85,57 @@ function manifestOf(path: string, text: string, stream: ParsedStream): ManifestF
   return { path, text, docs: stream.docs.map((d, i) => manifestDoc(d, i, () => ({ file: path, line: lineOf(d.range[0]) }))), lineOf };
 }
 
-/** Applies the changes to the file text, re-parses it and checks every changed value.
- *  Returns the new text; throws EditError (and writes nothing) when a check fails. */
 /** An anchored value is shared by every alias of it: editing it would change fields the
- *  plan does not name. Throws EDIT_ANCHORED for such a scalar. */
+ *  plan does not name. Throws EDIT_ANCHORED for such a scalar. Image changes whose
+ *  aliases were vetted (anchored-images.ts) carry them and are let through by `edited`. */
 export function refuseAnchored(node: unknown, where: Location): void {
   if (isScalar(node) && node.anchor) {
     throw new EditError('EDIT_ANCHORED', `value is anchored (&${node.anchor}) and may be aliased elsewhere; edit it by hand`, where);
   }
 }
 
+/** Applies the changes to the file text, re-parses it and checks every changed value.
+ *  Returns the new text; throws EditError (and writes nothing) when a check fails. */
 export function applyAndConfirm(file: ManifestFile, changes: Change[]): string {
   const next = edited(file, changes);
-  return confirmed(file, changes, next, parseStream(next));
+  const reparsed = parseStream(next);
+  const out = confirmed(file, changes, next, reparsed);
+  confirmAliases(file, changes, reparsed);
+  return out;
 }
 
 /** applyAndConfirm for the jobs: a large file's re-parse lets other work run meanwhile. */
 export async function applyAndConfirmAsync(file: ManifestFile, changes: Change[]): Promise<string> {
   const next = edited(file, changes);
-  return confirmed(file, changes, next, next.length < ASYNC_FROM ? parseStream(next) : await parseStreamAsync(next));
+  const reparsed = next.length < ASYNC_FROM ? parseStream(next) : await parseStreamAsync(next);
+  const out = confirmed(file, changes, next, reparsed);
+  confirmAliases(file, changes, reparsed);
+  return out;
+}
+
+/** A change writes an anchored value, or one an aliased collection copies, only as its
+ *  own field and only with every alias of it vetted and carried (`aliases`); anything
+ *  else would change fields the plan does not name. */
+function refuseAliased(file: ManifestFile, c: Change): void {
+  const doc = file.docs[c.docIndex]?.doc;
+  if (!doc) return;
+  const at = (node: Node): Location => ({ file: file.path, line: file.lineOf(node.range?.[0] ?? 0), field: c.edit.field });
+  const own = c.source === null ? undefined : doc.getIn(c.source ?? c.path, true);
+  // the rule for every change nobody vetted, traffic weights among them
+  if (isScalar(own) && !c.aliases) refuseAnchored(own, at(own));
+  if (!file.text.includes('*')) return; // no alias anywhere: nothing else can change
+  for (const node of writtenScalars(doc, c.text)) {
+    const vetted = node === own ? c.aliases : undefined;
+    if (!vetted) refuseAnchored(node, at(node));
+    const use = aliasUses(doc, node).find((u) => !(u.kind === 'value' && vetted?.some((a) => samePath(a.path, u.path))));
+    if (use) {
+      throw new EditError('EDIT_ANCHORED', `value is ${use.kind === 'collection' ? 'copied by an alias of a collection holding it' : 'aliased'} at ${file.path}:${file.lineOf(use.start)}; edit it by hand`, at(node));
+    }
+  }
 }
 
 function edited(file: ManifestFile, changes: Change[]): string {
-  for (const c of changes) {
-    const before = file.docs[c.docIndex]?.doc.getIn(c.path, true);
-    if (isScalar(before)) refuseAnchored(before, { file: file.path, line: file.lineOf(before.range?.[0] ?? 0), field: c.edit.field });
-  }
+  for (const c of changes) refuseAliased(file, c);
   return applyTextEdits(file.text, changes.flatMap((c) => c.text));
 }
 
@@ -121,14 +147,14 @@ function confirmed(file: ManifestFile, changes: Change[], next: string, reparsed
     throw new EditError('EDIT_DOC_COUNT', `edit changed the number of documents (${file.docs.length} -> ${reparsed.docs.length})`, { file: file.path });
   }
   for (const c of changes) {
-    const node = reparsed.docs[c.docIndex]?.getIn(c.path, true);
+    const doc = reparsed.docs[c.docIndex];
+    const node = doc?.getIn(c.path, true);
     const got = isScalar(node) ? node.value : node;
-    if (got !== c.expect) {
-      throw new EditError('EDIT_CONFIRM', `re-parsed value is ${JSON.stringify(got)}, expected ${JSON.stringify(c.expect)}`, {
-        file: file.path,
-        field: c.edit.field,
-      });
-    }
+    const why = c.absent
+      ? node === undefined ? undefined : `${c.path.join('.')} is still present`
+      : got === c.expect ? undefined : `re-parsed value is ${JSON.stringify(got)}, expected ${JSON.stringify(c.expect)}`;
+    const also = why ?? (doc && c.confirm?.(doc));
+    if (also) throw new EditError('EDIT_CONFIRM', also, { file: file.path, field: c.edit.field });
   }
   return next;
 }

@@ -37,7 +37,27 @@ export interface Change {
   /** Path within the document after the change, for the confirm step. */
   path: (string | number)[];
   expect: string | number;
+  /** The confirm step requires `path` not to resolve (a removal); `expect` is not compared. */
+  absent?: true;
+  /** Path of the replaced scalar in the original document when it differs from `path`
+   *  (an insertion earlier in the same list moved it); null when no scalar is replaced. */
+  source?: (string | number)[] | null;
+  /** A further check of the re-parsed document: why it fails, or undefined. */
+  confirm?: (doc: ParsedDocument) => string | undefined;
   text: TextEdit[];
+  /** Aliases of the anchored value this change writes, each an image field of the same
+   *  repository (vetted by anchored-images.ts). They change with it; the confirm step
+   *  checks that each re-parses to `expect`. Absent = nothing vetted: an anchored value
+   *  is refused (EDIT_ANCHORED). */
+  aliases?: AliasChange[];
+}
+
+/** One alias an anchored change carries along: where it is and how the plan shows it. */
+export interface AliasChange {
+  path: (string | number)[];
+  /** 1-based line of the alias, for messages. */
+  line: number;
+  edit: Edit;
 }
 
 export interface EditorResult {
@@ -123,9 +143,10 @@ export interface TrafficExtras {
 export interface TrafficState {
   file: string;
   object: ObjectRef;
+  /** Whole percents of the route's total (9/1 reads 90/10); the three add up to 100. */
   stable: number;
   canary: number;
-  /** Weight held by other destinations of the same route. */
+  /** Percent held by other destinations of the same route. */
   others: number;
   /** The A/B match of the bot's `gitops-canary-<app>-ab` route, when the route has one. */
   ab?: AbMatch;

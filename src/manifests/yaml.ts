@@ -18,6 +18,7 @@ import {
   isSeq,
   isScalar,
   isPair,
+  isAlias,
   isCollection,
   LineCounter,
   YAMLMap,
@@ -29,7 +30,7 @@ import {
   type ParsedNode,
 } from 'yaml';
 
-export { isMap, isSeq, isScalar, isPair, isCollection, LineCounter, YAMLMap, YAMLSeq, Scalar, Document, parseDocument };
+export { isMap, isSeq, isScalar, isPair, isAlias, isCollection, LineCounter, YAMLMap, YAMLSeq, Scalar, Document, parseDocument };
 export type { Node, ParsedNode };
 
 export type ParsedDocument = Document.Parsed;

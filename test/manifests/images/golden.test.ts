@@ -1,7 +1,8 @@
 // Golden cases: every file under <case>/original goes through every registered image
 // editor and the confirm step, and must come out byte for byte as <case>/expected.
 // References an editor refuses (a pinned digest, an anchored value) are listed in the
-// case's `refused` with their error code.
+// case's `refused` with their error code; the aliases an anchored change carries are
+// listed after it in `edits`.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { BotError } from '../../../src/errors.ts';
 import { decodeText, encodeText, type TextEncoding } from '../../../src/repo-io/encoding.ts';
 import { collectFluxPolicies } from '../../../src/manifests/flux-policies.ts';
+import { followAliases } from '../../../src/manifests/anchored-images.ts';
 import { applyAndConfirm, parseManifest } from '../../../src/manifests/parse.ts';
 import { imageEditors } from '../../../src/manifests/registry.ts';
 import type { Change } from '../../../src/manifests/types.ts';
@@ -38,7 +40,7 @@ const cases = readdirSync(ROOT, { withFileTypes: true })
 
 describe('image editor golden cases', () => {
   it('has cases', () => {
-    expect(cases).toEqual(expect.arrayContaining(['hazards', 'workloads', 'kustomize', 'flux-markers', 'digest', 'helm-values', 'encodings']));
+    expect(cases).toEqual(expect.arrayContaining(['hazards', 'workloads', 'kustomize', 'flux-markers', 'digest', 'helm-values', 'encodings', 'anchors', 'anchors-helm-tag', 'anchors-refused']));
   });
 
   it.each(cases)('%s', (name) => {
@@ -68,7 +70,8 @@ describe('image editor golden cases', () => {
         for (const ref of refs) {
           try {
             const change = editor.set(file, ref, { tag: spec.tag, digest: spec.digest });
-            if (change) changes.push(change);
+            // as the planner does: an anchored value moves with its vetted aliases
+            if (change) changes.push(followAliases(file, change, ref, editors).change);
           } catch (err) {
             if (!(err instanceof BotError)) throw err;
             refused.push(`${file.path} ${ref.field} ${err.code}`);
@@ -76,7 +79,7 @@ describe('image editor golden cases', () => {
         }
       }
       changes.sort((a, b) => a.text[0].start - b.text[0].start);
-      labels.push(...changes.map((c) => `${file.path} ${c.edit.field}`));
+      labels.push(...changes.flatMap((c) => [c.edit, ...(c.aliases ?? []).map((a) => a.edit)]).map((e) => `${file.path} ${e.field}`));
       const out = changes.length > 0 ? applyAndConfirm(file, changes) : file.text;
       expect(encodeText(out, encodings.get(file.path)!)).toEqual(readFileSync(join(dir, 'expected', file.path)));
     }

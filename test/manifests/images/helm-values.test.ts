@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EditError } from '../../../src/errors.ts';
 import { createHelmValuesEditor } from '../../../src/manifests/helm-values.ts';
-import { parseManifest } from '../../../src/manifests/parse.ts';
+import { followAliases } from '../../../src/manifests/anchored-images.ts';
+import { applyAndConfirm, parseManifest } from '../../../src/manifests/parse.ts';
 import { findRefs, run, SHA_A, SHA_B } from './helpers.ts';
 
 const helm = createHelmValuesEditor();
@@ -169,7 +170,7 @@ spec:
     expect(findRefs(helm, 'apps/podinfo/release.yaml', appTemplate, image)[0].filter).toBeUndefined();
   });
 
-  it('refuses an anchored tag: its aliases would change too', () => {
+  it('refuses an anchored tag aliased outside an image field: the alias would change too', () => {
     const text = `apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata: { name: podinfo }
@@ -180,16 +181,40 @@ spec:
 `;
     const file = parseManifest('release.yaml', text);
     const [ref] = helm.find(file, image);
-    const err = (() => {
+    const change = helm.set(file, ref, { tag: '6.6.0' })!;
+    const failure = (fn: () => unknown) => {
       try {
-        helm.set(file, ref, { tag: '6.6.0' });
+        fn();
       } catch (e) {
         return e;
       }
       return null;
-    })();
+    };
+    // the planner asks about the aliases first (anchored-images.ts) ...
+    const err = failure(() => followAliases(file, change, ref, [helm]));
     expect(err).toBeInstanceOf(EditError);
     expect(err).toMatchObject({ code: 'EDIT_ANCHORED', location: { file: 'release.yaml', line: 6, field: 'spec.values.image.tag' } });
+    expect((err as EditError).detail).toBe('value is anchored (&tag) and its alias at release.yaml:7 (spec.values.worker.version) is not an image field; edit it by hand');
+    // ... and the apply step refuses an anchored value nobody asked about
+    expect(failure(() => applyAndConfirm(file, [change]))).toMatchObject({ code: 'EDIT_ANCHORED' });
+  });
+
+  it('refuses an anchored digest written beside the tag, leaving the file\'s other references movable', () => {
+    const text = `image: { repository: ghcr.io/acme/podinfo, tag: 6.5.0, digest: &d ${SHA_A} }
+other: *d
+`;
+    const file = parseManifest('values.yaml', text);
+    const [ref] = helm.find(file, image);
+    expect(() => helm.set(file, ref, { tag: '6.6.0', digest: SHA_B })).toThrow(/value is anchored \(&d\)/);
+  });
+
+  it('reports no reference for a map whose image keys hold aliases: they follow their anchor', () => {
+    const text = `registry: &r ghcr.io
+image: { repository: ghcr.io/acme/podinfo, tag: &t 6.5.0 }
+worker: { image: { repository: ghcr.io/acme/podinfo, tag: *t } }
+mirror: { image: { registry: *r, repository: acme/podinfo, tag: 6.5.0 } }
+`;
+    expect(findRefs(helm, 'values.yaml', text).map((r) => r.field)).toEqual(['image.tag']);
   });
 
   it('screens on repository, tag and the image name', () => {

@@ -129,4 +129,23 @@ spec:
     const editor = createKustomizeImageEditor(new Map([['flux-system:podinfo', { repository: image, filter: 'semver:~0.2' }]]));
     expect(findRefs(editor, 'kustomization.yaml', text)[0]).toMatchObject({ policy: 'flux-system:podinfo', filter: 'semver:~0.2' });
   });
+
+  it('reports no reference for an entry whose keys hold aliases: it follows its anchor', () => {
+    // without this the alias would read as a missing newTag and get a second one inserted
+    const text = `images:
+  - name: ghcr.io/acme/podinfo
+    newTag: &tag 0.2.0
+  - name: podinfo
+    newTag: *tag
+    newName: ghcr.io/acme/podinfo
+`;
+    expect(findRefs(kustomizeImages, 'kustomization.yaml', text, image).map((r) => r.field)).toEqual(['images[ghcr.io/acme/podinfo].newTag']);
+  });
+
+  it('refuses an anchored digest written beside the tag, before the apply step', () => {
+    const text = `images:\n  - name: ghcr.io/acme/podinfo\n    newTag: 0.2.0\n    digest: &d ${SHA_A}\nother: *d\n`;
+    const file = parseManifest('kustomization.yaml', text);
+    const [ref] = kustomizeImages.find(file, image);
+    expect(() => kustomizeImages.set(file, ref, { tag: '0.2.1', digest: SHA_B })).toThrow(/value is anchored \(&d\)/);
+  });
 });

@@ -112,7 +112,7 @@ describe('gateway API HTTPRoute', () => {
     expect(out.text).toBe(src + '      weight: 50\n    - name: web-canary\n      port: 9090\n      weight: 50\n');
   });
 
-  it('counts a missing weight as 1 and refuses sums other than 100', () => {
+  it('counts a missing weight as 1 and reads weights as proportions of their total', () => {
     const src = y`
       apiVersion: gateway.networking.k8s.io/v1
       kind: HTTPRoute
@@ -123,13 +123,11 @@ describe('gateway API HTTPRoute', () => {
           - name: web-primary
           - name: web-canary
     `;
-    const e = errorOf(() => hr.set(parseManifest('r.yaml', src), spec, 10));
-    expect(e.code).toBe('TRAFFIC_WEIGHT_SUM');
-    expect(e.message).toContain('1 (no weight) + 1 (no weight) = 2');
-    expect(e.message).toContain('r.yaml:1 HTTPRoute/shop/web spec.rules[0].backendRefs');
+    expect(readState(hr, src, spec)).toEqual({ stable: 50, canary: 50, others: 0 });
+    expect(applySet(hr, src, spec, 10).text).toBe(src.replace('primary\n', 'primary\n      weight: 90\n') + '      weight: 10\n');
   });
 
-  it('refuses a single backend with a weight other than 100', () => {
+  it('splits a single backend whatever its weight', () => {
     const src = y`
       apiVersion: gateway.networking.k8s.io/v1
       kind: HTTPRoute
@@ -140,10 +138,12 @@ describe('gateway API HTTPRoute', () => {
           - name: web-primary
             weight: 1
     `;
-    expect(errorOf(() => readState(hr, src, spec)).code).toBe('TRAFFIC_WEIGHT_SUM');
-    expect(applySet(hr, src.replace('weight: 1', 'weight: 100'), spec, 20).values[0]).toMatchObject({
-      spec: { rules: [{ backendRefs: [{ name: 'web-primary', weight: 80 }, { name: 'web-canary', weight: 20 }] }] },
-    });
+    expect(readState(hr, src, spec)).toEqual({ stable: 100, canary: 0, others: 0 });
+    for (const w of ['weight: 1', 'weight: 100']) {
+      expect(applySet(hr, src.replace('weight: 1', w), spec, 20).values[0]).toMatchObject({
+        spec: { rules: [{ backendRefs: [{ name: 'web-primary', weight: 80 }, { name: 'web-canary', weight: 20 }] }] },
+      });
+    }
   });
 
   it('keeps other backends and refuses more canary than they leave', () => {

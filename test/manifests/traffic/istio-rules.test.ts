@@ -39,11 +39,10 @@ describe('istio VirtualService: other destinations and invalid weights', () => {
     expect(e.message).toContain('VirtualService/web/podinfo');
   });
 
-  it('refuses weights that do not add up to 100', () => {
-    const e = errorOf(() => vs.set(parseManifest('a.yaml', three('60', '10', '20')), subsets, 10));
-    expect(e.code).toBe('TRAFFIC_WEIGHT_SUM');
-    expect(e.message).toContain('60 + 10 + 20 = 90');
-    expect(e.location.field).toBe('spec.http[primary].route');
+  it('reads weights that do not add up to 100 as proportions and rescales them to 100', () => {
+    expect(readState(vs, three('60', '10', '20'), subsets)).toEqual({ stable: 67, canary: 11, others: 22 });
+    // legacy keeps its 22.2 % as 22; the stable takes the rest
+    expect(applySet(vs, three('60', '10', '20'), subsets, 10).text).toBe(three('68', '10', '22'));
   });
 
   it('refuses weights that are not integers, naming the field and line', () => {

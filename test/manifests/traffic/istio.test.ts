@@ -196,12 +196,17 @@ describe('istio VirtualService: named route among several', () => {
     expect(out.changes.map((c) => c.edit.field)).toEqual(['spec.http[primary].route[0].weight', 'spec.http[primary].route[1].weight']);
   });
 
-  it('refuses to guess when several routes hold the stable backend', () => {
-    const e = errorOf(() => vs.set(parseManifest('shop.yaml', src), subsets, 50));
+  it('picks the one route holding both backends when several hold the stable one', () => {
+    const out = applySet(vs, src, subsets, 50);
+    expect(out.changes.map((c) => c.edit.field)).toEqual(['spec.http[primary].route[0].weight', 'spec.http[primary].route[1].weight']);
+  });
+
+  it('refuses to guess when several routes hold the stable backend and none the canary', () => {
+    const e = errorOf(() => vs.set(parseManifest('shop.yaml', src), { stable: subsets.stable, canary: { subset: 'next' } }, 50));
     expect(e).toBeInstanceOf(EditError);
     expect(e.code).toBe('TRAFFIC_AMBIGUOUS_ROUTE');
-    expect(e.message).toContain('spec.http[primary]');
-    expect(e.message).toContain('spec.http[fallback]');
+    expect(e.message).toContain('spec.http[1] "primary" (line 20)');
+    expect(e.message).toContain('spec.http[2] "fallback" (line 49)');
     expect(e.message).toContain('shop.yaml');
   });
 
