@@ -8,11 +8,13 @@ import { acquireLock, type HeldLock } from './git/lock.ts';
 import { Workspace } from './git/workspace.ts';
 import { parseImageRef } from './policy/image.ts';
 import type { Result } from './plan.ts';
-import { botCommits, commitPlan, dryRun, workspaceFiles, type Prepare } from './jobs/run.ts';
+import { botCommits, botCommitsIn, commitPlan, dryRun, workspaceFiles, type Prepare } from './jobs/run.ts';
 import { withPinnedDigests } from './jobs/digests.ts';
-import { planSetImage } from './jobs/set-image.ts';
+import { planSetImage, setImageAnalysis } from './jobs/set-image.ts';
 import { planAppRelease, planUnconfiguredRelease, routeEvent } from './jobs/release.ts';
 import { planSetWeight } from './jobs/weights.ts';
+import { planAb } from './jobs/ab.ts';
+import { parseAbWords } from './rollout/ab-match.ts';
 import { repoStatus, statusText } from './jobs/status.ts';
 import { registryFromEnv } from './registry/index.ts';
 import { rollbackApp } from './jobs/rollback.ts';
@@ -23,6 +25,7 @@ import { analysisMode, analyzed, type AnalysisMode } from './analysis/gate.ts';
 import { AnalysisError } from './analysis/error.ts';
 import { validateCommand } from './analysis/validate-cli.ts';
 import { directoryFiles } from './manifests/files.ts';
+import { versionLine } from './version.ts';
 
 const USAGE = `usage: gitops-canary <command> [options]
 
@@ -30,6 +33,10 @@ commands:
   set-image <image>:<tag> [--path GLOB]...   rewrite every reference to the image
   release <image>:<tag> [--source owner/repo] run the event path: config and policies decide app and track
   set-weight <app> <canary-percent>           set the canary traffic weight
+  ab <app> header|query|cookie <name> ~|=|^= <value>
+                                              send matching requests to the canary (~ regex,
+                                              = exact, ^= prefix); the weight stays
+  ab <app> off                                remove the A/B route
   status                                      every app: tags, weights, rollout step, next step, gates
   rollback <app>                              revert the bot's last commit for the app
   validate [--format text|github]             check the config and the routes it names; exit 1 on errors
@@ -45,6 +52,7 @@ options:
   --lock-timeout SECONDS
                  how long to wait for another gitops-canary run on the same checkout
                  (default 60, or GITOPS_CANARY_LOCK_TIMEOUT)
+  --version      print the version
   -h, --help     this text`;
 
 interface Out {
@@ -61,9 +69,10 @@ const OPTIONS = {
   'lock-timeout': { type: 'string' },
   format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } as const;
 
-type Values = { repo?: string; path?: string[]; source?: string; 'dry-run'?: boolean; json?: boolean; 'lock-timeout'?: string; format?: string; help?: boolean };
+type Values = { repo?: string; path?: string[]; source?: string; 'dry-run'?: boolean; json?: boolean; 'lock-timeout'?: string; format?: string; help?: boolean; version?: boolean };
 
 function lockTimeoutMs(v: Values): number {
   const raw = v['lock-timeout'] ?? process.env.GITOPS_CANARY_LOCK_TIMEOUT ?? '60';
@@ -137,7 +146,7 @@ async function dispatchLocked(ws: Workspace, cmd: string, args: string[], v: Val
     case 'set-image': {
       const { image, tag, digest } = imageArg(args[0]);
       const registry = registryFromEnv(process.env);
-      return run(ws, (repo) => planSetImage(repo, { ...withPinnedDigests({ image, tag, digest, paths: v.path }, registry), tag }), v);
+      return run(ws, (repo) => planSetImage(repo, { ...withPinnedDigests({ image, tag, digest, paths: v.path }, registry), tag }), v, setImageAnalysis(dir, image));
     }
     case 'release': {
       const results: Result[] = [];
@@ -150,13 +159,25 @@ async function dispatchLocked(ws: Workspace, cmd: string, args: string[], v: Val
       const config = await requireConfig(dir);
       const appCfg = config.apps[app];
       if (!appCfg) throw new ConfigError('CONFIG_UNKNOWN_APP', `unknown app "${app}" (known: ${Object.keys(config.apps).join(', ')})`, { file: '.github/gitops-canary.yml', field: `apps.${app}` });
-      return run(ws, (repo) => planSetWeight(repo, app, appCfg, Number(pct)), v, analysisMode(appCfg));
+      // a weight set by hand leaves an A/B route or mirror as it is
+      return run(ws, (repo) => planSetWeight(repo, app, appCfg, Number(pct), 'set-weight', 'keep'), v, analysisMode(appCfg));
+    }
+    case 'ab': {
+      const [app, ...words] = args;
+      if (!app || words.length === 0) throw new UsageError('USAGE', 'expected ab <app> header|query|cookie <name> ~|=|^= <value>, or ab <app> off');
+      const spec = parseAbWords(words);
+      if (!spec.ok) throw new UsageError('USAGE', `ab: ${spec.error}`);
+      const config = await requireConfig(dir);
+      const appCfg = config.apps[app];
+      if (!appCfg) throw new ConfigError('CONFIG_UNKNOWN_APP', `unknown app "${app}" (known: ${Object.keys(config.apps).join(', ')})`, { file: '.github/gitops-canary.yml', field: `apps.${app}` });
+      return run(ws, (repo) => planAb(repo, app, appCfg, spec.match), v, analysisMode(appCfg));
     }
     case 'status': {
       const config = await requireConfig(dir);
       // The whole log, merges included: a rollout step merged from a PR bakes from its merge.
       const log = await ws.log({ max: 1000 });
-      const report = await repoStatus(workspaceFiles(ws), config, await botCommits(ws), { log, now: systemClock.now() });
+      // the bot's commits from the same log: one `git log` less for every status
+      const report = await repoStatus(workspaceFiles(ws), config, botCommitsIn(log), { log, now: systemClock.now() });
       out.log(v.json ? JSON.stringify(report, null, 2) : report.map(statusText).join('\n\n'));
       for (const i of await checkConfigAgainstRepo(workspaceFiles(ws), config, { lineOf: (await loadConfig(dir))?.lineOf })) out.err(`gitops-canary: ${formatRepoIssue(i)}`);
       return null;
@@ -181,6 +202,10 @@ export async function main(argv: string[], out: Out = { log: (s) => console.log(
   }
   const v = parsed.values as Values;
   const [cmd, ...args] = parsed.positionals;
+  if (v.version) {
+    out.log(versionLine());
+    return 0;
+  }
   if (v.help || !cmd) {
     (v.help ? out.log : out.err)(USAGE);
     return v.help ? 0 : 2;

@@ -45,7 +45,9 @@ export type Action =
   | 'rollback'
   | 'pause'
   | 'resume'
-  | 'abort';
+  | 'abort'
+  /** An A/B match set or removed by hand (`/canary ab`, `gitops-canary ab`). */
+  | 'ab';
 
 export interface Plan {
   action: Action;

@@ -1,10 +1,13 @@
 // `/canary …` commands, parsed into plain data. Unknown or malformed commands are
 // answered with usage, never guessed at.
+import type { AbMatch } from '../manifests/types.ts';
+import { AB_SYNTAX, parseAbCommand } from '../rollout/ab-match.ts';
 
 export type Command =
   | { verb: 'promote'; app?: string }
   | { verb: 'weight'; app: string; weight: number }
   | { verb: 'pause' | 'resume' | 'rollback' | 'abort'; app: string }
+  | { verb: 'ab'; app: string; match: AbMatch | null }
   | { verb: 'status' };
 
 export const CHATOPS_USAGE = [
@@ -13,6 +16,7 @@ export const CHATOPS_USAGE = [
   '`/canary pause <app>` / `/canary resume <app>` — stop or restart scheduled steps',
   '`/canary rollback <app>` — revert the bot\'s last change for the app',
   '`/canary abort <app>` — canary weight to 0',
+  '`/canary ab <app> header user-agent ~ .*Firefox.*` — send matching requests to the canary (`~` regex, `=` exact, `^=` prefix; `header`, `query` or `cookie`); `/canary ab <app> off` removes it',
   '`/canary status` — tags, weights and rollout state of every app',
 ].join('\n');
 
@@ -32,6 +36,13 @@ export function parseCommand(body: string): Parsed {
     case 'weight': {
       if (!need(2) || !/^\d{1,3}$/.test(args[1]) || Number(args[1]) > 100) return { ok: false, error: '`/canary weight <app> <n>` needs an app and a whole number from 0 to 100' };
       return { ok: true, command: { verb, app: args[0], weight: Number(args[1]) } };
+    }
+    case 'ab': {
+      // the condition is the rest of the line as written: a regex may hold spaces
+      const m = /^\/canary\s+ab\s+(\S+)\s+(\S.*)$/.exec(line);
+      if (!m) return { ok: false, error: `\`/canary ab <app> …\` needs an app and ${AB_SYNTAX}` };
+      const spec = parseAbCommand(m[2]);
+      return spec.ok ? { ok: true, command: { verb, app: m[1], match: spec.match } } : { ok: false, error: `\`/canary ab\`: ${spec.error}` };
     }
     case 'pause':
     case 'resume':

@@ -4,6 +4,8 @@
 // the values that failed.
 import { BotError } from '../errors.ts';
 import { repoName } from '../forge/types.ts';
+import { analysisMode } from '../analysis/gate.ts';
+import { rollbackWarnings, warningSection } from '../jobs/rollback.ts';
 import { readRollout } from '../jobs/status.ts';
 import { workspaceFiles } from '../jobs/run.ts';
 import { stepLabel } from '../rollout/decide.ts';
@@ -30,11 +32,13 @@ export async function rollBackRollout({ deps, scope, repo, ws, config, snap, key
       if (!fresh || stateKey(fresh.state) !== key) return null;
       const targets = rolloutCommits(log, app, tag);
       if (targets.length === 0) return null;
+      // analyzed as the reverts would leave the repo, before any of them is made
+      const warnings = await rollbackWarnings(ws, targets, app, analysisMode(config));
       return {
         targets,
         marker: (t) => ({
           subject: `${app}: roll back ${tag ?? 'the canary'} (gates failed at ${where}): revert "${t.subject}"`,
-          body: decision.reason,
+          body: [decision.reason, t === targets.at(-1) ? warningSection(warnings) : ''].filter(Boolean).join('\n\n'),
           trailers: {
             App: app,
             Action: 'rollback',
@@ -42,6 +46,8 @@ export async function rollBackRollout({ deps, scope, repo, ws, config, snap, key
             ...(tag ? { Hold: tag } : {}),
             ...(t.trailers['Old-Weights'] ? { Weights: t.trailers['Old-Weights'] } : {}),
             ...(t.trailers.Weights ? { 'Old-Weights': t.trailers.Weights } : {}),
+            ...(t.trailers['Old-Traffic'] ? { Traffic: t.trailers['Old-Traffic'] } : {}),
+            ...(t.trailers.Traffic ? { 'Old-Traffic': t.trailers.Traffic } : {}),
             'Gate-Failures': String(decision.gateFailures ?? 0),
             'Gate-Verdict': 'fail',
             'Gate-Summary': gateLine(gate),

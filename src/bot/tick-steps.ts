@@ -7,10 +7,11 @@ import type { LogEntry } from '../git/workspace.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { planPromotion } from '../jobs/promote.ts';
 import type { Prepared } from '../jobs/prepared.ts';
-import { planSetWeight } from '../jobs/weights.ts';
+import { planStep } from '../jobs/step.ts';
 import { stepLabel, type Decision } from '../rollout/decide.ts';
 import { describeResult, type GateOutcome } from '../rollout/gates.ts';
 import { AT_TRAILER } from '../rollout/landed.ts';
+import type { RolloutStep } from '../rollout/steps.ts';
 
 const DEFAULT_REPLICA = `${hostname()}#${process.pid}`;
 
@@ -28,7 +29,7 @@ export function gateLine(gate: GateOutcome): string {
 export interface StepContext {
   app: string;
   config: AppConfig;
-  steps: readonly number[];
+  steps: readonly RolloutStep[];
   tag?: string;
   decision: Decision;
   gate?: GateOutcome;
@@ -50,22 +51,24 @@ export async function prepareStep(files: RepoFiles, ctx: StepContext): Promise<P
     prepared = await planPromotion(files, app, config, extra);
   } else {
     const next = decision.nextStep!;
-    prepared = await planSetWeight(files, app, config, next.weight);
+    prepared = await planStep(files, app, config, ctx.steps, next.index);
     const { plan } = prepared;
     plan.trailers = {
       ...plan.trailers,
       Action: 'set-weight',
       Track: 'canary',
       ...(ctx.tag ? { Tag: ctx.tag } : {}),
-      Step: `${next.index + 1}/${ctx.steps.length}`,
       ...extra,
     };
-    plan.title = `${app}: ${ctx.tag ? `${ctx.tag} ` : ''}${stepLabel(next.index, ctx.steps)}, canary weight ${next.weight}%`;
+    // an A/B or mirror step says what it routes; its canary weight is 0 anyway
+    const weight = ctx.steps[next.index].extras ? '' : `, canary weight ${next.weight}%`;
+    plan.title = `${app}: ${ctx.tag ? `${ctx.tag} ` : ''}${stepLabel(next.index, ctx.steps)}${weight}`;
   }
   return prepared;
 }
 
-const ROLLOUT_ACTIONS = new Set(['release', 'set-weight']);
+// `ab`: an A/B match set by hand during the rollout is undone with it.
+const ROLLOUT_ACTIONS = new Set(['release', 'set-weight', 'ab']);
 
 /** The commits of the rollout of `tag` still in effect, newest first: every weight step
  *  back to (and including) the release commit that started it. Reverting them in this

@@ -1,12 +1,16 @@
 // Checks of the config against the files of the repo it lives in: track paths that
-// match nothing, an image no track file names, traffic backends the route lacks. They
+// match nothing, an image no track file names, traffic backends the route lacks, subsets
+// that select the other track's workloads (track-subsets.ts). They
 // need a checkout, so they run beside parsing, not inside it.
 //
 // Severity: a track path may name a file that is not written yet, so one that matches
 // nothing is a warning. When none of an app's paths matches anything, a release cannot
 // change anything: still a warning for looking (`status`), an error for changing
 // (`purpose: 'change'`). An image no existing track file names and a backend the route
-// lacks are errors: the bot would report success and change nothing. An app with
+// lacks are errors: the bot would report success and change nothing. So is a subset that
+// selects only the other track's pods: every weight change would move the wrong pods'
+// share. A subset that misses its track's pods, or also selects the other's, is a
+// warning (labels added by kustomize or a patch are not visible here). An app with
 // `analysis: warn` gets its errors as warnings.
 import type { RepoFiles } from '../manifests/files.ts';
 import { pathFilter } from '../manifests/scan.ts';
@@ -16,6 +20,7 @@ import { isGlob } from './paths.ts';
 import type { AppConfig, Config } from './schema.ts';
 import { nearest, suggestKey } from './suggest.ts';
 import { checkTraffic } from './traffic-check.ts';
+import { checkTrackSubsets } from './track-subsets.ts';
 
 export interface RepoIssue extends ConfigIssue {
   severity: 'error' | 'warning';
@@ -64,9 +69,10 @@ async function checkApp(repo: RepoFiles, name: string, app: AppConfig, files: re
     }
   }
   if (app.traffic) {
-    for (const p of await checkTraffic(repo, app.traffic, files)) {
-      emit('error', p.code, ['apps', name, 'traffic', p.key], p.message);
-    }
+    const traffic = await checkTraffic(repo, app.traffic, files);
+    for (const p of traffic) emit(p.severity ?? 'error', p.code, ['apps', name, 'traffic', p.key], p.message);
+    // which pods the subsets pick is only worth asking of a route the bot can read
+    if (traffic.length === 0) for (const p of await checkTrackSubsets(repo, app, files)) emit(p.severity, p.code, ['apps', name, 'traffic', p.track, 'subset'], p.message);
   }
 }
 

@@ -7,6 +7,8 @@ import {
   checkBranch, checkCron, checkDays, checkDuration, checkEnvName, checkFilter, checkFreeze, checkHours, checkImage,
   checkSource, checkSteps, checkTemplate, checkTimezone,
 } from './checks.ts';
+import { cookieNameProblem, headerNameProblem, queryNameProblem, regexProblem, valueProblem } from '../rollout/ab-match.ts';
+import { toRolloutStep, type RolloutStep } from '../rollout/steps.ts';
 import { isGlob, staticPathProblem } from './paths.ts';
 
 export const APP_NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
@@ -27,14 +29,62 @@ const repoPath = (opts: { glob: boolean }) =>
 
 const duration = checked(checkDuration).meta({ description: 'Duration such as 30s, 15m, 1h30m, 2d' });
 
+const matchValue = checked(valueProblem);
+const stringMatch = z
+  .union([z.strictObject({ exact: matchValue }), z.strictObject({ prefix: matchValue }), z.strictObject({ regex: checked(regexProblem) })], {
+    error: 'a condition is one of { exact: … }, { prefix: … } or { regex: … }',
+  })
+  .meta({ id: 'StringMatch', description: 'One condition, as Istio StringMatch; regex is RE2 and must match the whole value' });
+const conditions = (name: (s: string) => string | undefined, what: string) =>
+  z.record(checked(name), stringMatch).optional().meta({ description: what });
+
+const abMatch = z
+  .strictObject({
+    headers: conditions(headerNameProblem, 'Header name (lower case) -> condition'),
+    queryParams: conditions(queryNameProblem, 'Query parameter name -> condition'),
+    cookies: conditions(cookieNameProblem, 'Cookie name -> condition on its value'),
+  })
+  .superRefine((m, ctx) => {
+    const n = [m.headers, m.queryParams, m.cookies].reduce((sum, r) => sum + (r && typeof r === 'object' ? Object.keys(r).length : 0), 0);
+    if (n === 0) ctx.addIssue({ code: 'custom', message: 'an A/B match needs at least one header, query parameter or cookie condition' });
+  });
+
+const weightStep = z.number().int({ error: 'steps are whole percentages' }).min(1).max(100).meta({ description: 'Canary weight in percent' });
+const abStep = z.strictObject({ match: abMatch }).meta({ description: 'A/B step: requests matching every condition go to the canary; canary weight 0' });
+const MIRROR_RANGE = { error: 'mirror is a whole percentage from 1 to 100' };
+const mirrorStep = z
+  .strictObject({ mirror: z.number().int(MIRROR_RANGE).min(1, MIRROR_RANGE).max(100, MIRROR_RANGE) })
+  .meta({ description: 'Mirror step: this percent of the stable traffic is copied to the canary, its responses discarded; canary weight 0' });
+
+const STEP_KINDS = 'a step is a canary weight (1-100), { match: … } (A/B) or { mirror: 1-100 }, one kind per step';
+
 const steps = z
-  .array(z.number().int({ error: 'steps are whole percentages' }).min(1).max(100))
+  .array(z.union([weightStep, abStep, mirrorStep], { error: STEP_KINDS }).meta({ id: 'RolloutStep' }))
   .min(1)
   .superRefine((list, ctx) => {
-    const bad = checkSteps(list);
+    const bad = checkStepOrder(list);
     if (bad) ctx.addIssue({ code: 'custom', message: bad.message, path: bad.index === undefined ? [] : [bad.index] });
   })
-  .meta({ description: 'Canary weights in percent, strictly ascending, ending at 100' });
+  .meta({ description: 'Rollout steps in order: A/B and mirror steps first, then canary weights strictly ascending, ending at 100' });
+
+/** Weights ascend to 100 as before; A/B and mirror steps, which give the canary no weighted
+ *  traffic, may only come before the first weight, where they take nothing away. */
+function checkStepOrder(list: readonly unknown[]): { index?: number; message: string } | undefined {
+  const weights: Array<{ index: number; weight: number }> = [];
+  for (const [index, s] of list.entries()) {
+    if (typeof s === 'number') weights.push({ index, weight: s });
+    else if (s && typeof s === 'object' && weights.length > 0) {
+      const kind = 'match' in s ? 'an A/B step' : 'a mirror step';
+      return { index, message: `${kind} cannot follow the weight step ${weights[weights.length - 1].weight}: A/B and mirror steps give the canary weight 0, so put them before the first weight` };
+    }
+  }
+  const last = list[list.length - 1];
+  if (list.length > 0 && typeof last !== 'number') {
+    return { index: list.length - 1, message: 'the last step must be 100, or the canary never takes all traffic' };
+  }
+  const bad = checkSteps(weights.map((w) => w.weight));
+  return bad && { message: bad.message, ...(bad.index === undefined ? {} : { index: weights[bad.index].index }) };
+}
 
 const backend = z
   .strictObject({
@@ -231,11 +281,30 @@ const TYPE_NAMES: Record<string, string> = {
   boolean: 'true or false', null: 'null (empty value)',
 };
 
+// A value that fits no option of a union: zod reports every option's complaints. The
+// option the value was meant for is the one with no complaint about the value itself (a
+// wrong type or a stray key there means another option); its complaints are the answer.
+// A stray key every object option refuses is reported as a stray key.
+function fromUnion(i: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue[] | undefined {
+  // a fraction where a whole number belongs is the right shape with a wrong value
+  const atRoot = (e: z.core.$ZodIssue) => e.path.length === 0 && ((e.code === 'invalid_type' && e.expected !== 'int') || e.code === 'unrecognized_keys');
+  const meant = i.errors.filter((errs) => errs.length > 0 && !errs.some(atRoot));
+  if (meant.length === 1) return meant[0].map((e) => ({ ...e, path: [...i.path, ...e.path] }));
+  const stray = i.errors.map((errs) => errs.find((e) => e.path.length === 0 && e.code === 'unrecognized_keys') as z.core.$ZodIssueUnrecognizedKeys | undefined);
+  const objects = stray.filter((e) => e !== undefined);
+  if (objects.length < 2) return undefined;
+  const common = objects[0].keys.filter((k) => objects.every((e) => e.keys.includes(k)));
+  return common.length ? [{ ...objects[0], keys: common, path: i.path }] : undefined;
+}
+
 function toSchemaIssues(issues: readonly z.core.$ZodIssue[], input: unknown): SchemaIssue[] {
   const out: SchemaIssue[] = [];
   for (const i of issues) {
     const path = i.path.map((p) => (typeof p === 'number' ? p : String(p)));
-    if (i.code === 'unrecognized_keys') {
+    const inner = i.code === 'invalid_union' ? fromUnion(i) : undefined;
+    if (inner) {
+      out.push(...toSchemaIssues(inner, input));
+    } else if (i.code === 'unrecognized_keys') {
       for (const k of i.keys) out.push({ path: [...path, k], message: `unknown key ${JSON.stringify(k)}`, unknownKey: k });
     } else if (i.code === 'invalid_key') {
       const inner = i.issues[0]?.message ?? i.message;
@@ -266,24 +335,35 @@ interface DefLike {
   element?: { _zod: { def: DefLike } };
   innerType?: { _zod: { def: DefLike } };
   in?: { _zod: { def: DefLike } };
+  options?: Array<{ _zod: { def: DefLike } }>;
 }
 
-/** Keys the schema accepts for the object at `path` (for "did you mean" hints). */
+function unwrapDef(d: DefLike | undefined): DefLike | undefined {
+  while (d && (d.innerType || (d.type === 'pipe' && d.in))) d = (d.innerType ?? d.in)?._zod.def;
+  return d;
+}
+
+/** The object schemas `d` stands for: itself, or each object option of a union. */
+function objectDefs(d: DefLike | undefined): DefLike[] {
+  const u = unwrapDef(d);
+  if (u?.type === 'object') return [u];
+  return u?.type === 'union' ? (u.options ?? []).flatMap((o) => objectDefs(o._zod.def)) : [];
+}
+
+/** Keys the schema accepts for the object at `path` (for "did you mean" hints). A union
+ *  (a rollout step) is followed through the object option that has the key. */
 export function knownKeysAt(path: readonly (string | number)[]): string[] {
   let def: DefLike | undefined = (configSchema as unknown as { _zod: { def: DefLike } })._zod.def;
-  const unwrap = () => {
-    while (def && (def.innerType || (def.type === 'pipe' && def.in))) def = (def.innerType ?? def.in)?._zod.def;
-  };
   for (const seg of path) {
-    unwrap();
+    def = unwrapDef(def);
+    if (def?.type === 'union') def = objectDefs(def).find((o) => o.shape && String(seg) in o.shape);
     if (!def) return [];
     if (def.type === 'object') def = def.shape?.[String(seg)]?._zod.def;
     else if (def.type === 'record') def = def.valueType?._zod.def;
     else if (def.type === 'array') def = def.element?._zod.def;
     else return [];
   }
-  unwrap();
-  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+  return objectDefs(def).flatMap((o) => Object.keys(o.shape ?? {}));
 }
 
 /** JSON Schema (draft 2020-12) of the config file as written (defaults optional). */
@@ -291,12 +371,23 @@ export function configJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
 }
 
-/** Canary weights for the scheduled rollout (rollout.steps, else traffic.steps). */
+/** Canary weight of each step of the scheduled rollout (rollout.steps, else traffic.steps);
+ *  A/B and mirror steps count as 0. */
 export function rolloutSteps(a: AppConfig): number[] {
-  return a.rollout?.steps ?? a.traffic?.steps ?? [100];
+  return rolloutStepList(a).map((s) => s.weight);
 }
 
-/** Canary weights for manual stepping (traffic.steps, else rollout.steps). */
+/** Canary weight of each step for manual stepping (traffic.steps, else rollout.steps). */
 export function trafficSteps(a: AppConfig): number[] {
-  return a.traffic?.steps ?? a.rollout?.steps ?? [100];
+  return trafficStepList(a).map((s) => s.weight);
+}
+
+/** The steps of the scheduled rollout, with their A/B and mirror routing. */
+export function rolloutStepList(a: AppConfig): RolloutStep[] {
+  return (a.rollout?.steps ?? a.traffic?.steps ?? [100]).map(toRolloutStep);
+}
+
+/** The steps for manual stepping, with their A/B and mirror routing. */
+export function trafficStepList(a: AppConfig): RolloutStep[] {
+  return (a.traffic?.steps ?? a.rollout?.steps ?? [100]).map(toRolloutStep);
 }

@@ -5,7 +5,9 @@ import { BotError } from '../errors.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { parseManifestAsync } from '../manifests/parse.ts';
 import { TRAFFIC_EDITORS } from '../manifests/registry.ts';
+import { trafficFileOwners } from '../manifests/traffic-owners.ts';
 import type { Backend, ManifestFile } from '../manifests/types.ts';
+import type { ObjectRef } from '../plan.ts';
 import type { TrafficConfig } from './schema.ts';
 import { suggestKey } from './suggest.ts';
 
@@ -14,6 +16,8 @@ export interface TrafficProblem {
   /** Key under `traffic` the problem is about. */
   key: 'file' | 'route' | 'stable' | 'canary';
   message: string;
+  /** Absent: an error. */
+  severity?: 'warning';
 }
 
 const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -77,8 +81,16 @@ export async function checkTraffic(repo: RepoFiles, traffic: TrafficConfig, file
   if (!editor) return [{ code: 'CONFIG_TRAFFIC_NO_ROUTE_OBJECT', key: 'file', message: `${traffic.file} holds no Istio VirtualService or Gateway API HTTPRoute` }];
   const names = namesIn(file);
   const spec = { route: traffic.route, stable: backendOf(traffic.stable), canary: backendOf(traffic.canary) };
+  // Routes an Argo Rollout or Flagger Canary sets weights on: the bot would refuse every change.
+  const owners = await trafficFileOwners(repo, file);
+  const owned = (only?: ObjectRef): TrafficProblem[] =>
+    owners
+      .filter((o) => !only || (o.object.kind === only.kind && o.object.name === only.name && o.object.namespace === only.namespace))
+      .map((o) => ({ code: 'CONFIG_TRAFFIC_OWNED', key: 'file', message: o.message, severity: 'warning' }));
   try {
     const state = editor.read(file, spec);
+    const ownedHere = owned(state.object);
+    if (ownedHere.length) return ownedHere;
     // A missing canary is fine while the route has one destination (the first step adds
     // it); beside others, a near miss of a name that is there is a typo.
     if (state.canary === 0) {
@@ -100,6 +112,6 @@ export async function checkTraffic(repo: RepoFiles, traffic: TrafficConfig, file
       return [{ code: 'CONFIG_TRAFFIC_BACKEND_NOT_FOUND', key: 'stable', message: `stable ${label(traffic.stable)} is not a destination in ${traffic.file}${hint(traffic.stable, names)}` }];
     }
     // Weights that do not add up, an owned object…: the file's problem, said by the editor.
-    return [{ code: err.code, key: 'file', message: err.message }];
+    return [{ code: err.code, key: 'file', message: err.message }, ...owned()];
   }
 }

@@ -6,6 +6,7 @@ import type { Edit, Skipped } from '../plan.ts';
 import { sameRepository } from '../policy/image.ts';
 import { compareVersions, parseVersion } from '../policy/index.ts';
 import type { RepoFiles } from '../manifests/files.ts';
+import { followAliases } from '../manifests/anchored-images.ts';
 import { applyAndConfirmAsync } from '../manifests/parse.ts';
 import { imageEditors } from '../manifests/registry.ts';
 import { loadFiles, loadFluxPolicies, pathFilter, screenToken } from '../manifests/scan.ts';
@@ -123,6 +124,17 @@ async function setRef(editor: Editor, file: ManifestFile, ref: ImageRef, target:
   }
 }
 
+/** The change with the aliases of the anchored value it writes (see
+ *  manifests/anchored-images.ts); each alias must pass the gate as the reference did. */
+function withAliases(file: ManifestFile, change: Change, ref: ImageRef, editors: Editor[], gate: (ref: ImageRef) => Verdict): Change {
+  const followed = followAliases(file, change, ref, editors);
+  for (const alias of followed.refs) {
+    const verdict = gate(alias);
+    if (!verdict.ok) throw new EditError(verdict.code, `the anchored value is aliased at ${alias.field}, which may not move: ${verdict.reason}`);
+  }
+  return followed.change;
+}
+
 export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<ImagePlan> {
   const s = await screen(repo, target.image, target.paths);
   const gate = target.gate ?? neverDowngrade(target.tag);
@@ -141,7 +153,7 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
       }
       try {
         const change = await setRef(editor, file, ref, target);
-        if (change) changes.push(change);
+        if (change) changes.push(withAliases(file, change, ref, s.editors, gate));
       } catch (err) {
         if (!(err instanceof BotError)) throw err;
         skipped.push({ file: ref.file, object: ref.object, field: ref.field, code: err.code, reason: err.message });
@@ -150,7 +162,8 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
     if (changes.length === 0) return;
     try {
       writes.set(file.path, await applyAndConfirmAsync(file, changes));
-      edits.push(...changes.map((c) => c.edit));
+      // the aliases an anchored value carries along are shown as edits of their own
+      edits.push(...changes.flatMap((c) => [c.edit, ...(c.aliases ?? []).map((a) => a.edit)]));
     } catch (err) {
       if (!(err instanceof BotError)) throw err;
       skipped.push({ file: file.path, code: err.code, reason: err.message });

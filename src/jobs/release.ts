@@ -13,7 +13,9 @@ import { withPinnedDigests } from './digests.ts';
 import type { AppHistory } from './history.ts';
 import { planImages, type Verdict } from './images.ts';
 import type { Prepared } from './prepared.ts';
-import { planWeightChanges } from './weights.ts';
+import { planWeightChanges, trafficOwnedSkip } from './weights.ts';
+import { stepLabel } from '../rollout/decide.ts';
+import { toRolloutStep } from '../rollout/steps.ts';
 
 export interface ReleaseEvent {
   /** The tag as published (release tag_name, git tag, or image tag). */
@@ -105,14 +107,18 @@ export async function planAppRelease(repo: RepoFiles, routed: Routed, ev: Releas
   // A new canary tag starts a rollout: image and first weight in one change, so a
   // reviewer approves both together.
   const steps = config.rollout?.steps;
-  if (track === 'canary' && steps && config.traffic && images.edits.length > 0) {
-    const first = steps[0];
-    const w = await planWeightChanges(repo, app, config, first);
+  // A route an Argo Rollout or Flagger Canary owns gets its weights from there: the image still moves.
+  const owned = track === 'canary' && steps && config.traffic && images.edits.length > 0 ? await trafficOwnedSkip(repo, app, config) : undefined;
+  if (owned) plan.skipped.push(owned);
+  else if (track === 'canary' && steps && config.traffic && images.edits.length > 0) {
+    // an A/B or mirror first step inserts its route here, with the image
+    const first = toRolloutStep(steps[0]);
+    const w = await planWeightChanges(repo, app, config, first.weight, first.extras);
     plan.edits.push(...w.edits);
     plan.skipped.push(...w.skipped);
     for (const [f, t] of w.writes) writes.set(f, t);
     Object.assign(plan.trailers, w.trailers, { Step: `1/${steps.length}` });
-    plan.title += `, canary weight ${first}%`;
+    plan.title += first.extras ? `, ${stepLabel(0, steps.map(toRolloutStep))}` : `, canary weight ${first.weight}%`;
   }
   return { plan, writes };
 }

@@ -2,6 +2,8 @@
 // derived from the same plain data, so what a reviewer reads is what the bot applied.
 import { objectLabel, type Edit, type Plan, type Skipped } from '../plan.ts';
 import { renderFinding } from '../analysis/types.ts';
+import { describeAb, describeExtras } from '../manifests/extras-text.ts';
+import { extrasFromTrailer } from '../rollout/steps.ts';
 
 const EDIT_LINE = /^- (\S+) (\S+) (\S+): (.*) -> (.*)$/;
 
@@ -58,9 +60,34 @@ function editTable(plan: Plan): string[] {
   return lines;
 }
 
+/** `stable=90,canary=10` → `stable 90%, canary 10%`. */
+function weightsText(w: string | undefined): string | undefined {
+  const m = w ? /^stable=(\d+),canary=(\d+)$/.exec(w) : null;
+  return m ? `stable ${m[1]}%, canary ${m[2]}%` : undefined;
+}
+
+/** What a traffic change routes, for a reviewer: the rollout step, the A/B match and the
+ *  mirror it adds, and what an earlier step or command had added that it removes. */
+export function trafficLines(plan: Plan): string[] {
+  const t = plan.trailers;
+  const now = extrasFromTrailer(t.Traffic);
+  const before = extrasFromTrailer(t['Old-Traffic']);
+  const weights = weightsText(t.Weights);
+  const lines: string[] = [];
+  // in code spans: a regex is full of Markdown (`.*Firefox.*` would turn italic)
+  if (t.Step) lines.push(`**Rollout step ${t.Step}**: ${now ? `\`${describeExtras(now)}\`` : `canary weight ${/canary=(\d+)/.exec(t.Weights ?? '')?.[1] ?? '?'}%`}`, '');
+  if (now?.ab) lines.push(`- requests matching \`${describeAb(now.ab)}\` go to the canary; all other requests follow the weights${weights ? ` (${weights})` : ''}`);
+  if (now?.mirror !== undefined) lines.push(`- ${now.mirror}% of the stable traffic is mirrored to the canary; the canary's answers to mirrored requests are discarded`);
+  const removed: string[] = [];
+  if (before?.ab && (!now?.ab || describeAb(now.ab) !== describeAb(before.ab))) removed.push(describeExtras({ ab: before.ab }));
+  if (before?.mirror !== undefined && now?.mirror !== before.mirror) removed.push(describeExtras({ mirror: before.mirror }));
+  if (removed.length) lines.push(`- removes what was routed before: ${removed.map((r) => `\`${r}\``).join(', ')}`);
+  return lines.length > 0 ? [...lines, ''] : [];
+}
+
 export function prBody(plan: Plan, opts: { app?: string } = {}): string {
   const app = opts.app ?? plan.app ?? '<app>';
-  const lines = [`### ${plan.title}`, '', ...editTable(plan)];
+  const lines = [`### ${plan.title}`, '', ...trafficLines(plan), ...editTable(plan)];
   lines.push(
     '**Approve** this pull request to let the bot merge it (per the app\'s merge policy), or merge it yourself.',
     `**Roll back** after merging with \`/canary rollback ${app}\`; **pause** scheduled steps with \`/canary pause ${app}\`, resume with \`/canary resume ${app}\`.`,
@@ -85,7 +112,7 @@ function unreadable(plan: Plan): Skipped[] {
   return plan.skipped.filter((x) => !x.code.startsWith('TAG_'));
 }
 
-const ROLLOUT_TRAILERS = ['Step', 'Weights', 'Old-Weights', 'Gate-Verdict', 'Gate-Summary'];
+const ROLLOUT_TRAILERS = ['Step', 'Weights', 'Old-Weights', 'Traffic', 'Old-Traffic', 'Gate-Verdict', 'Gate-Summary'];
 
 /** The check run on a bot PR's head commit: what the bot applied there and confirmed by
  *  parsing each changed file again. Neutral when something could not be read or edited. */

@@ -26,8 +26,12 @@ export function workspaceFiles(ws: Workspace): RepoFiles {
 /** The bot's commits on the current branch, newest first (bounded: state older than
  *  this many bot commits no longer matters). */
 export async function botCommits(ws: Workspace, max = 1000): Promise<BotCommit[]> {
-  const all = await ws.log({ max });
-  return all.filter((c) => c.trailers.App !== undefined);
+  return botCommitsIn(await ws.log({ max }));
+}
+
+/** The bot's commits in a log already read (those naming an app in their trailers). */
+export function botCommitsIn(log: BotCommit[]): BotCommit[] {
+  return log.filter((c) => c.trailers.App !== undefined);
 }
 
 export async function writeAll(ws: Workspace, writes: Map<string, string>): Promise<void> {

@@ -1,8 +1,9 @@
 // `set-image`: every reference to one image moves to the given tag. An image no file
 // references is an error, not "nothing to change": a typo in the image must not look
 // like success (which is what "already at that tag" is).
+import { analysisMode, type AnalysisMode } from '../analysis/gate.ts';
 import { EditError } from '../errors.ts';
-import { CONFIG_FILES } from '../config/index.ts';
+import { CONFIG_FILES, findAppsForImage, loadConfig } from '../config/index.ts';
 import { suggestKey } from '../config/suggest.ts';
 import { YAML_FILE, type RepoFiles } from '../manifests/files.ts';
 import { pathFilter } from '../manifests/scan.ts';
@@ -46,4 +47,19 @@ export async function planSetImage(repo: RepoFiles, target: ImageTarget & { tag:
     plan: { action: 'set-image', title: `${name}: set ${image}:${tag}${digest ? `@${digest}` : ''}`, edits: p.edits, skipped: p.skipped, trailers: { App: name, Action: 'set-image', Tag: tag, Image: image } },
     writes: p.writes,
   };
+}
+
+/** The analysis mode for setting `image` in the checkout at `dir`: the `analysis` of the
+ *  app the image belongs to; `warn` only when every app using it says so (one strict app
+ *  must not have its routes broken by another's setting). Strict for an image no app
+ *  names, and when the config does not load: set-image works without a config. */
+export function setImageAnalysis(dir: string, image: string): AnalysisMode {
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig(dir);
+  } catch {
+    return 'strict';
+  }
+  const apps = loaded ? findAppsForImage(loaded.config, image) : [];
+  return apps.length > 0 && apps.every((a) => analysisMode(a.app) === 'warn') ? 'warn' : 'strict';
 }

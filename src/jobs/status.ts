@@ -2,20 +2,24 @@
 // traffic is split, whether the app is paused or has held tags, and where its scheduled
 // rollout stands. Gate results are the last ones the scheduler recorded in git (status
 // never queries Prometheus itself, so it answers the same on every replica).
-import { rolloutSteps, type AppConfig, type Config } from '../config/index.ts';
+import { rolloutStepList, type AppConfig, type Config } from '../config/index.ts';
 import { BotError } from '../errors.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { systemClock } from '../rollout/clock.ts';
 import { decideTick, rolloutPolicy, stepLabel, type Decision, type RolloutPolicy, type RolloutState } from '../rollout/decide.ts';
 import { appCommits, type LoggedCommit } from '../rollout/landed.ts';
 import { formatStatus, rolloutStateFromHistory } from '../rollout/state.ts';
+import { extrasOf, stepKind, stepText, type RolloutStep, type StepKind } from '../rollout/steps.ts';
+import type { TrafficExtras } from '../manifests/types.ts';
 import { appHistory, type BotCommit } from './history.ts';
 import { scanImageRefs } from './images.ts';
-import { loadTraffic } from './weights.ts';
+import { loadTraffic, trafficOwner } from './weights.ts';
+import { controllerLabel, controllerOfWorkloads, describeOwner, findTrafficOwners, type TrafficController } from '../manifests/traffic-owners.ts';
+import { objectLabel, type ObjectRef } from '../plan.ts';
 
 export interface RolloutSnapshot {
   app: string;
-  steps: number[];
+  steps: RolloutStep[];
   policy: RolloutPolicy;
   state: RolloutState;
 }
@@ -25,7 +29,7 @@ export interface RolloutSnapshot {
  *  app has no `rollout:` section. */
 export async function readRollout(repo: RepoFiles, app: string, config: AppConfig, log: readonly LoggedCommit[]): Promise<RolloutSnapshot | null> {
   if (!config.rollout || !config.traffic) return null;
-  const steps = rolloutSteps(config);
+  const steps = rolloutStepList(config);
   const policy = rolloutPolicy(config.rollout, steps);
   const { file, editor, spec } = await loadTraffic(repo, app, config);
   const w = editor.read(file, spec);
@@ -35,8 +39,12 @@ export async function readRollout(repo: RepoFiles, app: string, config: AppConfi
 
 export interface RolloutStatus {
   tag?: string;
-  /** `step 2/4 (25%)`, or null when no rollout is in progress. */
+  /** `step 2/4 (25%)`, `step 1/5 (A/B header user-agent ~ .*Firefox.*)`, or null when no
+   *  rollout is in progress. */
   step: string | null;
+  /** What the current step does: a weight, an A/B match or a mirror (with `extras`). */
+  kind?: StepKind;
+  extras?: TrafficExtras;
   weights: { stable: number; canary: number };
   enteredAt?: string;
   paused: boolean;
@@ -61,6 +69,9 @@ export function rolloutStatus(snap: RolloutSnapshot, now: Date): RolloutStatus {
     next: { action: decision.action, code: decision.code, reason: decision.reason, ...(decision.nextCheckAfter ? { at: decision.nextCheckAfter.toISOString() } : {}) },
     lines: formatStatus(state, decision, { now, steps, bakeMs: policy.bakeMs }),
   };
+  const current = state.stepIndex >= 0 ? steps[Math.min(state.stepIndex, steps.length - 1)] : undefined;
+  if (current) out.kind = stepKind(current);
+  if (current?.extras) out.extras = current.extras;
   if (state.tag) out.tag = state.tag;
   if (state.enteredAt) out.enteredAt = state.enteredAt.toISOString();
   if (state.pausedBy) out.pausedBy = state.pausedBy;
@@ -75,6 +86,22 @@ export interface TrackStatus {
   files: string[];
 }
 
+/** An Argo Rollout or Flagger Canary that shifts this app's traffic in the cluster:
+ *  its own plan replaces the bot's steps. */
+export interface ControllerStatus {
+  kind: TrafficController['kind'];
+  namespace?: string;
+  name: string;
+  file: string;
+  line: number;
+  /** `VirtualService/test/podinfo: weights are managed by …`, or the workload it rolls out. */
+  summary: string;
+  /** True when it owns the app's traffic route (the bot refuses weight changes there). */
+  ownsRoute: boolean;
+  /** Rollout steps or Canary analysis, one readable line each. */
+  steps: string[];
+}
+
 export interface AppStatus {
   app: string;
   image: string;
@@ -84,6 +111,9 @@ export interface AppStatus {
   paused: boolean;
   lastChange?: { sha: string; subject: string; at: string; action?: string; step?: string };
   rollout?: RolloutStatus;
+  /** The bot's A/B route and mirror as the route holds them now, when it has either. */
+  routing?: TrafficExtras & { text: string };
+  controller?: ControllerStatus;
   problems: string[];
 }
 
@@ -95,31 +125,56 @@ export interface StatusOptions {
   log?: readonly LoggedCommit[];
 }
 
-async function trackStatus(repo: RepoFiles, config: AppConfig, track: string): Promise<TrackStatus> {
+async function trackStatus(repo: RepoFiles, config: AppConfig, track: string, objects: ObjectRef[] = []): Promise<TrackStatus> {
   const t = config.tracks[track];
   const scan = await scanImageRefs(repo, config.image, t.paths);
+  objects.push(...scan.refs.map((r) => r.ref.object));
   const tags = [...new Set(scan.refs.map((r) => r.ref.tag ?? r.ref.digest ?? '(untagged)'))];
   return { track, filter: t.filter, tags, files: [...new Set(scan.refs.map((r) => r.ref.file))] };
+}
+
+function controllerStatus(c: TrafficController, summary: string, ownsRoute: boolean): ControllerStatus {
+  return { kind: c.kind, ...(c.namespace ? { namespace: c.namespace } : {}), name: c.name, file: c.file, line: c.line, summary, ownsRoute, steps: c.steps };
+}
+
+/** The controller that owns the app's route, else the one that rolls out the workloads
+ *  its images live in (an app without a traffic section, as the README recommends). */
+async function appController(repo: RepoFiles, owner: Awaited<ReturnType<typeof trafficOwner>>, objects: ObjectRef[]): Promise<ControllerStatus | undefined> {
+  if (owner) return controllerStatus(owner.hit.controller, `${owner.where.object}: weights are managed by ${describeOwner(owner.hit)}`, true);
+  const { controllers } = await findTrafficOwners(repo);
+  const c = controllerOfWorkloads(controllers, objects);
+  if (!c) return undefined;
+  const targets = c.workloads.filter((w) => objects.some((o) => o.kind === w.kind && o.name === w.name)).map(objectLabel);
+  const self = c.kind === 'Rollout' && targets.length === 1 && targets[0] === objectLabel(c.workloads[0]);
+  return controllerStatus(c, `managed by ${c.title} ${controllerLabel(c)} (${c.file}:${c.line}${self ? '' : `, rolls out ${targets.join(', ')}`})`, false);
 }
 
 export async function appStatus(repo: RepoFiles, app: string, config: AppConfig, commits: BotCommit[], opts: StatusOptions = {}): Promise<AppStatus> {
   const history = appHistory(commits, app);
   const problems: string[] = [];
   const tracks: TrackStatus[] = [];
-  for (const track of Object.keys(config.tracks)) tracks.push(await trackStatus(repo, config, track));
+  const objects: ObjectRef[] = [];
+  for (const track of Object.keys(config.tracks)) tracks.push(await trackStatus(repo, config, track, objects));
   let weights: AppStatus['weights'];
+  let routing: AppStatus['routing'];
+  let owner: Awaited<ReturnType<typeof trafficOwner>>;
   if (config.traffic) {
     try {
-      const { file, editor, spec } = await loadTraffic(repo, app, config);
-      const s = editor.read(file, spec);
+      const traffic = await loadTraffic(repo, app, config);
+      owner = await trafficOwner(repo, traffic);
+      const s = traffic.editor.read(traffic.file, traffic.spec);
       weights = { stable: s.stable, canary: s.canary, others: s.others };
+      const extras = extrasOf(s);
+      if (extras) routing = { ...extras, text: stepText({ weight: s.canary, extras }) };
     } catch (err) {
       if (!(err instanceof BotError)) throw err;
       problems.push(err.message);
     }
   }
+  const controller = await appController(repo, owner, objects);
   let rollout: RolloutStatus | undefined;
-  if (config.rollout && weights) {
+  // A controller that owns the route runs its own steps; the bot's would never be taken.
+  if (config.rollout && weights && !controller?.ownsRoute) {
     try {
       const snap = await readRollout(repo, app, config, opts.log ?? commits);
       if (snap) rollout = rolloutStatus(snap, opts.now ?? systemClock.now());
@@ -138,6 +193,8 @@ export async function appStatus(repo: RepoFiles, app: string, config: AppConfig,
     held: history.held,
     paused: history.paused,
     lastChange: last && { sha: last.sha, subject: last.subject, at: last.committerDate, action: last.trailers.Action, step: last.trailers.Step },
+    ...(routing ? { routing } : {}),
+    ...(controller ? { controller } : {}),
     problems,
   };
 }
@@ -151,12 +208,20 @@ export async function repoStatus(repo: RepoFiles, config: Config, commits: BotCo
 export function statusText(s: AppStatus): string {
   const lines = [`${s.app} (${s.image})${s.paused ? ' [paused]' : ''}`];
   for (const t of s.tracks) lines.push(`  ${t.track.padEnd(8)} ${t.tags.join(', ') || '(no references)'}  [${t.filter}]`);
-  if (s.weights) lines.push(`  weights  stable ${s.weights.stable}% / canary ${s.weights.canary}%${s.weights.others ? ` / others ${s.weights.others}%` : ''}`);
+  // the controller's weights are in the cluster; the repo holds what it started from
+  const where = s.controller?.ownsRoute ? ' (as the repo holds them)' : '';
+  if (s.weights) lines.push(`  weights  stable ${s.weights.stable}% / canary ${s.weights.canary}%${s.weights.others ? ` / others ${s.weights.others}%` : ''}${where}`);
+  if (s.routing) lines.push(`  routing  ${s.routing.text}`);
   if (s.held.length) lines.push(`  held     ${s.held.join(', ')}`);
   if (s.lastChange) lines.push(`  last     ${s.lastChange.sha.slice(0, 12)} ${s.lastChange.subject} (${s.lastChange.at})`);
   if (s.rollout) {
     const [first, ...rest] = s.rollout.lines;
     lines.push(`  rollout  ${first}`, ...rest.map((l) => `         ${l}`));
+  }
+  if (s.controller) {
+    const [first, ...rest] = s.controller.steps;
+    lines.push(`  traffic  ${s.controller.summary}`);
+    lines.push(`  ${s.controller.kind === 'Rollout' ? 'steps   ' : 'analysis'} ${first}`, ...rest.map((l) => `           ${l}`));
   }
   for (const p of s.problems) lines.push(`  problem  ${p}`);
   return lines.join('\n');

@@ -27,6 +27,7 @@ export function card(n: Notice): Card {
   const tag = n.oldTag && n.tag && n.oldTag !== n.tag ? `${n.oldTag} → ${n.tag}` : (n.tag ?? n.oldTag);
   if (tag) facts.push(['Tag', tag]);
   if (n.weights) facts.push(['Weights', `${bar(n.weights)} ${weightsText(n.weights, n.oldWeights)}`]);
+  if (n.traffic) facts.push(['Traffic', n.traffic]);
   if (n.repo) facts.push(['Repository', n.repo]);
   if (n.actor) facts.push(['By', n.actor]);
   const sections: Card['sections'] = [];

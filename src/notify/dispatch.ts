@@ -11,6 +11,7 @@
 //     are treated as transient, since attempts are bounded anyway.
 
 import { BotError, NotifyError } from '../errors.ts';
+import { countNotifyFailure } from '../metrics/record.ts';
 import { DeliveryError, describe } from './delivery.ts';
 import { redact } from './redact.ts';
 import { summary } from './render.ts';
@@ -92,6 +93,7 @@ export class Dispatcher {
         const message = redact(err instanceof BotError ? err.message : describe(err));
         const retry = attempt < this.#attempts && isRetryable(err);
         this.#log.warn({ ...base, attempt, attempts: this.#attempts, retry, err: message }, 'notification attempt failed');
+        countNotifyFailure(notifier.name, retry);
         if (!retry) {
           this.#log.error({ ...base, attempts: attempt, err: message, summary: redact(safeSummary(notice)) }, 'notification dropped');
           return;

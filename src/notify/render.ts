@@ -63,6 +63,7 @@ export function summary(n: Notice): string {
   const ref = linkRef(n.link);
   const parts = [`${head}: ${verbOf(n.kind)}${ref ? ` (${ref})` : ''}`];
   if (n.weights) parts.push(weightsText(n.weights, n.oldWeights));
+  if (n.traffic) parts.push(n.traffic);
   const failing = (n.checks ?? []).filter((c) => c.ok === false).map((c) => c.name);
   if (failing.length) parts.push(`failing checks: ${failing.join(', ')}`);
   if (n.error) parts.push(`error: ${truncate(firstLine(n.error), 200)}`);
@@ -85,6 +86,7 @@ export function blocks(n: Notice): SlackBlock[] {
   const tag = n.oldTag && n.tag && n.oldTag !== n.tag ? `${code(n.oldTag)} → ${code(n.tag)}` : n.tag ? code(n.tag) : n.oldTag ? code(n.oldTag) : '';
   if (tag) fields.push(field('Tag', tag));
   if (n.weights) fields.push(field('Weights', `\`${bar(n.weights)}\` ${escape(weightsText(n.weights, n.oldWeights))}`));
+  if (n.traffic) fields.push(field('Traffic', code(n.traffic)));
   out.push({ type: 'section', fields });
 
   if (n.link?.url) out.push(section(`${link(n.link.url, n.link.label || n.link.url)}`));

@@ -43,6 +43,9 @@ export interface Notice {
   oldTag?: string;
   weights?: Weights;
   oldWeights?: Weights;
+  /** What the change routes besides weights, or the rollout step it takes, for people:
+   *  `step 1/5: A/B header user-agent ~ .*Firefox.*`, `mirror 50%`. */
+  traffic?: string;
   link?: { url: string; label: string };
   /** The config repo, `owner/name`. */
   repo?: string;

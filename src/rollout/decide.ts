@@ -4,13 +4,16 @@
 import { formatDuration, parseDuration } from './duration.ts';
 import { activeFreezeRange, parseFreeze } from './freeze.ts';
 import { summarizeGates, type GateOutcome } from './gates.ts';
+import { asStep, stepText, type StepLike } from './steps.ts';
 import { isWindowOpen, parseWindow, type RolloutWindow, type WindowSpec } from './window.ts';
+import type { TrafficExtras } from '../manifests/types.ts';
 
 export type Approval = 'per-step' | 'first-step' | 'none';
 
 export interface RolloutPolicy {
-  /** Canary weight per step, ascending, normally ending at 100. */
-  steps: readonly number[];
+  /** The steps in order: A/B and mirror steps (canary weight 0), then canary weights
+   *  ascending, normally ending at 100. A number is a weight step. */
+  steps: readonly StepLike[];
   bakeMs: number;
   window?: WindowSpec | RolloutWindow;
   freeze?: readonly string[];
@@ -81,7 +84,8 @@ export interface Decision {
   action: DecisionAction;
   code: DecisionCode;
   reason: string;
-  nextStep?: { index: number; weight: number };
+  /** The step to take: its canary weight and, for A/B and mirror steps, what it adds. */
+  nextStep?: { index: number; weight: number; extras?: TrafficExtras };
   /** Earliest time a new tick can decide differently (bake end, freeze end, window open). */
   nextCheckAfter?: Date;
   /** New consecutive gate-failure count when gates were evaluated; record it when it differs from state. */
@@ -180,11 +184,12 @@ export function decideTick(input: TickInput): Decision {
     };
   }
   const next = index + 1;
+  const nextStep = asStep(steps[next]);
   return {
     action: 'advance',
     code: 'ADVANCE',
     reason: `${here} ${why}: advancing to ${stepLabel(next, steps)}`,
-    nextStep: { index: next, weight: steps[next] },
+    nextStep: { index: next, weight: nextStep.weight, ...(nextStep.extras ? { extras: nextStep.extras } : {}) },
     via: viaFor(rollout.approval, next),
     ...withGates,
   };
@@ -200,7 +205,7 @@ export function rolloutPolicy(
     gates?: { failures?: number };
     promote?: boolean;
   },
-  steps: readonly number[],
+  steps: readonly StepLike[],
 ): RolloutPolicy {
   const policy: RolloutPolicy = {
     steps,
@@ -217,10 +222,10 @@ export function rolloutPolicy(
   return policy;
 }
 
-/** `step 2/4 (25%)`. */
-export function stepLabel(index: number, steps: readonly number[]): string {
-  const weight = steps[index];
-  return `step ${index + 1}/${steps.length}${weight === undefined ? '' : ` (${weight}%)`}`;
+/** `step 2/4 (25%)`, `step 1/5 (A/B header user-agent ~ .*Firefox.*)`, `step 2/5 (mirror 50%)`. */
+export function stepLabel(index: number, steps: readonly StepLike[]): string {
+  const step = steps[index];
+  return `step ${index + 1}/${steps.length}${step === undefined ? '' : ` (${stepText(step)})`}`;
 }
 
 function nextGateFailures(current: number, gate: GateOutcome | undefined): number | undefined {

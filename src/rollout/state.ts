@@ -5,18 +5,21 @@
 //   App            the app a commit belongs to
 //   Action         release | set-weight | promote | rollback | abort | pause | resume | gate | skip-bake
 //   Tag            the canary tag
-//   Step           `2/4`: the step entered (1-based)
+//   Step           `2/4`: the step entered (1-based). The only way to tell an A/B or mirror
+//                  step (canary weight 0) from no rollout at all
 //   Paused         on pause/resume commits: `true`/`false`, or who paused (implies true)
 //   Hold           tag(s) that must not roll out, comma separated; `-v1.2.3` lifts a hold
 //   Gate-Failures  consecutive failed gate evaluations at the current step
 //   Gate-Verdict   pass | fail | unknown, on `gate` records; Gate-Summary says why
 //
 // `skip-bake` is the action recorded by the `/canary promote` command (an empty commit):
-// it lets the current step advance before its bake time, and nothing else.
+// it lets the current step advance before its bake time, and nothing else. `ab` (an A/B
+// match set by hand) is no step either: the rollout keeps its step and bake.
 import type { Decision, GateRecord, RolloutState, Weights } from './decide.ts';
 import { stepLabel } from './decide.ts';
 import { formatDuration } from './duration.ts';
 import { describeResult, type GateOutcome } from './gates.ts';
+import { asStep, stepKind, stepText, weightSteps, type StepLike } from './steps.ts';
 
 export const SKIP_BAKE_ACTION = 'skip-bake';
 export const GATE_ACTION = 'gate';
@@ -36,7 +39,7 @@ const PREFIX = 'gitops-canary-';
 export function rolloutStateFromHistory(
   commits: readonly HistoryCommit[],
   weights: Weights,
-  steps: readonly number[],
+  steps: readonly StepLike[],
   opts: { app?: string } = {},
 ): RolloutState {
   const history = commits
@@ -110,7 +113,7 @@ export function stateKey(s: RolloutState): string {
 export function formatStatus(
   state: RolloutState,
   decision: Decision,
-  opts: { now?: Date; steps?: readonly number[]; bakeMs?: number; gate?: GateOutcome; app?: string } = {},
+  opts: { now?: Date; steps?: readonly StepLike[]; bakeMs?: number; gate?: GateOutcome; app?: string } = {},
 ): string[] {
   const lines: string[] = [];
   const prefix = opts.app ? `${opts.app}: ` : '';
@@ -123,8 +126,9 @@ export function formatStatus(
     lines.push(`  ${step}, weights ${w}`);
     // `/canary weight` (or a hand edit) can leave the canary between steps; the next step
     // is still the one after the highest step below it.
-    if (opts.steps && opts.steps[state.stepIndex] !== state.weights.canary) {
-      lines.push(`  canary weight ${state.weights.canary}% is off the configured steps (${opts.steps.join(', ')})`);
+    const at = opts.steps?.[state.stepIndex];
+    if (opts.steps && at !== undefined && asStep(at).weight !== state.weights.canary) {
+      lines.push(`  canary weight ${state.weights.canary}% is off the configured steps (${opts.steps.map((x) => (stepKind(x) === 'weight' ? String(asStep(x).weight) : stepText(x))).join(', ')})`);
     }
     if (state.enteredAt) {
       const since = state.enteredAt.toISOString();
@@ -164,7 +168,7 @@ function action(t: Record<string, string>): string {
   return (t.action ?? '').toLowerCase();
 }
 
-function stepFromTrailer(value: string | undefined, steps: readonly number[]): number | undefined {
+function stepFromTrailer(value: string | undefined, steps: readonly StepLike[]): number | undefined {
   const m = value ? /^\s*(\d+)\s*(?:\/\s*(\d+))?\s*$/.exec(value) : null;
   if (!m) return undefined;
   const n = Number(m[1]);
@@ -173,15 +177,16 @@ function stepFromTrailer(value: string | undefined, steps: readonly number[]): n
   return Math.min(n, steps.length) - 1;
 }
 
-/** The step whose weight the canary has; between steps, the highest step not above it. */
-function stepFromWeights(weights: Weights, steps: readonly number[]): number {
-  const exact = steps.indexOf(weights.canary);
-  if (exact >= 0) return exact;
+/** The weight step whose weight the canary has; between steps, the highest step not above
+ *  it. A/B and mirror steps are never found this way: their weight, 0, is also the weight
+ *  of no rollout at all. */
+function stepFromWeights(weights: Weights, steps: readonly StepLike[]): number {
+  const candidates = weightSteps(steps).filter((s) => s.weight > 0);
+  const exact = candidates.find((s) => s.weight === weights.canary);
+  if (exact) return exact.index;
   let best = -1;
-  steps.forEach((s, i) => {
-    if (s <= weights.canary) best = i;
-  });
-  return weights.canary > 0 ? Math.max(best, 0) : best;
+  for (const s of candidates) if (s.weight <= weights.canary) best = s.index;
+  return weights.canary > 0 && best < 0 ? (candidates[0]?.index ?? -1) : best;
 }
 
 /** Oldest first, so a later `-tag` lifts an earlier hold and a later release of a held tag

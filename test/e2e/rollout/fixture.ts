@@ -34,7 +34,8 @@ export function exampleFiles(): Record<string, string> {
 export interface RolloutOptions {
   delivery?: 'commit' | 'pull-request';
   approval?: 'per-step' | 'first-step' | 'none';
-  steps?: number[];
+  /** Weights, or YAML flow text for A/B and mirror steps (`{ mirror: 50 }`). */
+  steps?: Array<number | string>;
   bake?: string;
   window?: string[];
   failures?: number;
