@@ -4,6 +4,7 @@
 import type { Prepared } from '../jobs/prepared.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import type { Edit, ObjectRef } from '../plan.ts';
+import { IMAGE_REF_CODE, imageReferences } from './image-refs.ts';
 import { analyzersFor } from './registry.ts';
 import { SCHEMA_CODE, schemaFindings } from './schema-hook.ts';
 import { renderFinding, type Finding, type RepoObject, type RepoView } from './types.ts';
@@ -18,28 +19,44 @@ export async function analyzeObjects(subjects: readonly RepoObject[], repo: Repo
   return ordered(all);
 }
 
+/** The objects a change touches, as `view` holds them: the files it writes, narrowed to the
+ *  objects its edits name. */
+export async function changeSubjects(view: OverlayView, prepared: Prepared): Promise<RepoObject[]> {
+  const subjects: RepoObject[] = [];
+  for (const rel of prepared.writes.keys()) subjects.push(...touched(await view.fileObjects(rel), prepared.plan.edits.filter((e) => e.file === rel)));
+  return subjects;
+}
+
 /** Findings on the objects `prepared` changes, in the repo as it would be with its writes. */
 export async function analyzeChange(files: RepoFiles, prepared: Prepared): Promise<Finding[]> {
   if (prepared.writes.size === 0) return [];
   const view = overlayView(files, prepared.writes);
-  const subjects: RepoObject[] = [];
-  for (const rel of prepared.writes.keys()) subjects.push(...touched(await view.fileObjects(rel), prepared.plan.edits.filter((e) => e.file === rel)));
+  const subjects = await changeSubjects(view, prepared);
   return ordered(await excusePreexisting(await analyzeObjects(subjects, view), subjects, overlayView(files)));
 }
 
-/** A schema violation the object had before the change (a Deployment without a selector
- *  that the cluster accepts through some other path, a minimal fixture) is not the
- *  change's doing: refusing an image bump for it would only block the fix's delivery.
- *  It stays visible as a warning. */
+// Checks that judge an object by itself, not by what it refers to.
+const SELF_CODES = new Set([SCHEMA_CODE, IMAGE_REF_CODE]);
+
+async function selfFindings(o: RepoObject, repo: RepoView): Promise<Finding[]> {
+  const images = imageReferences.kinds.includes(o.ref.kind) ? await imageReferences.analyze(o, repo) : [];
+  return [...(await schemaFindings(o)), ...images];
+}
+
+/** A violation of the object's own rules (its schema, an image reference) that it had
+ *  before the change (a Deployment without `spec.selector` that the cluster accepts
+ *  through some other path, a minimal fixture) is not the change's doing: refusing an
+ *  image bump for it would only block the fix's delivery. It stays visible as a warning.
+ *  A reference the change writes has a message of its own (it quotes the reference). */
 async function excusePreexisting(findings: Finding[], subjects: RepoObject[], before: OverlayView): Promise<Finding[]> {
-  if (!findings.some((f) => f.code === SCHEMA_CODE && f.severity === 'error')) return findings;
+  if (!findings.some((f) => SELF_CODES.has(f.code) && f.severity === 'error')) return findings;
   const old = new Set<string>();
   for (const o of subjects) {
     const prior = (await before.fileObjects(o.file)).find((p) => sameObject(p.ref, o.ref));
-    if (prior) for (const f of await schemaFindings(prior)) old.add(`${f.object}\0${f.field}\0${f.message}`);
+    if (prior) for (const f of await selfFindings(prior, before)) old.add(`${f.object}\0${f.field}\0${f.message}`);
   }
   return findings.map((f) =>
-    f.code === SCHEMA_CODE && f.severity === 'error' && old.has(`${f.object}\0${f.field}\0${f.message}`) ? { ...f, severity: 'warning' as const, message: `${f.message}; so before this change too` } : f,
+    SELF_CODES.has(f.code) && f.severity === 'error' && old.has(`${f.object}\0${f.field}\0${f.message}`) ? { ...f, severity: 'warning' as const, message: `${f.message}; so before this change too` } : f,
   );
 }
 
@@ -63,7 +80,7 @@ function sameObject(a: ObjectRef, b: ObjectRef): boolean {
 
 /** Errors first, then by file and line; the same finding reached twice (a subset checked
  *  for a VirtualService and for its DestinationRule) is kept once. */
-function ordered(findings: Finding[]): Finding[] {
+export function ordered(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   const unique = findings.filter((f) => {
     const key = `${f.severity} ${renderFinding(f)}`;

@@ -24,7 +24,7 @@ export const istioDestinations: Analyzer = {
     const rules = await destinationRules(repo);
     for (const [d, sends] of routeLists(vs).flatMap((r) => r.destinations.map((x) => [x, sendsTraffic(x, r.destinations.length)] as const))) {
       if (d.host === undefined) continue; // a missing host is the schema's finding
-      const checked = await checkHost(vs, d.host, [...d.path, 'destination', 'host'], `${d.field}.destination.host`, repo);
+      const checked = await checkHost(vs, d.host, [...d.path, 'destination', d.hostKey], `${d.field}.destination.${d.hostKey}`, repo);
       findings.push(...checked.findings);
       if (d.subset === undefined || checked.findings.some((f) => f.severity === 'error')) continue;
       const path = [...d.path, 'destination', 'subset'];

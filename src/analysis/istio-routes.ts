@@ -11,6 +11,8 @@ export interface RouteDestination {
   /** Path of the route entry inside the document. */
   path: (string | number)[];
   host?: string;
+  /** Where the host is written: `host`, or `name` in the 2018 drafts (as the editor reads them). */
+  hostKey: 'host' | 'name';
   subset?: string;
   weight: unknown;
 }
@@ -37,7 +39,9 @@ export function routeLists(vs: RepoObject): RouteList[] {
       const field = `${proto}[${i}].route`;
       const destinations = route.map((entry, j) => {
         const dest = rec(rec(entry)?.destination);
-        return { field: `${field}[${j}]`, path: [...path, j], host: str(dest?.host), subset: str(dest?.subset), weight: rec(entry)?.weight };
+        // the editor's rule (istio-virtualservice.ts hostKey): `name` only where `host` is absent
+        const hostKey: RouteDestination['hostKey'] = dest && !('host' in dest) && 'name' in dest ? 'name' : 'host';
+        return { field: `${field}[${j}]`, path: [...path, j], host: str(dest?.[hostKey]), hostKey, subset: str(dest?.subset), weight: rec(entry)?.weight };
       });
       out.push({ field, path, destinations });
     });

@@ -2,6 +2,7 @@
 // object a change touches is checked against its kind's schema. Findings are placed on
 // the line of the field they name, where the object has it.
 import { objectLabel } from '../plan.ts';
+import { legacyDestinationName } from './istio-legacy-name.ts';
 import { validateManifestSchema } from './schemas.ts';
 import type { Finding, RepoObject } from './types.ts';
 
@@ -10,7 +11,7 @@ export const SCHEMA_CODE = 'SCHEMA_INVALID';
 
 export async function schemaFindings(o: RepoObject): Promise<Finding[]> {
   const found = await validateManifestSchema(o.value, { file: o.file, line: o.lineAt([]), object: objectLabel(o.ref) });
-  return found.map((f) => (f.field ? { ...f, line: o.lineAt(pathOf(f.field)) } : f));
+  return legacyDestinationName(o, found.map((f) => (f.field ? { ...f, line: o.lineAt(pathOf(f.field)) } : f)));
 }
 
 /** `spec.containers[0].image` → `['spec', 'containers', 0, 'image']`. */

@@ -88,7 +88,8 @@ function messageOf(e: AjvError, doc: unknown): string {
 
 const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=+?][^}]*)?\}/;
 
-function substituted(v: unknown): boolean {
+/** A value holding a `${VAR}` that Flux postBuild or envsubst fills in later. */
+export function substituted(v: unknown): boolean {
   return typeof v === 'string' && SUBSTITUTION.test(v);
 }
 

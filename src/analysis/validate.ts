@@ -1,9 +1,11 @@
-// `gitops-canary validate`: the config, then the routing objects it names, analyzed in
-// the repo as it is. Without a config, every routing object of the repo is analyzed.
-import { loadConfig, ConfigValidationError } from '../config/index.ts';
+// `gitops-canary validate`: the config (its schema, then its checks against the repo's
+// files), then the routing objects it names, analyzed in the repo as it is. Without a
+// config, every routing object of the repo is analyzed.
+import { checkConfigAgainstRepo, loadConfig, ConfigValidationError } from '../config/index.ts';
 import { BotError } from '../errors.ts';
 import type { RepoFiles } from '../manifests/files.ts';
-import { analyzeObjects } from './analyze.ts';
+import { analyzeObjects, ordered } from './analyze.ts';
+import { issueFinding } from './config-findings.ts';
 import { destinationRules, resolveHost, ruleHost, sameHost } from './hosts.ts';
 import { routeLists } from './istio-routes.ts';
 import type { Finding, RepoObject } from './types.ts';
@@ -19,9 +21,13 @@ export interface Validation {
 
 export async function validateRepo(dir: string, files: RepoFiles): Promise<Validation> {
   let traffic: string[] | undefined;
+  let config: Finding[] = [];
   try {
     const loaded = loadConfig(dir);
     if (loaded) traffic = Object.values(loaded.config.apps).flatMap((a) => (a.traffic ? [a.traffic.file] : []));
+    // the config against the repo's files: paths that match nothing, an image no track
+    // file names, backends the route lacks, subsets that pick the other track's pods
+    if (loaded) config = (await checkConfigAgainstRepo(files, loaded.config, { file: loaded.file, lineOf: loaded.lineOf })).map((i) => issueFinding(i));
   } catch (err) {
     if (err instanceof ConfigValidationError) return { findings: err.issues.map((i) => ({ severity: 'error', file: i.file, line: i.line, field: i.field || undefined, message: i.message, code: err.code })), files: [] };
     if (err instanceof BotError) return { findings: [{ severity: 'error', file: err.location.file ?? '.github/gitops-canary.yml', line: err.location.line, field: err.location.field, message: err.detail, code: err.code }], files: [] };
@@ -31,7 +37,7 @@ export async function validateRepo(dir: string, files: RepoFiles): Promise<Valid
   const paths = traffic ?? [...new Set((await view.objects(ROUTING_KINDS, ROUTING_KINDS)).map((o) => o.file))];
   const subjects = (await Promise.all([...new Set(paths)].sort().map((p) => view.fileObjects(p)))).flat();
   const rules = await rulesFor(subjects, await destinationRules(view));
-  return { findings: await analyzeObjects(unique([...subjects, ...rules]), view), files: [...new Set([...paths, ...rules.map((r) => r.file)])].sort() };
+  return { findings: ordered([...config, ...(await analyzeObjects(unique([...subjects, ...rules]), view))]), files: [...new Set([...paths, ...rules.map((r) => r.file)])].sort() };
 }
 
 /** The DestinationRules of the hosts the VirtualServices route to: they are what the

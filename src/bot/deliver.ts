@@ -10,6 +10,7 @@ import { checkOutput, commitBody, planText, prBody } from '../jobs/render.ts';
 import type { Plan } from '../plan.ts';
 import type { ConfigRepo, Scope } from './types.ts';
 import { analyzed, analysisMode } from '../analysis/gate.ts';
+import { countChange } from '../metrics/record.ts';
 
 export interface DeliveryTarget {
   repo: ConfigRepo;
@@ -33,12 +34,13 @@ export type DeliveryScope = Pick<Scope, 'forge' | 'log'>;
 
 export async function deliver(ws: Workspace, scope: DeliveryScope, target: DeliveryTarget, planned: Prepare, opts: { synced?: boolean } = {}): Promise<Delivered> {
   // every delivery path below plans through this: an analysis error stops it before a write
-  const prepare = analyzed(planned, analysisMode(target.config));
-  if (target.config.delivery === 'commit') {
-    if (opts.synced && !target.config.branch) return commitOnSynced(ws, prepare);
-    return commitPlan(ws, prepare, { branch: target.config.branch });
-  }
-  return deliverPullRequest(ws, scope, target, prepare);
+  const prepare = analyzed(planned, analysisMode(target.config), { repoChecks: true });
+  let delivered: Delivered;
+  if (target.config.delivery !== 'commit') delivered = await deliverPullRequest(ws, scope, target, prepare);
+  else if (opts.synced && !target.config.branch) delivered = await commitOnSynced(ws, prepare);
+  else delivered = await commitPlan(ws, prepare, { branch: target.config.branch });
+  countChange(delivered, target.app, target.lane);
+  return delivered;
 }
 
 async function commitOnSynced(ws: Workspace, prepare: Prepare): Promise<Result> {
@@ -66,7 +68,7 @@ async function sameTreeOnRemote(ws: Workspace, branch: string): Promise<boolean>
 }
 
 export async function deliverPullRequest(ws: Workspace, scope: DeliveryScope, target: DeliveryTarget, planned: Prepare): Promise<Delivered> {
-  const prepare = analyzed(planned, analysisMode(target.config));
+  const prepare = analyzed(planned, analysisMode(target.config), { repoChecks: true });
   const { forge } = scope;
   const base = target.config.branch ?? (await ws.defaultBranch());
   const branch = botBranch(target.app, target.lane);

@@ -22,6 +22,7 @@ import { rollBackRollout } from './tick-rollback.ts';
 import { gateLine, prepareStep, replicaOf } from './tick-steps.ts';
 import { pendingChange } from './tick-pending.ts';
 import type { BotDeps, ConfigRepo, Scope } from './types.ts';
+import { countChange, countTick } from '../metrics/record.ts';
 
 export interface TickDeps extends BotDeps {
   /** How gates reach Prometheus; the real HTTP client when omitted. Tests pass a plain function. */
@@ -95,13 +96,16 @@ export async function tickAll(deps: TickDeps, scope: Scope, now: Date = deps.clo
 }
 
 async function guarded(deps: TickDeps, scope: Scope, repo: ConfigRepo, app: string, fn: () => Promise<TickResult>): Promise<TickResult> {
+  let r: TickResult;
   try {
-    return await fn();
+    r = await fn();
   } catch (err) {
     const e = err as Error & { code?: string };
     scope.log.error({ repo: repoName(repo.id), app, code: e.code, err: e.message }, 'scheduled tick failed');
-    return { repo: repoName(repo.id), app, outcome: 'failed', note: e.message };
+    r = { repo: repoName(repo.id), app, outcome: 'failed', note: e.message };
   }
+  countTick(r);
+  return r;
 }
 
 async function snapshot(ws: Workspace, app: string, config: AppConfig): Promise<RolloutSnapshot | null> {
@@ -176,7 +180,7 @@ async function step({ deps, scope, repo, ws, config, snap, key, decision, gate, 
         }
         // this path commits without deliver(): analyze here, before anything is written
         const files = workspaceFiles(ws);
-        prepared = await analysisGate(files, await prepareStep(files, { ...ctx, at: now }), analysisMode(config));
+        prepared = await analysisGate(files, await prepareStep(files, { ...ctx, at: now }), analysisMode(config), { repoChecks: true });
         if (prepared.writes.size === 0) return null;
         prepared.plan.trailers.Replica = replicaOf(deps);
         await writeAll(ws, prepared.writes);
@@ -188,6 +192,7 @@ async function step({ deps, scope, repo, ws, config, snap, key, decision, gate, 
     delivered = { plan: prepared.plan, status: 'committed', commit: pushed.sha, message: prepared.plan.title };
     Object.assign(done, { commit: pushed.sha });
   }
+  countChange(delivered, app, 'traffic');
   const notice = noticeFor(delivered, { repo });
   if (notice) deps.notify(notice, config.notify);
   scope.log.info({ repo: result.repo, app, outcome: done.outcome, commit: done.commit, url: done.url }, delivered.plan.title);
