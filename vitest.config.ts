@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // bins spawned by tests run the TypeScript sources (bin/load.mjs), not a possibly stale dist/
+    env: { GITOPS_CANARY_FROM_SOURCE: '1' },
   },
 });

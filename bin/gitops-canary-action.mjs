@@ -3,10 +3,9 @@
 // action's inputs, which the composite step passes as INPUT_* variables as the runner
 // does for JavaScript actions. Annotations go to stdout, where the runner reads them.
 import path from 'node:path';
-import { register } from 'tsx/esm/api';
+import { importModule } from './load.mjs';
 
-register();
-const { main } = await import('../src/cli.ts');
+const { main } = await importModule('cli');
 const input = (name, fallback) => {
   const v = process.env[`INPUT_${name.toUpperCase()}`];
   return v === undefined || v.trim() === '' ? fallback : v.trim();

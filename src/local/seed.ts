@@ -3,7 +3,7 @@
 // atomically (a losing push is rejected and re-planned, never half applied), and there
 // is no work tree that could fall out of step with HEAD. People look at it with
 // `git -C <dir> log -p` or a clone of their own.
-import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
@@ -38,6 +38,12 @@ async function seed(dir: string, staged: string): Promise<void> {
   const work = `${dir}.seed`;
   await rm(work, { recursive: true, force: true });
   await cp(EXAMPLE_DIR, work, { recursive: true });
+  // cp keeps modes: from a read-only installation (chmod a-w, a Nix store) the copy would be
+  // read-only too, and git could not write its .git into it
+  for (const rel of ['', ...(await readdir(work, { recursive: true }))]) {
+    const p = path.join(work, rel);
+    await chmod(p, (await stat(p)).mode | 0o200);
+  }
   await initRepository(work, { message: 'Seed the podinfo example config repo' });
   await bareCopyOf(work, staged);
   await rm(work, { recursive: true, force: true });

@@ -1,0 +1,19 @@
+// Where the bins find the program: the compiled JavaScript in dist/ (`npm run build`, which
+// `npm install` runs through `prepare`). GITOPS_CANARY_FROM_SOURCE=1 runs the TypeScript
+// sources in src/ through tsx instead (a dev dependency): the test suite sets it, so tests
+// that spawn a bin exercise the sources beside them, not whatever build is lying around.
+import { existsSync } from 'node:fs';
+
+export async function importModule(name) {
+  if (process.env.GITOPS_CANARY_FROM_SOURCE === '1') {
+    const { register } = await import('tsx/esm/api');
+    register();
+    return import(new URL(`../src/${name}.ts`, import.meta.url).href);
+  }
+  const url = new URL(`../dist/${name}.js`, import.meta.url);
+  if (!existsSync(url)) {
+    process.stderr.write(`gitops-canary: ${url.pathname} is missing: run \`npm run build\` in ${new URL('..', import.meta.url).pathname}\n`);
+    process.exit(1);
+  }
+  return import(url.href);
+}
