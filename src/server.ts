@@ -1,15 +1,18 @@
 // The HTTP side: Probot for contexts and handlers, and the intake (src/intake/) in front
-// of it, which checks size, signature and shape before any handler runs. /healthz and
-// the webhook path are the same in both modes.
+// of it, which checks size, signature and shape before any handler runs. /healthz, the
+// webhook path and the pages (/readyz, /metrics, /) are the same in both modes.
 import { generateKeyPairSync } from 'node:crypto';
 import { Probot } from 'probot';
 import { handlerFailed } from './handlers/guard.ts';
 import type { Listener } from './intake/http.ts';
 import type { IntakeConfig } from './intake/messages.ts';
-import { intakeConfig, startInline, startThread, type OnRegistryPush, type Receive } from './intake/start.ts';
+import type { Pages } from './intake/pages.ts';
+import { intakeConfig, startInline, startThread, type IntakeHooks, type OnRegistryPush, type Receive } from './intake/start.ts';
+import { countDelivery, withDelivery } from './metrics/record.ts';
 import type { Settings } from './settings.ts';
 
 export { WEBHOOKS_PATH, type Listener } from './intake/http.ts';
+export type { PageAnswer, Pages } from './intake/pages.ts';
 
 type ProbotLog = NonNullable<ConstructorParameters<typeof Probot>[0]>['log'];
 
@@ -40,10 +43,11 @@ export async function createProbot(
   return probot;
 }
 
-/** Deliveries that passed the intake go to the app's handlers. */
+/** Deliveries that passed the intake go to the app's handlers, timed from their receipt
+ *  to the pushes they make. */
 function receiver(probot: Probot): Receive {
   return async (d, payload) => {
-    await probot.receive({ id: d.id, name: d.name, payload } as Parameters<Probot['receive']>[0]);
+    await withDelivery(d.name, d.receivedAt, () => probot.receive({ id: d.id, name: d.name, payload } as Parameters<Probot['receive']>[0]));
     return { status: handlerFailed(payload as object) ? 'failed' : 'done' };
   };
 }
@@ -54,6 +58,9 @@ export interface ServerOptions {
   intake?: Partial<IntakeConfig>;
   /** A verified registry push notification: reconcile the apps using those images. */
   onRegistryPush?: OnRegistryPush;
+  /** GET /, /readyz, /metrics and /api/status, rendered in this thread (src/pages.ts);
+   *  without it they answer 404. */
+  pages?: Pages;
 }
 
 export async function startServer(
@@ -65,5 +72,6 @@ export async function startServer(
   await probot.load(appFn);
   const cfg = intakeConfig(settings, opts.intake);
   const log = probot.log;
-  return opts.thread ? startThread(cfg, receiver(probot), log, opts.onRegistryPush) : startInline(cfg, receiver(probot), log, opts.onRegistryPush);
+  const hooks: IntakeHooks = { onPush: opts.onRegistryPush, pages: opts.pages, count: (c) => countDelivery(c.event, c.outcome, c.reason) };
+  return opts.thread ? startThread(cfg, receiver(probot), log, hooks) : startInline(cfg, receiver(probot), log, hooks);
 }

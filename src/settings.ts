@@ -1,6 +1,6 @@
 // Settings from the environment, read once at start. Two modes: GitHub App (APP_ID,
 // PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET) and local (none of them).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
@@ -17,6 +17,10 @@ export interface Settings {
   webhookSecret: string;
   /** True when WEBHOOK_SECRET was not set and a random one was made (local mode). */
   generatedSecret: boolean;
+  /** Local mode without WEBHOOK_SECRET: the file the generated secret is kept in, so the
+   *  next start reuses it (`webhook-secret` beside the local config repo, so
+   *  `.gitops-canary/webhook-secret` by default). src/local/secret.ts reads or makes it. */
+  secretFile?: string;
   baseUrl?: string;
   configRepos: string[];
   localConfigRepo: string;
@@ -65,6 +69,18 @@ function reconcileInterval(raw: string | undefined): number {
   }
 }
 
+/** `.env` in `cwd`, as Probot apps load theirs (`probot run` uses dotenv): into
+ *  process.env, never overriding a variable the environment already sets. */
+export function loadDotEnv(cwd = process.cwd()): void {
+  const file = path.join(cwd, '.env');
+  if (!existsSync(file)) return;
+  try {
+    process.loadEnvFile(file);
+  } catch (err) {
+    throw new ConfigError('SETTINGS_DOTENV_UNREADABLE', `cannot read .env: ${(err as Error).message}`, { file }, { cause: err });
+  }
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const privateKey = env.PRIVATE_KEY || (env.PRIVATE_KEY_PATH ? readKey(env.PRIVATE_KEY_PATH) : undefined);
   // Any GitHub credential means GitHub mode; half a set is a mistake, never a silent fall
@@ -90,6 +106,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     privateKey: privateKey?.replace(/\\n/g, '\n'),
     webhookSecret: env.WEBHOOK_SECRET || randomBytes(20).toString('hex'),
     generatedSecret: !env.WEBHOOK_SECRET,
+    ...(!github && !env.WEBHOOK_SECRET ? { secretFile: path.join(path.dirname(localConfigRepo), 'webhook-secret') } : {}),
     baseUrl: baseUrlOf(env),
     configRepos: (env.CONFIG_REPOS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     localConfigRepo,

@@ -4,6 +4,7 @@
 // stops crons no app uses any more. Expressions are evaluated in UTC.
 import { loadConfig } from '../config/index.ts';
 import { repoName } from '../forge/types.ts';
+import { observePass } from '../metrics/record.ts';
 import { scheduleCron, type CronHandle } from '../rollout/cron.ts';
 import { tickAll, type TickDeps, type TickResult } from './tick.ts';
 import type { Scope } from './types.ts';
@@ -33,6 +34,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
   let stopped = false;
 
   async function run(expr: string): Promise<TickResult[]> {
+    const started = Date.now();
     const out: TickResult[] = [];
     for (const scope of await opts.scopes()) {
       try {
@@ -41,6 +43,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
         deps.log.error({ err: (err as Error).message, schedule: expr }, 'scheduled tick failed');
       }
     }
+    observePass('tick', started);
     return out;
   }
 

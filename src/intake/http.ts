@@ -1,9 +1,15 @@
-// The HTTP surface: /healthz, the GitHub webhook path, the registry hooks, 404 for the rest. The same handler runs
+// The HTTP surface: /healthz, the GitHub webhook path, the registry hooks, the pages the
+// handlers' thread renders (/readyz, /metrics, /), 404 for the rest. The same handler runs
 // in the intake thread (npm start) or in the caller's thread (tests, benchmarks).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { REGISTRY_HOOKS_PREFIX } from './registry-hooks.ts';
 
 export const WEBHOOKS_PATH = '/api/github/webhooks';
+
+/** The paths the handlers' thread answers (pages.ts); every other path stays the intake's. */
+export const PAGE_PATHS: ReadonlySet<string> = new Set(['/', '/readyz', '/metrics', '/api/status']);
+/** Local mode's commit pages (`/commit/<sha>`), where there is no forge to link to. */
+const PAGE_PREFIXES = ['/commit/'];
 
 export interface Health {
   /** The body of /healthz; `ok: false` answers 503. */
@@ -20,13 +26,15 @@ export function respondJson(res: ServerResponse, status: number, body: object): 
   res.end(text);
 }
 
-export function createHttpServer(routes: { health: Health; webhook: Route; registry?: Route }): Server {
+type PageRoute = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
+
+export function createHttpServer(routes: { health: Health; webhook: Route; registry?: Route; page?: PageRoute }): Server {
   const run = (route: Route, req: IncomingMessage, res: ServerResponse) =>
     route(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"intake failed"}\n');
     });
   const server = createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '');
+    const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '') || '/';
     if (req.method === 'GET' && path === '/healthz') {
       const { ok, ...rest } = routes.health();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
@@ -35,6 +43,8 @@ export function createHttpServer(routes: { health: Health; webhook: Route; regis
     }
     if (path === WEBHOOKS_PATH) return void run(routes.webhook, req, res);
     if (routes.registry && path.startsWith(REGISTRY_HOOKS_PREFIX)) return void run(routes.registry, req, res);
+    const page = routes.page;
+    if (page && (PAGE_PATHS.has(path) || PAGE_PREFIXES.some((p) => path.startsWith(p)))) return void run((q, s) => page(q, s, path), req, res);
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ message: 'Not Found' }));
   });

@@ -4,15 +4,20 @@ import type { Server } from 'node:http';
 import { LargeBodySlots } from './body.ts';
 import { createHttpServer, type Health } from './http.ts';
 import type { IntakeConfig } from './messages.ts';
+import { createPageRoute, type PageSource } from './pages.ts';
 import type { RegistryKind, RegistryPush } from './registry-hooks.ts';
 import { createRegistryIntake, REGISTRY_BODY_BYTES } from './registry-intake.ts';
-import { createIntake, type IntakeOptions, type IntakeLog } from './webhook.ts';
+import { createIntake, type DeliveryCount, type IntakeOptions, type IntakeLog } from './webhook.ts';
 
 export interface IntakeRoutes {
   dispatch: IntakeOptions['dispatch'];
   pushed(kind: RegistryKind, pushes: RegistryPush[]): void;
   health: Health;
   log: IntakeLog;
+  /** The pages the handlers' thread renders. */
+  page: PageSource;
+  /** Deliveries for the metrics, refusals included. */
+  count(c: DeliveryCount): void;
 }
 
 export function createIntakeServer(cfg: IntakeConfig, routes: IntakeRoutes): Server {
@@ -23,6 +28,7 @@ export function createIntakeServer(cfg: IntakeConfig, routes: IntakeRoutes): Ser
     answerWithinMs: cfg.answerWithinMs,
     log: routes.log,
     dispatch: routes.dispatch,
+    count: routes.count,
   });
   const registry = createRegistryIntake({
     secret: cfg.registrySecret,
@@ -30,5 +36,5 @@ export function createIntakeServer(cfg: IntakeConfig, routes: IntakeRoutes): Ser
     log: routes.log,
     pushed: routes.pushed,
   });
-  return createHttpServer({ health: routes.health, webhook, registry });
+  return createHttpServer({ health: routes.health, webhook, registry, page: createPageRoute(routes.page, cfg.pageTimeoutMs) });
 }

@@ -3,7 +3,7 @@
 // large manifest; verified deliveries cross over as raw bytes.
 import { parentPort, workerData } from 'node:worker_threads';
 import { listen, type Listener } from './http.ts';
-import type { FromIntake, IntakeConfig, ToIntake } from './messages.ts';
+import type { FromIntake, IntakeConfig, PageAnswer, ToIntake } from './messages.ts';
 import { createIntakeServer } from './routes.ts';
 import type { Delivery, Outcome } from './webhook.ts';
 
@@ -12,6 +12,7 @@ const cfg = workerData as IntakeConfig;
 const post = (m: FromIntake, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
 
 const pending = new Map<number, (o: Outcome) => void>();
+const pages = new Map<number, (a: PageAnswer | null) => void>();
 let seq = 0;
 let lastBeat = Date.now();
 let closing = false;
@@ -29,7 +30,18 @@ function dispatch(d: Delivery): Promise<Outcome> {
   const body = d.body.buffer.slice(d.body.byteOffset, d.body.byteOffset + d.body.byteLength) as ArrayBuffer;
   return new Promise<Outcome>((resolve) => {
     pending.set(n, resolve);
-    post({ type: 'delivery', seq: n, id: d.id, name: d.name, body }, [body]);
+    post({ type: 'delivery', seq: n, id: d.id, name: d.name, body, receivedAt: d.receivedAt }, [body]);
+  });
+}
+
+/** Asks the handlers' thread for a page. The route gives up after cfg.pageTimeoutMs; the
+ *  entry is dropped a little later so a late answer finds nothing to resolve. */
+function page(path: string, query: string): Promise<PageAnswer | null> {
+  const n = ++seq;
+  return new Promise((resolve) => {
+    pages.set(n, resolve);
+    setTimeout(() => pages.delete(n) && resolve(null), cfg.pageTimeoutMs + 1000).unref();
+    post({ type: 'page', seq: n, path, query });
   });
 }
 
@@ -40,7 +52,15 @@ const health = () => {
 
 let listener: Listener;
 try {
-  listener = await listen(createIntakeServer(cfg, { dispatch, pushed: (kind, pushes) => post({ type: 'registry', kind, pushes }), health, log }), cfg.port, cfg.host);
+  const server = createIntakeServer(cfg, {
+    dispatch,
+    pushed: (kind, pushes) => post({ type: 'registry', kind, pushes }),
+    health,
+    log,
+    page,
+    count: (count) => post({ type: 'count', count }),
+  });
+  listener = await listen(server, cfg.port, cfg.host);
   post({ type: 'listening', port: listener.port });
 } catch (err) {
   post({ type: 'failed', message: (err as Error).message });
@@ -52,6 +72,9 @@ port.on('message', (m: ToIntake) => {
   else if (m.type === 'outcome') {
     pending.get(m.seq)?.(m.outcome);
     pending.delete(m.seq);
+  } else if (m.type === 'page-answer') {
+    pages.get(m.seq)?.(m.answer);
+    pages.delete(m.seq);
   } else if (m.type === 'close') {
     closing = true;
     void listener.close().then(() => post({ type: 'closed' }));

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 // Settings the host may have set that would change the mode or where the bot talks to.
@@ -27,12 +28,15 @@ export async function freePort(): Promise<number> {
   return p;
 }
 
-export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
+/** `cwd`: where the process runs (its `.env` and relative paths); the checkout by default. */
+export async function startBotProcess(env: Record<string, string>, opts: { cwd?: string } = {}): Promise<BotProcess> {
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!SCRUBBED.test(k)) childEnv[k] = v;
   Object.assign(childEnv, { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info' }, env);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  // tsx by path: from another directory the bare name would not resolve
+  const tsx = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+  const child: ChildProcess = spawn(process.execPath, ['--import', tsx, path.join(ROOT, 'src/main.ts')], { cwd: opts.cwd ?? ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));

@@ -22,7 +22,7 @@ const registries: RegistryServer[] = [];
 
 beforeAll(async () => {
   const log = { info() {}, warn: (obj: object) => void refused.push(obj) };
-  intake = await startInline(intakeConfig({ port: 0, host: '127.0.0.1', mode: 'local', webhookSecret: 'unused', registryWebhookToken: TOKEN }), async () => ({ status: 'done' }), log, (_kind, p) => void pushes.push(...p));
+  intake = await startInline(intakeConfig({ port: 0, host: '127.0.0.1', mode: 'local', webhookSecret: 'unused', registryWebhookToken: TOKEN }), async () => ({ status: 'done' }), log, { onPush: (_kind, p) => void pushes.push(...p) });
   layoutDir = await mkdtemp(path.join(tmpdir(), 'notify-layout-'));
   layout = await writeOciLayout(layoutDir);
 }, 60_000);

@@ -4,6 +4,7 @@
 // the running pass may already have read the source that just changed; requests that pile
 // up meanwhile are merged into that one pass.
 import type { BotDeps, Scope } from '../types.ts';
+import { observePass } from '../../metrics/record.ts';
 import { reconcileScope, type AppReconciled, type ReconcileMemo } from './run.ts';
 
 export interface Reconciler {
@@ -38,6 +39,7 @@ export function startReconciler(opts: { deps: BotDeps; scopes: () => Promise<Sco
       deps.log.error({ err: (err as Error).message }, 'reconcile pass could not list the installations; trying again next pass');
     }
     deps.log.info({ apps: out.length, changed: out.filter((r) => r.changed).length, ms: Date.now() - started, images }, 'reconcile pass done');
+    observePass('reconcile', started);
     return out;
   }
 
