@@ -108,7 +108,10 @@ export async function planWeightChanges(repo: RepoFiles, app: string, config: Ap
   const result = editor.set(file, spec, canary, after);
   const writes = new Map<string, string>();
   if (result.changes.length) writes.set(file.path, await applyAndConfirmAsync(file, result.changes));
-  const stable = 100 - before.others - canary;
+  // Read back rather than computed: a rule rescaled to 100 rounds the other backends,
+  // so 100 - others - canary can be a point off what was written.
+  const written = writes.get(file.path);
+  const stable = written === undefined ? before.stable : editor.read(await parseManifestAsync(file.path, written), spec).stable;
   const trailers: Trailers = {
     Weights: `stable=${stable},canary=${canary}`,
     'Old-Weights': `stable=${before.stable},canary=${before.canary}`,

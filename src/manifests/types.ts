@@ -160,7 +160,7 @@ export interface TrafficEditor {
   handles(object: ObjectRef): boolean;
   screen(text: string): boolean;
   read(file: ManifestFile, spec: TrafficSpec): TrafficState;
-  /** Changes that set the canary weight to `canary` and the stable weight to 100 - others - canary,
+  /** Changes that give the canary `canary` percent of the route and the stable the rest after the other backends' shares,
    *  and make the bot's A/B route and mirror match `extras` (absent = removed). */
   set(file: ManifestFile, spec: TrafficSpec, canary: number, extras?: TrafficExtras): EditorResult;
 }
