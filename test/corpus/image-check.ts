@@ -124,6 +124,9 @@ export function checkImageRef(file: ManifestFile, ref: ImageRef, editor: ImageEd
   try {
     next = applyAndConfirm(file, [change]);
   } catch (err) {
+    // A value an alias shares (an anchored scalar, or inside an aliased collection) is
+    // refused at apply time, as the bot's planner refuses that file: a refusal, not a bug.
+    if (err instanceof BotError && err.code === 'EDIT_ANCHORED') throw err;
     fail(`confirm rejected the editor's own change ${JSON.stringify(change.edit.new)}: ${(err as Error).message}`);
   }
   const edited = parseManifest(file.path, next);
