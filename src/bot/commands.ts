@@ -1,18 +1,15 @@
 // Running a `/canary` command on a bot PR or an issue in the config repo. Only users
 // with write access may run commands; every command gets an answer.
-import { loadConfig, rolloutStepList, type AppConfig, type Config } from '../config/index.ts';
+import { loadConfig, type AppConfig, type Config } from '../config/index.ts';
 import { BotError } from '../errors.ts';
 import type { Workspace } from '../git/workspace.ts';
 import { repoName } from '../forge/types.ts';
 import { planAb } from '../jobs/ab.ts';
-import { planPromotion } from '../jobs/promote.ts';
-import { planStep } from '../jobs/step.ts';
-import { botCommits, workspaceFiles, type Prepare } from '../jobs/run.ts';
+import { promotePrepare } from '../jobs/promote-next.ts';
+import { botCommits, workspaceFiles } from '../jobs/run.ts';
 import { repoStatus, statusText } from '../jobs/status.ts';
-import { loadTraffic, planSetWeight } from '../jobs/weights.ts';
+import { planSetWeight } from '../jobs/weights.ts';
 import type { Result } from '../plan.ts';
-import { appCommits } from '../rollout/landed.ts';
-import { rolloutStateFromHistory } from '../rollout/state.ts';
 import { mayChange } from './authority.ts';
 import { CHATOPS_USAGE, parseCommand, type Command } from './chatops.ts';
 import { deliver, type Delivered } from './deliver.ts';
@@ -39,28 +36,6 @@ function onlyApp(config: Config): string {
   const apps = Object.keys(config.apps);
   if (apps.length !== 1) throw new BotError('CHATOPS_APP_REQUIRED', `name the app: ${apps.map((a) => `\`${a}\``).join(', ')}`);
   return apps[0];
-}
-
-/** The next step of the canary; at the last step, promotion. */
-async function promotePrepare(ws: Workspace, app: string, cfg: AppConfig, user: string): Promise<Prepare> {
-  const { file, editor, spec } = await loadTraffic(workspaceFiles(ws), app, cfg);
-  const w = editor.read(file, spec);
-  // The scheduler's steps and its reading of where the rollout stands (the Step trailer,
-  // else the weights), so a manual promote and a scheduled tick agree on what is next; an
-  // A/B or mirror step has canary weight 0, so the weight alone cannot tell.
-  const steps = rolloutStepList(cfg);
-  const state = rolloutStateFromHistory(appCommits(await ws.log({ max: 1000 }), app), { stable: w.stable, canary: w.canary }, steps, { app });
-  // no rollout on record (ended, or weights edited by hand): the first weight step above
-  // the canary, as the weights alone say; a canary at 0 starts at the first step
-  const above = steps.findIndex((s) => !s.extras && s.weight > w.canary);
-  const next = state.stepIndex >= 0 ? state.stepIndex + 1 : w.canary === 0 ? 0 : above < 0 ? steps.length : above;
-  const extra = { 'Promoted-By': user };
-  if (next >= steps.length) return (repo) => planPromotion(repo, app, cfg, extra);
-  return async (repo) => {
-    const p = await planStep(repo, app, cfg, steps, next);
-    Object.assign(p.plan.trailers, extra);
-    return p;
-  };
 }
 
 interface Executed {

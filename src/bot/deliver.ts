@@ -6,7 +6,7 @@ import { repoName, type PullRequest } from '../forge/types.ts';
 import type { Workspace } from '../git/workspace.ts';
 import type { Result } from '../plan.ts';
 import { commitPlan, workspaceFiles, writeAll, type Prepare } from '../jobs/run.ts';
-import { checkOutput, commitBody, planText, prBody } from '../jobs/render.ts';
+import { checkOutput, commitParts, planText, prBody } from '../jobs/render.ts';
 import type { Plan } from '../plan.ts';
 import type { ConfigRepo, Scope } from './types.ts';
 import { analyzed, analysisMode } from '../analysis/gate.ts';
@@ -37,23 +37,23 @@ export async function deliver(ws: Workspace, scope: DeliveryScope, target: Deliv
   const prepare = analyzed(planned, analysisMode(target.config), { repoChecks: true });
   let delivered: Delivered;
   if (target.config.delivery !== 'commit') delivered = await deliverPullRequest(ws, scope, target, prepare);
-  else if (opts.synced && !target.config.branch) delivered = await commitOnSynced(ws, prepare);
-  else delivered = await commitPlan(ws, prepare, { branch: target.config.branch });
+  else if (opts.synced && !target.config.branch) delivered = await commitOnSynced(ws, prepare, target.config.commitMessage);
+  else delivered = await commitPlan(ws, prepare, { branch: target.config.branch, template: target.config.commitMessage });
   countChange(delivered, target.app, target.lane);
   return delivered;
 }
 
-async function commitOnSynced(ws: Workspace, prepare: Prepare): Promise<Result> {
+async function commitOnSynced(ws: Workspace, prepare: Prepare, template: string | undefined): Promise<Result> {
   const { plan, writes } = await prepare(workspaceFiles(ws));
   if (writes.size === 0) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
   await writeAll(ws, writes);
-  const sha = await ws.commit({ subject: plan.title, body: commitBody(plan), trailers: plan.trailers, files: [...writes.keys()] });
+  const sha = await ws.commit({ ...commitParts(plan, template), trailers: plan.trailers, files: [...writes.keys()] });
   if (!sha) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
   try {
     await ws.pushCurrent();
   } catch (err) {
     // Someone pushed meanwhile: the full loop resets to their head and plans again.
-    if (err instanceof GitError && err.code === 'GIT_PUSH_REJECTED') return commitPlan(ws, prepare);
+    if (err instanceof GitError && err.code === 'GIT_PUSH_REJECTED') return commitPlan(ws, prepare, { template });
     await ws.sync().catch(() => undefined);
     throw err;
   }
@@ -80,7 +80,7 @@ export async function deliverPullRequest(ws: Workspace, scope: DeliveryScope, ta
   // 2. Build the bot branch from the base with the change.
   await ws.createBranchFrom(base, branch);
   await writeAll(ws, prepared.writes);
-  const sha = await ws.commit({ subject: plan.title, body: commitBody(plan), trailers: plan.trailers, files: [...prepared.writes.keys()] });
+  const sha = await ws.commit({ ...commitParts(plan, target.config.commitMessage), trailers: plan.trailers, files: [...prepared.writes.keys()] });
   // 3. The same change is already proposed (a redelivered webhook, another replica).
   const existing = await forge.findPullRequest(target.repo.id, branch);
   if (existing && (await sameTreeOnRemote(ws, branch))) {

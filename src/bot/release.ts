@@ -12,6 +12,7 @@ import { decideTrack } from '../policy/index.ts';
 import { deliver, type Delivered } from './deliver.ts';
 import { noticeFor } from './notices.ts';
 import { reportBack } from './report.ts';
+import { replicaOf } from './tick-steps.ts';
 import { autoMerge } from './review.ts';
 import type { BotDeps, ConfigRepo, Scope } from './types.ts';
 
@@ -116,7 +117,8 @@ async function releaseIn(
     const track = trackOf(r, ev);
     const source = await sourceCommit();
     const prepare = async (files: RepoFiles) => {
-      const prepared = await planAppRelease(files, r, ev, appHistory(commits, r.app), deps.registry);
+      const stamp = r.config.delivery === 'commit' ? { at: deps.clock.now(), replica: replicaOf(deps) } : undefined;
+      const prepared = await planAppRelease(files, r, ev, appHistory(commits, r.app), deps.registry, stamp);
       if (source) prepared.plan.trailers['Source-Commit'] = source;
       return prepared;
     };

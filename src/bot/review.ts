@@ -6,7 +6,7 @@ import { loadConfig } from '../config/index.ts';
 import type { PullRequest } from '../forge/types.ts';
 import { repoName } from '../forge/types.ts';
 import { formatMessage, TRAILER_PREFIX } from '../git/trailers.ts';
-import { commitBody } from '../jobs/render.ts';
+import { commitParts } from '../jobs/render.ts';
 import type { Trailers } from '../plan.ts';
 import { tallyApprovals } from './approval-gate.ts';
 import type { Delivered } from './deliver.ts';
@@ -136,7 +136,7 @@ export async function handleApproval(deps: BotDeps, scope: Scope, ev: ReviewEven
 export async function autoMerge(deps: BotDeps, scope: Scope, repo: ConfigRepo, app: string, config: AppConfig, result: Delivered): Promise<MergeResult> {
   if (config.merge !== 'auto' || result.status !== 'pull-request' || !result.pr) return 'ignored';
   const { plan } = result;
-  const message = formatMessage({ subject: plan.title, body: commitBody(plan), trailers: plan.trailers });
+  const message = formatMessage({ ...commitParts(plan, config.commitMessage), trailers: plan.trailers });
   const pr = await scope.forge.getPullRequest(repo.id, result.pr.number);
   return mergeIfAllowed(deps, scope, repo, app, config, pr, { message, trailers: plan.trailers });
 }

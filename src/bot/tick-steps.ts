@@ -12,11 +12,13 @@ import { stepLabel, type Decision } from '../rollout/decide.ts';
 import { describeResult, type GateOutcome } from '../rollout/gates.ts';
 import { AT_TRAILER } from '../rollout/landed.ts';
 import type { RolloutStep } from '../rollout/steps.ts';
+import type { BotDeps } from './types.ts';
 
 const DEFAULT_REPLICA = `${hostname()}#${process.pid}`;
 
-/** The `Replica` trailer value: the configured name, else `host#pid`. */
-export function replicaOf(deps: { replica?: string }): string {
+/** The `Replica` trailer value: the configured name, else `host#pid`. Also on the release
+ *  that starts a rollout (bot/release.ts), whose deps name no replica. */
+export function replicaOf(deps: BotDeps & { replica?: string }): string {
   return deps.replica ?? DEFAULT_REPLICA;
 }
 

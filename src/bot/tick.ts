@@ -7,11 +7,11 @@ import { BotError } from '../errors.ts';
 import { repoName } from '../forge/types.ts';
 import type { Workspace } from '../git/workspace.ts';
 import { readRollout, type RolloutSnapshot } from '../jobs/status.ts';
-import { commitBody } from '../jobs/render.ts';
+import { commitParts } from '../jobs/render.ts';
 import { workspaceFiles, writeAll } from '../jobs/run.ts';
 import type { Prepared } from '../jobs/prepared.ts';
 import { decideTick, stepLabel, type Decision, type RolloutState } from '../rollout/decide.ts';
-import { evaluateGates, prometheusQuery, summarizeGates, type GateOutcome, type QueryFn } from '../rollout/gates.ts';
+import { evaluateGates, gateReason, prometheusQuery, summarizeGates, type GateOutcome, type QueryFn } from '../rollout/gates.ts';
 import { AT_TRAILER } from '../rollout/landed.ts';
 import { GATE_ACTION, stateKey } from '../rollout/state.ts';
 import { deliverPullRequest, type Delivered } from './deliver.ts';
@@ -146,11 +146,20 @@ async function tickIn(deps: TickDeps, scope: Scope, repo: ConfigRepo, ws: Worksp
   const ctx: TickContext = { deps, scope, repo, ws, config, snap, key: stateKey(snap.state), decision, gate, now, result };
   if (decision.action === 'advance' || decision.action === 'promote') return step(ctx);
   if (decision.action === 'rollback' && gate) return rollBackRollout(ctx, gate);
-  if (gate && decision.gateFailures !== undefined && state.stepIndex >= 0) {
-    const changed = decision.gateFailures !== state.gateFailures || gate.verdict !== (state.lastGate?.verdict ?? 'pass');
-    if (changed) return recordGate(ctx, gate);
-  }
+  if (gate && decision.gateFailures !== undefined && state.stepIndex >= 0 && gateRecordDue(state, decision.gateFailures, gate)) return recordGate(ctx, gate);
   return result;
+}
+
+/** A gate result is written when what status shows from it would change: the failure
+ *  count, the verdict, or the kind of reason (no data → connection refused → HTTP 503).
+ *  The kind masks details and numbers (gates.ts reasonKind), so a value or an error body
+ *  that differs on every evaluation does not write a commit per tick. With no record at
+ *  this step yet, a pass is what status assumes and is not written. */
+function gateRecordDue(state: RolloutState, failures: number, gate: GateOutcome): boolean {
+  if (failures !== state.gateFailures) return true;
+  const last = state.lastGate;
+  if (!last) return gate.verdict !== 'pass';
+  return gate.verdict !== last.verdict || gateReason(gate) !== last.reason;
 }
 
 function viaOf(config: AppConfig, decision: Decision): 'commit' | 'pull-request' {
@@ -184,8 +193,7 @@ async function step({ deps, scope, repo, ws, config, snap, key, decision, gate, 
         if (prepared.writes.size === 0) return null;
         prepared.plan.trailers.Replica = replicaOf(deps);
         await writeAll(ws, prepared.writes);
-        const body = [commitBody(prepared.plan), decision.reason].filter(Boolean).join('\n\n');
-        return { subject: prepared.plan.title, body, trailers: prepared.plan.trailers, files: [...prepared.writes.keys()] };
+        return { ...commitParts(prepared.plan, config.commitMessage, decision.reason), trailers: prepared.plan.trailers, files: [...prepared.writes.keys()] };
       },
     });
     if (!pushed || !prepared) return { ...result, note: note ?? 'nothing needed changing' };
@@ -218,6 +226,7 @@ async function recordGate({ deps, ws, config, snap, key, decision, now, result }
         'Gate-Failures': String(failures),
         'Gate-Verdict': gate.verdict,
         'Gate-Summary': gateLine(gate),
+        'Gate-Reason': gateReason(gate),
         [AT_TRAILER]: now.toISOString(),
         Replica: replicaOf(deps),
       },

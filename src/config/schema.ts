@@ -10,6 +10,7 @@ import {
 import { cookieNameProblem, headerNameProblem, queryNameProblem, regexProblem, valueProblem } from '../rollout/ab-match.ts';
 import { toRolloutStep, type RolloutStep } from '../rollout/steps.ts';
 import { isGlob, staticPathProblem } from './paths.ts';
+import { commitTemplateProblem } from './commit-template.ts';
 
 export const APP_NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
 export const TRACK_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -28,6 +29,10 @@ const repoPath = (opts: { glob: boolean }) =>
   checked((s) => staticPathProblem(s) ?? (!opts.glob && isGlob(s) ? 'must name one file, not a glob pattern' : undefined));
 
 const duration = checked(checkDuration).meta({ description: 'Duration such as 30s, 15m, 1h30m, 2d' });
+
+const commitMessage = checked(commitTemplateProblem).meta({
+  description: 'Commit message template: the first line is the subject, the rest the body; {{app}}, {{action}}, {{track}}, {{tag}}, {{oldTag}}, {{step}}, {{weights}}, {{oldWeights}}, {{title}}, {{edits}}, {{body}}, and {{#edits}}{{file}} {{object}} {{field}} {{old}} {{new}}{{/edits}}. The trailers are always appended.',
+});
 
 const matchValue = checked(valueProblem);
 const stringMatch = z
@@ -196,6 +201,7 @@ const app = z
       })
       .optional(),
     rollout: rollout.optional(),
+    commitMessage: commitMessage.optional(),
     analysis: z
       .enum(['strict', 'warn'])
       .default('strict')
@@ -244,8 +250,15 @@ export const configSchema = z
     apps: z
       .record(z.string().regex(APP_NAME, { error: 'app names are lower case letters, digits, ".", "_" and "-" (at most 63, starting and ending alphanumeric)' }), app)
       .meta({ description: 'Applications managed by the bot, by name' }),
+    commitMessage: commitMessage.optional().meta({ description: "Commit message template for every app without one of its own (see apps.*.commitMessage)" }),
   })
-  .meta({ title: 'gitops-canary configuration', description: 'Configuration of the gitops-canary bot, at .github/gitops-canary.yml in the config repo' });
+  .meta({ title: 'gitops-canary configuration', description: 'Configuration of the gitops-canary bot, at .github/gitops-canary.yml in the config repo' })
+  // every reader of an app's config gets the template that applies to it
+  .transform((c) => (c.commitMessage === undefined ? c : { ...c, apps: withDefaultTemplate(c.apps, c.commitMessage) }));
+
+function withDefaultTemplate<A extends { commitMessage?: string }>(apps: Record<string, A>, template: string): Record<string, A> {
+  return Object.fromEntries(Object.entries(apps).map(([name, a]) => [name, a.commitMessage === undefined ? { ...a, commitMessage: template } : a]));
+}
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

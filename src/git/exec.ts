@@ -1,8 +1,8 @@
 // The one place that spawns git (through simple-git). Every command gets the same
 // per-command config so the host's git setup cannot change what the bot writes: fixed
-// identity, no signing, no EOL conversion. Credentials travel in the environment
-// (GIT_CONFIG_KEY_n), never in argv, URLs or .git/config, and every message that leaves
-// here is redacted.
+// identity, no signing, no EOL conversion (a person's checkout keeps its own identity and
+// signing). Credentials travel in the environment (GIT_CONFIG_KEY_n), never in argv, URLs
+// or .git/config, and every message that leaves here is redacted.
 import { GitError as SimpleGitError, simpleGit, type SimpleGit } from 'simple-git';
 import { GitError } from '../errors.ts';
 import { redactSecrets } from './redact.ts';
@@ -29,6 +29,9 @@ export interface RunnerOptions {
   hermetic?: boolean;
   /** Kill a git process that produced no output for this long. */
   timeoutMs?: number;
+  /** A person's own checkout (the CLI): their signing configuration applies, and their
+   *  identity unless `author` is given. The bot's own clones force both. */
+  userConfig?: boolean;
 }
 
 export interface RunResult {
@@ -73,8 +76,10 @@ export class GitRunner {
   private get git(): SimpleGit {
     if (this.instance) return this.instance;
     const options = this.options;
-    const author = options.author ?? BOT_AUTHOR;
+    const author = options.author ?? (options.userConfig ? undefined : BOT_AUTHOR);
     const allowEnvironment = ['GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL', 'GIT_TERMINAL_PROMPT', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0'];
+    // a person's identity as git reads it (simple-git strips GIT_* from the environment otherwise)
+    if (options.userConfig) allowEnvironment.push('GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL');
     this.instance = simpleGit({
       baseDir: options.cwd,
       maxConcurrentProcesses: 1,
@@ -82,10 +87,8 @@ export class GitRunner {
       unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true },
       timeout: { block: options.timeoutMs ?? 300_000 },
       config: [
-        `user.name=${author.name}`,
-        `user.email=${author.email}`,
-        'commit.gpgsign=false',
-        'tag.gpgsign=false',
+        ...(author ? [`user.name=${author.name}`, `user.email=${author.email}`] : []),
+        ...(options.userConfig ? [] : ['commit.gpgsign=false', 'tag.gpgsign=false']),
         'core.autocrlf=false',
         'core.safecrlf=false',
         'core.quotepath=false',

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { GitError } from '../errors.ts';
 import type { Trailers } from '../plan.ts';
 import { type Author, GitRunner } from './exec.ts';
+import { withTrailers } from './identity.ts';
 import { normalizeRepoPath } from './paths.ts';
 import { isBotBranch, pushBranch } from './push.ts';
 import { assertSecureTransport, splitCredentials } from './remote-url.ts';
@@ -114,16 +115,23 @@ export class Workspace extends WorkingCopy {
   }
 
   /** The user's own checkout (`--repo DIR`). Pushes only when the current branch has an
-   *  upstream; uses the user's credentials; never discards uncommitted work. */
-  static async local(dir: string, opts: { author?: Author } = {}): Promise<Workspace> {
-    const probe = new GitRunner({ cwd: path.resolve(dir), author: opts.author });
+   *  upstream; uses the user's credentials; never discards uncommitted work. `userConfig`:
+   *  commits keep the repository's signing configuration (see GitRunner); `trailers` are
+   *  added to every commit made here. */
+  static async local(dir: string, opts: { author?: Author; userConfig?: boolean; trailers?: Trailers } = {}): Promise<Workspace> {
+    const probe = new GitRunner({ cwd: path.resolve(dir), author: opts.author, userConfig: opts.userConfig });
     const top = (await probe.run(['rev-parse', '--show-toplevel'], { code: 'GIT_NO_REPO', what: `${dir} is not inside a git repository; git rev-parse` })).stdout.trim();
-    const runner = new GitRunner({ cwd: top, author: opts.author });
-    const ws = new Workspace(top, runner, null, 'local');
+    const runner = new GitRunner({ cwd: top, author: opts.author, userConfig: opts.userConfig });
+    let ws = new Workspace(top, runner, null, 'local');
     const branch = await ws.currentBranch();
     const remote = branch ? await ws.config(`branch.${branch}.remote`) : null;
-    return remote && remote !== '.' ? new Workspace(top, runner, remote, 'local') : ws;
+    if (remote && remote !== '.') ws = new Workspace(top, runner, remote, 'local');
+    ws.commitTrailers = opts.trailers ?? {};
+    return ws;
   }
+
+  /** Added to every commit this working copy makes (the CLI names itself in them). */
+  private commitTrailers: Trailers = {};
 
   /** Serializes whole operations on this working copy (webhook deliveries for the same
    *  repo can arrive concurrently). Methods called inside `fn` must not call exclusive(). */
@@ -237,7 +245,7 @@ export class Workspace extends WorkingCopy {
     // a name of its own: two processes committing in one repository must never pick up
     // each other's message
     const file = path.join(await this.gitDir(), `GITOPS_CANARY_MSG.${process.pid}.${randomUUID()}`);
-    await writeFile(file, message, { encoding: 'utf8', flag: 'wx' });
+    await writeFile(file, withTrailers(message, this.commitTrailers), { encoding: 'utf8', flag: 'wx' });
     try {
       // the user's hooks apply to their checkout; our own clones have none to run
       const verify = this.mode === 'managed' ? ['--no-verify'] : [];

@@ -15,6 +15,7 @@ import { planImages, type Verdict } from './images.ts';
 import type { Prepared } from './prepared.ts';
 import { planWeightChanges, trafficOwnedSkip } from './weights.ts';
 import { stepLabel } from '../rollout/decide.ts';
+import { AT_TRAILER } from '../rollout/landed.ts';
 import { toRolloutStep } from '../rollout/steps.ts';
 
 export interface ReleaseEvent {
@@ -63,8 +64,16 @@ export function routeEvent(config: Config, ev: ReleaseEvent): { apps: Routed[]; 
   return { apps };
 }
 
-/** Plans one app's release: track by filter, tag by template, never downgrade, held tags stay held. */
-export async function planAppRelease(repo: RepoFiles, routed: Routed, ev: ReleaseEvent, history: AppHistory, registry?: Registry): Promise<Prepared> {
+/** Who writes a release that starts a rollout, and when by their clock: the bot's
+ *  direct commits carry them as the `At` and `Replica` trailers, like the steps after. */
+export interface ReleaseStamp {
+  at: Date;
+  replica: string;
+}
+
+/** Plans one app's release: track by filter, tag by template, never downgrade, held tags stay held.
+ *  `stamp`: set by the bot for a direct commit (a PR's step begins when it is merged). */
+export async function planAppRelease(repo: RepoFiles, routed: Routed, ev: ReleaseEvent, history: AppHistory, registry?: Registry, stamp?: ReleaseStamp): Promise<Prepared> {
   const { app, config } = routed;
   const tag = imageTagOf(config.tagTemplate, ev);
   validateTag(tag);
@@ -118,6 +127,9 @@ export async function planAppRelease(repo: RepoFiles, routed: Routed, ev: Releas
     plan.skipped.push(...w.skipped);
     for (const [f, t] of w.writes) writes.set(f, t);
     Object.assign(plan.trailers, w.trailers, { Step: `1/${steps.length}` });
+    // step 1's bake is timed from the bot's clock, not git's (landed.ts); Replica keeps
+    // two replicas' same-second releases from being byte-identical commits
+    if (stamp) Object.assign(plan.trailers, { [AT_TRAILER]: stamp.at.toISOString(), Replica: stamp.replica });
     plan.title += first.extras ? `, ${stepLabel(0, steps.map(toRolloutStep))}` : `, canary weight ${first.weight}%`;
   }
   return { plan, writes };

@@ -4,6 +4,7 @@ import { objectLabel, type Edit, type Plan, type Skipped } from '../plan.ts';
 import { renderFinding } from '../analysis/types.ts';
 import { describeAb, describeExtras } from '../manifests/extras-text.ts';
 import { extrasFromTrailer } from '../rollout/steps.ts';
+import { renderCommitTemplate, templateUses } from '../config/commit-template.ts';
 
 const EDIT_LINE = /^- (\S+) (\S+) (\S+): (.*) -> (.*)$/;
 
@@ -45,6 +46,44 @@ export function commitBody(plan: Plan): string {
   if (plan.skipped.length) parts.push(`Skipped:\n${skippedLines(plan.skipped).join('\n')}`);
   if (plan.warnings?.length) parts.push(`Analysis warnings:\n${warningLines(plan).map((l) => `  ${l}`).join('\n')}`);
   return parts.filter(Boolean).join('\n\n');
+}
+
+/** Subject and body of the commit for `plan`: the app's `commitMessage` template when it
+ *  has one, else the title and commitBody. `note` (why a scheduled step was taken) ends the
+ *  body either way. A template without {{body}} still gets what rollbacks read back and
+ *  reviewers must see after it: the edit lines (unless it has {{edits}}), the skipped files
+ *  and the analysis warnings. The caller appends the trailers. */
+export function commitParts(plan: Plan, template?: string, note?: string): { subject: string; body: string } {
+  const body = commitBody(plan);
+  if (template === undefined) return { subject: plan.title, body: [body, note].filter(Boolean).join('\n\n') };
+  const t = plan.trailers;
+  const text = renderCommitTemplate(
+    template,
+    {
+      title: plan.title,
+      app: plan.app ?? t.App ?? '',
+      action: t.Action ?? plan.action,
+      track: plan.track ?? t.Track ?? '',
+      tag: t.Tag ?? '',
+      oldTag: t['Old-Tag'] ?? '',
+      step: t.Step ?? '',
+      weights: t.Weights ?? '',
+      oldWeights: t['Old-Weights'] ?? '',
+      edits: editLines(plan.edits).join('\n'),
+      body,
+    },
+    plan.edits.map((e) => ({ file: e.file, object: objectLabel(e.object), field: e.field, old: show(e.old), new: show(e.new) })),
+  );
+  const [first, ...rest] = text.replace(/\r\n?/g, '\n').split('\n');
+  const kept: string[] = [];
+  if (!templateUses(template, 'body')) {
+    if (!templateUses(template, 'edits')) kept.push(editLines(plan.edits).join('\n'));
+    if (plan.skipped.length) kept.push(`Skipped:\n${skippedLines(plan.skipped).join('\n')}`);
+    if (plan.warnings?.length) kept.push(`Analysis warnings:\n${warningLines(plan).map((l) => `  ${l}`).join('\n')}`);
+  }
+  // a subject whose fields are all empty for this plan (no track on a set-image, say)
+  const subject = first.replace(/\s+/g, ' ').trim() || plan.title;
+  return { subject, body: [rest.join('\n').trim(), ...kept, note].filter(Boolean).join('\n\n') };
 }
 
 function cell(s: string): string {

@@ -3,7 +3,7 @@
 import type { Workspace } from '../git/workspace.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import type { Result } from '../plan.ts';
-import { commitBody, planText } from './render.ts';
+import { commitParts, planText } from './render.ts';
 import type { Prepared } from './prepared.ts';
 import type { BotCommit } from './history.ts';
 import { analyzed, type AnalysisMode } from '../analysis/gate.ts';
@@ -47,8 +47,9 @@ export async function dryRun(ws: Workspace, prepare: Prepare, opts: { analysis?:
   return { plan, status: 'dry-run', message: planText(plan) };
 }
 
-/** Plans, writes, commits and pushes to `branch`, re-planning after a rejected push. */
-export async function commitPlan(ws: Workspace, planned: Prepare, opts: { branch?: string; analysis?: AnalysisMode } = {}): Promise<Result> {
+/** Plans, writes, commits and pushes to `branch`, re-planning after a rejected push.
+ *  `template`: the app's `commitMessage`. */
+export async function commitPlan(ws: Workspace, planned: Prepare, opts: { branch?: string; analysis?: AnalysisMode; template?: string } = {}): Promise<Result> {
   // analysis refuses a broken change before anything is written (a no-op when the caller analyzed)
   const prepare = analyzed(planned, opts.analysis);
   let last: Prepared | undefined;
@@ -65,7 +66,7 @@ export async function commitPlan(ws: Workspace, planned: Prepare, opts: { branch
         if (last.writes.size === 0) return null;
         for (const rel of last.writes.keys()) originals.set(rel, await ws.readFile(rel).catch(() => null));
         await writeAll(ws, last.writes);
-        return { subject: last.plan.title, body: commitBody(last.plan), trailers: last.plan.trailers, files: [...last.writes.keys()] };
+        return { ...commitParts(last.plan, opts.template), trailers: last.plan.trailers, files: [...last.writes.keys()] };
       },
     });
   } catch (err) {

@@ -21,6 +21,8 @@ export interface RolloutPolicy {
   /** Consecutive failed gate evaluations that trigger a rollback. */
   failures: number;
   promote: boolean;
+  /** Gates are configured: a tick evaluates them before every step. */
+  gates?: boolean;
 }
 
 export interface Weights {
@@ -50,8 +52,10 @@ export interface RolloutState {
 
 export interface GateRecord {
   verdict: 'pass' | 'fail' | 'unknown';
-  /** One line, as summarizeGates wrote it. */
+  /** One line, every check with its value (the `Gate-Summary` trailer). */
   summary?: string;
+  /** The reason's kind (gates.ts gateReason), when the record has a `Gate-Reason` trailer. */
+  reason?: string;
   at: Date;
 }
 
@@ -61,6 +65,10 @@ export interface TickInput {
   state: RolloutState;
   /** Absent when the app has no gates configured. */
   gate?: GateOutcome;
+  /** Stands in for `gate` where gates are configured but not evaluated: `status` never
+   *  queries Prometheus, so it decides on the last verdict the scheduler recorded at this
+   *  step (state.lastGate). Its failures are already counted in state.gateFailures. */
+  recorded?: GateRecord;
 }
 
 export type DecisionAction = 'wait' | 'advance' | 'promote' | 'rollback' | 'none';
@@ -96,6 +104,9 @@ export interface Decision {
 
 export function decideTick(input: TickInput): Decision {
   const { now, rollout, state, gate } = input;
+  const recorded = gate ? undefined : input.recorded;
+  const verdict = gate?.verdict ?? recorded?.verdict;
+  const gateSummary = () => (gate ? summarizeGates(gate) : recordedSummary(recorded!));
   const steps = rollout.steps;
   if (state.stepIndex < 0 || steps.length === 0) {
     return { action: 'none', code: 'NO_ROLLOUT', reason: 'no rollout in progress' };
@@ -119,13 +130,14 @@ export function decideTick(input: TickInput): Decision {
 
   // Failing gates are acted on before bake, freeze and window: those limit how fast a
   // canary may grow, and a rollback only ever shrinks its exposure.
-  if (gate?.verdict === 'fail') {
+  if (verdict === 'fail') {
     const threshold = Math.max(1, Math.floor(rollout.failures));
-    const summary = summarizeGates(gate);
-    if (gateFailures! >= threshold) {
-      return { action: 'rollback', code: 'GATES_FAILED', reason: `${summary} (${gateFailures}/${threshold} consecutive): rolling back ${canary} from ${here}`, via: 'commit', ...withGates };
+    const summary = gateSummary();
+    const failures = gateFailures ?? state.gateFailures;
+    if (failures >= threshold) {
+      return { action: 'rollback', code: 'GATES_FAILED', reason: `${summary} (${failures}/${threshold} consecutive): rolling back ${canary} from ${here}`, via: 'commit', ...withGates };
     }
-    return { action: 'wait', code: 'GATES_FAILING', reason: `${summary} (${gateFailures}/${threshold} consecutive before rollback)`, ...withGates };
+    return { action: 'wait', code: 'GATES_FAILING', reason: `${summary} (${failures}/${threshold} consecutive before rollback)`, ...withGates };
   }
 
   if (state.pendingChange) {
@@ -166,11 +178,14 @@ export function decideTick(input: TickInput): Decision {
     }
   }
 
-  if (gate?.verdict === 'unknown') {
-    return { action: 'wait', code: 'GATES_UNKNOWN', reason: `${summarizeGates(gate)}; holding at ${here}`, ...withGates };
+  if (verdict === 'unknown') {
+    return { action: 'wait', code: 'GATES_UNKNOWN', reason: `${gateSummary()}; holding at ${here}`, ...withGates };
   }
 
-  const why = [state.skipBake ? 'bake skipped by command' : `baked ${formatDuration(rollout.bakeMs)}`, gate ? 'gates passed' : ''].filter(Boolean).join(', ');
+  // Without a live evaluation the step still waits for the gates at the next tick.
+  const gatesWhy = gate ? 'gates passed' : recorded ? `gates passed (recorded ${recorded.at.toISOString()})` : '';
+  const why = [state.skipBake ? 'bake skipped by command' : `baked ${formatDuration(rollout.bakeMs)}`, gatesWhy].filter(Boolean).join(', ');
+  const ifGates = !gate && rollout.gates ? ' if the gates pass at the next tick' : '';
   if (last) {
     if (!rollout.promote) {
       return { action: 'none', code: 'COMPLETE', reason: `rollout${tag} complete at ${here}; promote is disabled`, ...withGates };
@@ -178,7 +193,7 @@ export function decideTick(input: TickInput): Decision {
     return {
       action: 'promote',
       code: 'PROMOTE',
-      reason: `${here} ${why}: promoting ${canary} to stable`,
+      reason: `${here} ${why}: promoting ${canary} to stable${ifGates}`,
       via: rollout.approval === 'per-step' ? 'pull-request' : 'commit',
       ...withGates,
     };
@@ -188,7 +203,7 @@ export function decideTick(input: TickInput): Decision {
   return {
     action: 'advance',
     code: 'ADVANCE',
-    reason: `${here} ${why}: advancing to ${stepLabel(next, steps)}`,
+    reason: `${here} ${why}: advancing to ${stepLabel(next, steps)}${ifGates}`,
     nextStep: { index: next, weight: nextStep.weight, ...(nextStep.extras ? { extras: nextStep.extras } : {}) },
     via: viaFor(rollout.approval, next),
     ...withGates,
@@ -214,6 +229,7 @@ export function rolloutPolicy(
     failures: rollout.gates?.failures ?? 1,
     promote: rollout.promote ?? false,
   };
+  if (rollout.gates) policy.gates = true;
   if (rollout.window) policy.window = parseWindow(rollout.window, { field: 'rollout.window' });
   if (rollout.freeze) {
     parseFreeze(rollout.freeze, policy.window?.timezone ?? 'UTC', { field: 'rollout.freeze' });
@@ -226,6 +242,12 @@ export function rolloutPolicy(
 export function stepLabel(index: number, steps: readonly StepLike[]): string {
   const step = steps[index];
   return `step ${index + 1}/${steps.length}${step === undefined ? '' : ` (${stepText(step)})`}`;
+}
+
+/** `gates inconclusive (recorded 2026-…): success-rate: n/a (min 0.99) unknown — no data: …` */
+function recordedSummary(r: GateRecord): string {
+  const label = r.verdict === 'pass' ? 'gates passed' : r.verdict === 'fail' ? 'gates failed' : 'gates inconclusive';
+  return `${label} (recorded ${r.at.toISOString()})${r.summary ? `: ${r.summary}` : ''}`;
 }
 
 function nextGateFailures(current: number, gate: GateOutcome | undefined): number | undefined {

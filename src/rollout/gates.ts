@@ -90,6 +90,33 @@ export function summarizeGates(outcome: GateOutcome): string {
   return `${label}: ${bad.map(describeResult).join('; ')}`;
 }
 
+/** What a gate result says, without what changes from one evaluation to the next: one
+ *  `name state[: reason]` per check. The scheduler records a gate result when the verdict,
+ *  the failure count or this text changes; recording on every change of the raw reason
+ *  would write a commit per tick (a latency value, a request id in an error body, a
+ *  timeout in ms). See reasonKind. */
+export function gateReason(outcome: GateOutcome): string {
+  const line = outcome.results
+    .map((r) => `${r.name} ${r.ok === true ? 'ok' : r.ok === false ? 'FAIL' : 'unknown'}${r.reason ? `: ${reasonKind(r.reason)}` : ''}`)
+    .join('; ');
+  return line.length > 500 ? `${line.slice(0, 497)}...` : line;
+}
+
+/** The kind of a reason: parenthesised details dropped (error bodies, socket addresses,
+ *  series lists, NaN explanations) and every number masked as `#`, except an HTTP status
+ *  (`HTTP 503`), since a 503 and a 500 are different causes. So `no data`, `ECONNREFUSED`,
+ *  `answered HTTP 503` and `0.8 is below min 0.99` are four kinds, and `0.8` becoming
+ *  `0.79` is not a new one. */
+export function reasonKind(reason: string): string {
+  let s = reason;
+  for (let prev = ''; prev !== s; ) {
+    prev = s;
+    s = s.replace(/\s*\([^()]*\)/g, '');
+  }
+  s = s.replace(/\bHTTP \d{3}\b|\d+/g, (m) => (m.startsWith('HTTP') ? m : '#'));
+  return s.replace(/\s+/g, ' ').trim();
+}
+
 function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(6)));

@@ -11,6 +11,11 @@
 //   Hold           tag(s) that must not roll out, comma separated; `-v1.2.3` lifts a hold
 //   Gate-Failures  consecutive failed gate evaluations at the current step
 //   Gate-Verdict   pass | fail | unknown, on `gate` records; Gate-Summary says why
+//   Gate-Reason    the kind of that reason (gates.ts gateReason: details and numbers
+//                  masked), which the scheduler compares to decide whether a new `gate`
+//                  record is due; absent on records written before it existed
+//   At             the scheduler's clock when it wrote the commit (landed.ts), read as the
+//                  time the step began
 //
 // `skip-bake` is the action recorded by the `/canary promote` command (an empty commit):
 // it lets the current step advance before its bake time, and nothing else. `ab` (an A/B
@@ -85,6 +90,7 @@ export function rolloutStateFromHistory(
   if (verdictAt && (verdict === 'pass' || verdict === 'fail' || verdict === 'unknown')) {
     const record: GateRecord = { verdict, at: verdictAt.committerDate };
     if (verdictAt.t['gate-summary']) record.summary = verdictAt.t['gate-summary'];
+    if (verdictAt.t['gate-reason']) record.reason = verdictAt.t['gate-reason'];
     state.lastGate = record;
   }
   return state;

@@ -13,7 +13,7 @@ code{font:12px ui-monospace,monospace;background:#f0f0f0;padding:1px 4px;border-
 .bar{display:inline-block;width:200px;height:10px;background:#cfe3ff;border-radius:5px;vertical-align:middle;overflow:hidden}
 .bar span{display:block;height:100%;background:#f5a623}
 .badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;background:#eee;margin-left:6px}
-.paused{background:#ffe9a8}.problem{color:#b00020}.muted{color:#666}
+.paused,.holding{background:#ffe9a8}.problem{color:#b00020}.muted{color:#666}
 svg.timeline .grid{stroke:#eee}svg.timeline .axis{fill:#777;font-size:10px}
 svg.timeline .weight{fill:none;stroke:#f5a623;stroke-width:2}svg.timeline circle{fill:#f5a623;stroke:#fff}
 svg.timeline .tag{fill:#333;font-size:10px}
@@ -48,7 +48,8 @@ function appCard(a: ReportApp): string {
   if (ro) {
     rows.push(row('rollout', ro.step ? esc(ro.step) : '<span class="muted">no rollout in progress</span>'));
     if (ro.enteredAt) rows.push(row('entered', esc(ro.enteredAt)));
-    rows.push(row('next', `${esc(ro.next.reason)}${ro.next.at ? ` <span class="muted">(at ${esc(ro.next.at)})</span>` : ''}`));
+    // a hold is what happens next until its cause goes away: one row, named for what it is
+    rows.push(row(ro.hold ? 'holding' : 'next', `${esc(ro.next.reason)}${ro.next.at ? ` <span class="muted">(at ${esc(ro.next.at)})</span>` : ''}`));
     if (ro.lastGate) rows.push(row('last gate', `${esc(ro.lastGate.verdict)}${ro.lastGate.summary ? `: ${esc(ro.lastGate.summary)}` : ''} <span class="muted">${esc(ro.lastGate.at)}</span>`));
   }
   if (a.held.length) rows.push(row('held', a.held.map((h) => `<code>${esc(h)}</code>`).join(' ')));
@@ -57,7 +58,7 @@ function appCard(a: ReportApp): string {
     rows.push(row('last change', `<a href="${href(a.lastChangeUrl)}"><code>${esc(c.sha.slice(0, 12))}</code></a> ${esc(c.subject)} <span class="muted">${esc(c.at)}</span>`));
   }
   for (const p of a.problems) rows.push(row('problem', `<span class="problem">${esc(p)}</span>`));
-  const badge = a.paused ? `<span class="badge paused">paused</span>` : '';
+  const badge = a.paused ? `<span class="badge paused">paused</span>` : ro?.hold ? `<span class="badge holding">holding</span>` : '';
   const svg = timelineSvg(a.timeline, { link: (p) => (p as { url?: string }).url });
   return `<article class="app" id="app-${esc(a.app)}"><h3>${esc(a.app)}${badge} <span class="muted"><code>${esc(a.image)}</code></span></h3><table>${rows.join('')}</table>${svg}</article>`;
 }

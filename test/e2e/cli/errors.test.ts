@@ -48,7 +48,9 @@ describe('CLI exit codes and errors', { timeout: 60_000 }, () => {
     for (const argv of cases) {
       const r = await repo.run(...argv);
       expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
-      expect(r.err).toContain('usage: gitops-canary <command>');
+      // the command's own usage line when the command is known, else the general one
+      const known = argv[0] !== undefined && argv[0] !== 'frobnicate';
+      expect(r.err).toContain(known ? `usage: gitops-canary ${argv[0]} ` : 'usage: gitops-canary <command>');
       expect(r.out).toBe('');
     }
     // a flag missing its value is a usage error too (no --repo appended here)

@@ -71,7 +71,8 @@ describe('the seed story through the CLI', { timeout: 120_000 }, () => {
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/committed [0-9a-f]{12}/);
       const c = await expectOneNewCommit(before, [VS]);
-      expect(c.trailers).toEqual({ App: 'podinfo', Action: 'set-weight', Weights: w, 'Old-Weights': old, Step: step });
+      // the CLI names itself in the commits it makes for a person
+      expect(c.trailers).toEqual({ App: 'podinfo', Action: 'set-weight', Weights: w, 'Old-Weights': old, Step: step, 'Committed-By': expect.stringMatching(/^gitops-canary CLI \d+\.\d+\.\d+/) });
       const stable = 100 - pct;
       const snap = await remoteSnapshot(repo.remote);
       expect(snap).toEqual({ ...seed, [VS]: weights(seed[VS], stable, pct) });
