@@ -12,8 +12,10 @@
 // share. A subset that misses its track's pods, or also selects the other's, is a
 // warning (labels added by kustomize or a patch are not visible here). An app with
 // `analysis: warn` gets its errors as warnings.
+import { overlayView, type OverlayView } from '../analysis/view.ts';
 import type { RepoFiles } from '../manifests/files.ts';
-import { pathFilter } from '../manifests/scan.ts';
+import { treeReader } from '../manifests/image-index.ts';
+import { pathPositions, selectPathsIn } from '../manifests/scan.ts';
 import { imagesIn, mentionsImage } from '../policy/image-mentions.ts';
 import { ConfigValidationError, formatIssue, type ConfigIssue } from './load.ts';
 import { isGlob } from './paths.ts';
@@ -42,11 +44,11 @@ const MAX_READ = 200;
 
 type Emit = (severity: RepoIssue['severity'], code: string, path: (string | number)[], message: string) => void;
 
-async function checkApp(repo: RepoFiles, name: string, app: AppConfig, files: readonly string[], emit: Emit, purpose: RepoCheckOptions['purpose']): Promise<void> {
+async function checkApp(repo: RepoFiles, name: string, app: AppConfig, files: readonly string[], emit: Emit, purpose: RepoCheckOptions['purpose'], view: OverlayView): Promise<void> {
   const matched = new Set<string>();
   for (const [track, spec] of Object.entries(app.tracks)) {
     spec.paths.forEach((p, i) => {
-      const hits = isGlob(p) ? files.filter(pathFilter([p])) : files.filter((f) => f === p);
+      const hits = isGlob(p) ? selectPathsIn(files, [p]) : pathPositions(files).has(p) ? [p] : [];
       hits.forEach((h) => matched.add(h));
       if (hits.length > 0) return;
       const near = isGlob(p) ? undefined : suggestKey(p, files);
@@ -72,13 +74,17 @@ async function checkApp(repo: RepoFiles, name: string, app: AppConfig, files: re
     const traffic = await checkTraffic(repo, app.traffic, files);
     for (const p of traffic) emit(p.severity ?? 'error', p.code, ['apps', name, 'traffic', p.key], p.message);
     // which pods the subsets pick is only worth asking of a route the bot can read
-    if (traffic.length === 0) for (const p of await checkTrackSubsets(repo, app, files)) emit(p.severity, p.code, ['apps', name, 'traffic', p.track, 'subset'], p.message);
+    if (traffic.length === 0) for (const p of await checkTrackSubsets(repo, app, files, view)) emit(p.severity, p.code, ['apps', name, 'traffic', p.track, 'subset'], p.message);
   }
 }
 
 /** Every problem the repo's files show in `config`, in config order. */
 export async function checkConfigAgainstRepo(repo: RepoFiles, config: Config, opts: RepoCheckOptions = {}): Promise<RepoIssue[]> {
   const files = await repo.list();
+  // each file read once for every app (and after a status, not again)
+  repo = treeReader(repo);
+  // one view for every app: the Services and DestinationRules are parsed once, not per app
+  const view = overlayView(repo);
   const out: RepoIssue[] = [];
   for (const [name, app] of Object.entries(config.apps)) {
     if (opts.apps && !opts.apps.includes(name)) continue;
@@ -86,7 +92,7 @@ export async function checkConfigAgainstRepo(repo: RepoFiles, config: Config, op
       const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
       out.push({ severity: app.analysis === 'warn' ? 'warning' : severity, code, app: name, file: opts.file ?? '.github/gitops-canary.yml', line: opts.lineOf?.(path), field, message });
     };
-    await checkApp(repo, name, app, files, emit, opts.purpose);
+    await checkApp(repo, name, app, files, emit, opts.purpose, view);
   }
   return out;
 }

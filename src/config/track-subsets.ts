@@ -11,7 +11,7 @@ import type { RepoObject } from '../analysis/types.ts';
 import { overlayView, type OverlayView } from '../analysis/view.ts';
 import { podLabels, selects, WORKLOAD_KINDS } from '../analysis/workloads.ts';
 import { YAML_FILE, type RepoFiles } from '../manifests/files.ts';
-import { pathFilter } from '../manifests/scan.ts';
+import { pathPositions, selectPathsIn } from '../manifests/scan.ts';
 import { objectLabel } from '../plan.ts';
 import { isGlob } from './paths.ts';
 import type { AppConfig } from './schema.ts';
@@ -32,17 +32,18 @@ const key = (w: RepoObject) => `${w.file}\0${objectLabel(w.ref)}`;
 const named = (ws: RepoObject[]) => ws.slice(0, 3).map((w) => `${w.file} ${objectLabel(w.ref)}`).join('; ') + (ws.length > 3 ? ` and ${ws.length - 3} more` : '');
 
 async function trackWorkloads(view: OverlayView, paths: readonly string[], files: readonly string[]): Promise<RepoObject[]> {
-  const hits = files.filter((f) => YAML_FILE.test(f) && paths.some((p) => (isGlob(p) ? pathFilter([p])(f) : f === p))).slice(0, MAX_FILES);
+  const position = pathPositions(files);
+  const picked = new Set([...selectPathsIn(files, paths.filter(isGlob)), ...paths.filter((p) => !isGlob(p) && position.has(p))]);
+  const hits = [...picked].filter((f) => YAML_FILE.test(f)).sort((a, b) => position.get(a)! - position.get(b)!).slice(0, MAX_FILES);
   const objects = await Promise.all(hits.map((f) => view.fileObjects(f)));
   return objects.flat().filter((o) => (WORKLOAD_KINDS as readonly string[]).includes(o.ref.kind));
 }
 
 /** What is wrong with the pods the two subsets pick; empty when the backends are hosts, or
  *  the route, the rules or the workloads are not in the repo (the other checks say so). */
-export async function checkTrackSubsets(repo: RepoFiles, app: AppConfig, files: readonly string[]): Promise<TrackSubsetProblem[]> {
+export async function checkTrackSubsets(repo: RepoFiles, app: AppConfig, files: readonly string[], view: OverlayView = overlayView(repo)): Promise<TrackSubsetProblem[]> {
   const traffic = app.traffic;
   if (!traffic || traffic.stable.subset === undefined || traffic.canary.subset === undefined) return [];
-  const view = overlayView(repo);
   const routes = (await view.fileObjects(traffic.file)).filter((o) => o.ref.kind === 'VirtualService' && isIstio(o));
   if (routes.length === 0) return [];
   const workloads = {

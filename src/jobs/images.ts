@@ -3,13 +3,13 @@
 // re-parsing) without writing anything.
 import { BotError, EditError } from '../errors.ts';
 import type { Edit, Skipped } from '../plan.ts';
-import { sameRepository } from '../policy/image.ts';
 import { compareVersions, parseVersion } from '../policy/index.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { followAliases } from '../manifests/anchored-images.ts';
 import { applyAndConfirmAsync } from '../manifests/parse.ts';
 import { imageEditors } from '../manifests/registry.ts';
-import { loadFiles, loadFluxPolicies, pathFilter, screenToken } from '../manifests/scan.ts';
+import { indexedImageScan } from '../manifests/image-index.ts';
+import { imageTokens, loadFiles, loadFluxPolicies, pathFilter } from '../manifests/scan.ts';
 import { YAML_FILE } from '../manifests/files.ts';
 import type { Change, ImageRef, ManifestFile } from '../manifests/types.ts';
 
@@ -52,8 +52,7 @@ interface Screened {
 /** The editors for this repo and the files that may mention `image`. */
 async function screen(repo: RepoFiles, image: string, paths?: string[]): Promise<Screened> {
   const { policies, skipped } = await loadFluxPolicies(repo);
-  const tokens = [screenToken(image)];
-  for (const [id, p] of policies) if (sameRepository(p.repository, image)) tokens.push(id);
+  const tokens = imageTokens(policies, image);
   const include = pathFilter(paths);
   const hits = (await repo.grep(tokens)).filter((rel) => YAML_FILE.test(rel) && include(rel)).sort();
   // A broken file holding an ImagePolicy is reported even when it does not mention the
@@ -88,12 +87,21 @@ async function eachFile(repo: RepoFiles, s: Screened, image: string, fn: (file: 
 }
 
 export interface RefScan {
-  refs: Found[];
+  refs: Array<{ ref: ImageRef }>;
   skipped: Skipped[];
 }
 
-/** Finds the references to `image` in the files matching `paths`. */
+/** Finds the references to `image` in the files matching `paths`. On a clean tree the
+ *  tree's image index answers (one listing, read and parse of the tree shared by every
+ *  app and track); the per-image search below gives the same answer elsewhere. */
 export async function scanImageRefs(repo: RepoFiles, image: string, paths?: string[]): Promise<RefScan> {
+  const indexed = await indexedImageScan(repo, image, paths);
+  if (indexed) return { refs: indexed.refs.map((ref) => ({ ref })), skipped: indexed.skipped };
+  return scanEachFile(repo, image, paths);
+}
+
+/** The per-image search: screen with `git grep`, parse each hit, ask every editor. */
+export async function scanEachFile(repo: RepoFiles, image: string, paths?: string[]): Promise<RefScan> {
   const s = await screen(repo, image, paths);
   const refs: Found[] = [];
   const skipped = await eachFile(repo, s, image, (_file, found) => void refs.push(...found));

@@ -13,6 +13,7 @@ import { extrasOf, stepKind, stepText, type RolloutStep, type StepKind } from '.
 import type { TrafficExtras } from '../manifests/types.ts';
 import { appHistory, type BotCommit } from './history.ts';
 import { scanImageRefs } from './images.ts';
+import { prepareImageScans } from '../manifests/image-index.ts';
 import { loadTraffic, trafficOwner } from './weights.ts';
 import { controllerLabel, controllerOfWorkloads, describeOwner, findTrafficOwners, type TrafficController } from '../manifests/traffic-owners.ts';
 import { objectLabel, type ObjectRef } from '../plan.ts';
@@ -51,15 +52,24 @@ export interface RolloutStatus {
   pausedBy?: string;
   held: string[];
   gateFailures: number;
-  lastGate?: { verdict: string; summary?: string; at: string };
+  lastGate?: { verdict: string; summary?: string; reason?: string; at: string };
   next: { action: Decision['action']; code: Decision['code']; reason: string; at?: string };
+  /** Set while the rollout is held at its step by something other than its bake (gates,
+   *  pause, hold, freeze, window, an unmerged step). For gates, the verdict it rests on
+   *  and when the scheduler recorded it: status reads the gates from git, never live. */
+  hold?: { code: Decision['code']; reason: string; verdict?: string; recordedAt?: string };
   /** Human lines, as formatStatus renders them. */
   lines: string[];
 }
 
+const GATE_HOLDS: ReadonlySet<Decision['code']> = new Set(['GATES_UNKNOWN', 'GATES_FAILING']);
+
 export function rolloutStatus(snap: RolloutSnapshot, now: Date): RolloutStatus {
   const { state, steps, policy } = snap;
-  const decision = decideTick({ now, rollout: policy, state });
+  // The tick decides on a live gate evaluation; status on the last one it recorded, so
+  // an inconclusive gate shows as the hold it is, not as a step about to be taken.
+  const recorded = policy.gates ? state.lastGate : undefined;
+  const decision = decideTick({ now, rollout: policy, state, ...(recorded ? { recorded } : {}) });
   const out: RolloutStatus = {
     step: state.stepIndex >= 0 ? stepLabel(state.stepIndex, steps) : null,
     weights: state.weights,
@@ -76,6 +86,10 @@ export function rolloutStatus(snap: RolloutSnapshot, now: Date): RolloutStatus {
   if (state.enteredAt) out.enteredAt = state.enteredAt.toISOString();
   if (state.pausedBy) out.pausedBy = state.pausedBy;
   if (state.lastGate) out.lastGate = { ...state.lastGate, at: state.lastGate.at.toISOString() };
+  if (decision.action === 'wait' && decision.code !== 'BAKING') {
+    out.hold = { code: decision.code, reason: decision.reason };
+    if (recorded && GATE_HOLDS.has(decision.code)) Object.assign(out.hold, { verdict: recorded.verdict, recordedAt: recorded.at.toISOString() });
+  }
   return out;
 }
 
@@ -200,6 +214,8 @@ export async function appStatus(repo: RepoFiles, app: string, config: AppConfig,
 }
 
 export async function repoStatus(repo: RepoFiles, config: Config, commits: BotCommit[], opts: StatusOptions = {}): Promise<AppStatus[]> {
+  // every app's track files read and parsed in one pass; each track's scan then filters
+  await prepareImageScans(repo, Object.values(config.apps).flatMap((c) => Object.values(c.tracks).map((t) => ({ image: c.image, paths: t.paths }))));
   const out: AppStatus[] = [];
   for (const [app, c] of Object.entries(config.apps)) out.push(await appStatus(repo, app, c, commits, opts));
   return out;

@@ -3,6 +3,7 @@
 // file that fails to parse is recorded and skipped instead of failing the run.
 import picomatch from 'picomatch';
 import { BotError } from '../errors.ts';
+import { normalizeRepository } from '../policy/image.ts';
 import type { Skipped } from '../plan.ts';
 import { collectFluxPolicies, type FluxPolicy } from './flux-policies.ts';
 import { parseManifest, parseManifestAsync } from './parse.ts';
@@ -20,6 +21,109 @@ export function pathFilter(globs: string[] | undefined): (rel: string) => boolea
   if (!globs || globs.length === 0) return () => true;
   const m = picomatch(globs, { dot: true });
   return (rel) => m(rel);
+}
+
+// Compiling a glob costs more than testing a thousand paths with it, and every app asks
+// with the same few globs on every event.
+const MATCHER_LIMIT = 10_000;
+const matchers = new Map<string, (rel: string) => boolean>();
+
+function cachedFilter(globs: string[]): (rel: string) => boolean {
+  const key = globs.join('\0');
+  let m = matchers.get(key);
+  if (!m) {
+    m = pathFilter(globs);
+    if (matchers.size >= MATCHER_LIMIT) matchers.delete(matchers.keys().next().value as string);
+    matchers.set(key, m);
+  }
+  return m;
+}
+
+// A literal directory or file a glob cannot match outside of: only characters picomatch
+// takes as themselves (it reads `|`, `$`, `^` and the like as regex or glob syntax in
+// places), no `./` prefix or negation, and no empty, `.` or `..` segment.
+const LITERAL_BASE = /^[A-Za-z0-9._~/-]+$/;
+// ... and a rest of segment wildcards only: `|` or an extglob could match beside the base
+const PLAIN_GLOB = /^[A-Za-z0-9._~/*?{},[\]-]*$/;
+
+/** The literal directory (or file) a glob stays under, and what it takes there: a plain
+ *  path only itself (`file`), `dir/**` the directory and everything below it (`tree`),
+ *  anything else what its matcher says among the paths there (`glob`). */
+type Literal = { base: string; kind: 'file' | 'tree' | 'glob' };
+
+function literalBase(glob: string): Literal | undefined {
+  const scanned = picomatch.scan(glob);
+  if (!PLAIN_GLOB.test(glob) || scanned.prefix !== '' || scanned.negated || scanned.negatedExtglob || !LITERAL_BASE.test(scanned.base)) return undefined;
+  if (scanned.base.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) return undefined;
+  return { base: scanned.base, kind: scanned.glob === '' ? 'file' : scanned.glob === '**' ? 'tree' : 'glob' };
+}
+
+const literals = new Map<string, Literal | undefined>();
+
+function literalOf(glob: string): Literal | undefined {
+  if (!literals.has(glob)) {
+    if (literals.size >= MATCHER_LIMIT) literals.delete(literals.keys().next().value as string);
+    literals.set(glob, literalBase(glob));
+  }
+  return literals.get(glob);
+}
+
+function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The paths of `sorted` (ascending, as `<` orders strings) that `globs` match: the same
+ *  answer as filtering with pathFilter, but a glob under a literal directory only tests
+ *  the paths beneath it, so a thousand apps' paths cost a lookup each, not a pass over
+ *  the whole tree each. */
+export function selectPaths(sorted: readonly string[], globs: string[] | undefined): string[] {
+  if (!globs || globs.length === 0) return [...sorted];
+  const literal = globs.map(literalOf);
+  if (literal.some((l) => l === undefined)) return sorted.filter(cachedFilter(globs));
+  const picked = new Set<number>();
+  for (const { base, kind } of literal as Literal[]) {
+    const exact = lowerBound(sorted, base);
+    if (sorted[exact] === base) picked.add(exact);
+    if (kind === 'file') continue;
+    // '0' follows '/': [base/, base0) holds exactly the paths below base
+    for (let i = lowerBound(sorted, `${base}/`), end = lowerBound(sorted, `${base}0`); i < end; i++) picked.add(i);
+  }
+  const out = [...picked].sort((a, b) => a - b).map((i) => sorted[i]);
+  return literal.some((l) => l!.kind === 'glob') ? out.filter(cachedFilter(globs)) : out;
+}
+
+// The same file list is asked about once per app: sort it and number its paths once.
+const orders = new WeakMap<readonly string[], { sorted: string[]; position: Map<string, number> }>();
+
+/** Each path of `files` with its position in it (the first, should one repeat). */
+export function pathPositions(files: readonly string[]): Map<string, number> {
+  return orderOf(files).position;
+}
+
+function orderOf(files: readonly string[]): { sorted: string[]; position: Map<string, number> } {
+  let o = orders.get(files);
+  if (!o) {
+    const position = new Map<string, number>();
+    files.forEach((f, i) => position.has(f) || position.set(f, i));
+    o = { sorted: [...position.keys()].sort(), position };
+    orders.set(files, o);
+  }
+  return o;
+}
+
+/** The paths of `files` (in any order) that any of `globs` matches, in the order of
+ *  `files`; none for no globs. selectPaths for a list that is not sorted. */
+export function selectPathsIn(files: readonly string[], globs: readonly string[]): string[] {
+  if (globs.length === 0) return [];
+  const { sorted, position } = orderOf(files);
+  return selectPaths(sorted, [...globs]).sort((a, b) => position.get(a)! - position.get(b)!);
 }
 
 /** Reads files a batch at a time: the reads overlap, but a huge hit list cannot open
@@ -96,4 +200,29 @@ async function searchFluxPolicies(repo: RepoFiles): Promise<Policies> {
 /** The last path segment of an image repository: a token every reference to it contains. */
 export function screenToken(repository: string): string {
   return repository.split('/').pop() ?? repository;
+}
+
+/** What a file must contain to hold a reference to `image`: its last path segment, or
+ *  the id of an ImagePolicy of it (a marked `newTag:` names the policy, not the image). */
+export function imageTokens(policies: ReadonlyMap<string, FluxPolicy>, image: string): string[] {
+  const tokens = [screenToken(image)];
+  if (policies.size === 0) return tokens;
+  tokens.push(...(policyIds(policies).get(normalizeRepository(image)) ?? []));
+  return tokens;
+}
+
+// Every app asks which policies name its image: normalise each policy's repository once.
+const idsByRepository = new WeakMap<ReadonlyMap<string, FluxPolicy>, Map<string, string[]>>();
+
+function policyIds(policies: ReadonlyMap<string, FluxPolicy>): Map<string, string[]> {
+  let ids = idsByRepository.get(policies);
+  if (!ids) {
+    ids = new Map();
+    for (const [id, p] of policies) {
+      const key = normalizeRepository(p.repository);
+      ids.set(key, [...(ids.get(key) ?? []), id]);
+    }
+    idsByRepository.set(policies, ids);
+  }
+  return ids;
 }
