@@ -1,9 +1,11 @@
 // Webhook-to-remote latency of the app, beside the floor git itself sets.
 //
-//   tsx bench/delivery.ts [--apps 2000] [--events 50] [--keep]
+//   tsx bench/delivery.ts [--apps 2000] [--events 50] [--config-apps 1] [--keep]
 //
 // A generated ~10k-file config repo is served by a local bare remote; one app (the first
-// generated app's image, `delivery: commit`) is configured. The app runs in local mode
+// generated app's image, `delivery: commit`) is configured, or with `--config-apps N` that
+// app and N - 1 others (further generated apps, each with its own source, image and paths),
+// so the cost of an event can be compared between a config of one app and of many. The app runs in local mode
 // with its HTTP endpoint on 127.0.0.1. Each event is a signed `release` webhook with a
 // newer tag; we time from sending it to the response, which Probot gives only after the
 // handler has pushed, and check that the commit is on the remote. The floor is the same
@@ -62,6 +64,24 @@ function releaseEvent(tag: string): object {
   };
 }
 
+const PRODUCTION = /^(.+)\/overlays\/(?:production|prod)\/kustomization\.yaml$/;
+
+/** Config lines for `n` more generated apps (not `image`'s): each app directory's image as
+ *  its production overlay names it, a source of its own and a stable track over it. */
+function otherApps(repo: string, image: string, n: number): string[] {
+  const lines: string[] = [];
+  if (n <= 0) return lines;
+  for (const rel of git(repo, 'ls-files', '-z').split('\0').sort()) {
+    const dir = PRODUCTION.exec(rel)?.[1];
+    const other = dir && /^images:\n\s*- name: (\S+)$/m.exec(readFileSync(path.join(repo, rel), 'utf8'))?.[1];
+    if (!dir || !other || other === image) continue;
+    const i = lines.length / 6;
+    lines.push(`  app-${i}:`, `    image: ${other}`, `    source: bench/app-${i}`, '    tracks:', `      stable: { filter: "semver:*", paths: ["${dir}/**"] }`, '    delivery: commit');
+    if (lines.length / 6 === n) return lines;
+  }
+  throw new Error(`the generated repo has fewer than ${n} other apps; generate more (--apps)`);
+}
+
 async function main(): Promise<void> {
   const apps = option('apps', '2000');
   const events = Number(option('events', '50'));
@@ -79,9 +99,10 @@ async function main(): Promise<void> {
     const appDir = files[0].split('/').slice(0, 3).join('/');
     const major = Number(startTag.split('.')[0]) + 1;
     mkdirSync(path.join(seedDir, '.github'), { recursive: true });
+    const others = otherApps(seedDir, image, Number(option('config-apps', '1')) - 1);
     writeFileSync(
       path.join(seedDir, '.github/gitops-canary.yml'),
-      ['apps:', '  bench:', `    image: ${image}`, '    source: bench/app', '    tracks:', `      stable: { filter: "semver:>=${major}.0.0", paths: ["${appDir}/**"] }`, '    delivery: commit', ''].join('\n'),
+      ['apps:', '  bench:', `    image: ${image}`, '    source: bench/app', '    tracks:', `      stable: { filter: "semver:>=${major}.0.0", paths: ["${appDir}/**"] }`, '    delivery: commit', ...others, ''].join('\n'),
     );
     git(seedDir, 'add', '.github/gitops-canary.yml');
     git(seedDir, 'commit', '-q', '-m', 'bench app config');
@@ -92,7 +113,7 @@ async function main(): Promise<void> {
     git(remote, 'repack', '-adq');
     git(remote, 'config', 'gc.auto', '0');
     git(remote, 'config', 'receive.autogc', 'false');
-    console.log(`repo: ${summary.files} files; app image ${image} in ${files.length} files under ${appDir}/`);
+    console.log(`repo: ${summary.files} files; config of ${others.length / 6 + 1} app(s); app image ${image} in ${files.length} files under ${appDir}/`);
 
     // 2. The app in local mode, with the bare repo as its config repo.
     const settings = { appId: undefined, privateKey: undefined, webhookSecret: SECRET, logLevel: 'warn', baseUrl: undefined };

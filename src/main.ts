@@ -4,7 +4,7 @@ import { BotError } from './errors.ts';
 import { createRuntime } from './handlers/runtime.ts';
 import { scheduledScopes } from './handlers/schedule.ts';
 import { startReconciler } from './bot/reconcile/loop.ts';
-import { startScheduler } from './bot/tick-scheduler.ts';
+import { startScheduler } from './bot/tick/scheduler.ts';
 import { ensureLocalConfigRepo } from './local/seed.ts';
 import { ensureLocalSources } from './local/sources.ts';
 import { keepSecret } from './local/secret.ts';

@@ -3,7 +3,8 @@
 // track's pods: src/config/repo-checks.ts) for the app a bot change is about. The CLI
 // refuses a release on their errors before it plans; the bot has no one at a terminal,
 // so they travel with the change as warnings, into the PR body and the check run.
-import { checkConfigAgainstRepo, loadConfig, type RepoIssue } from '../config/index.ts';
+import { checkConfigAgainstRepo, type RepoIssue } from '../config/index.ts';
+import { loadConfigAt } from '../config/load.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import type { Finding } from './types.ts';
 
@@ -15,9 +16,10 @@ export function issueFinding(i: RepoIssue, severity: Finding['severity'] = i.sev
  *  No config, or one that does not load, adds nothing: the caller loaded it to get here. */
 export async function configWarnings(files: RepoFiles, app: string | undefined): Promise<Finding[]> {
   if (!app) return [];
-  let loaded: ReturnType<typeof loadConfig>;
+  let loaded: ReturnType<typeof loadConfigAt>;
   try {
-    loaded = loadConfig(files.root);
+    // the tree the change is planned on, whose config the caller has just loaded
+    loaded = loadConfigAt(files.root, await files.version?.());
   } catch {
     return [];
   }

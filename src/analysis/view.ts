@@ -1,8 +1,10 @@
 // The repo as a planned change would leave it: the change's new texts over the files on
 // disk. Files are screened with grep and parsed only when they may hold what is asked.
+import { createHash } from 'node:crypto';
 import { YAML_FILE, type RepoFiles } from '../manifests/files.ts';
-import { parseManifestAsync } from '../manifests/parse.ts';
-import type { ManifestFile } from '../manifests/types.ts';
+import { parseManifest, parseManifestAsync } from '../manifests/parse.ts';
+import { contentStoreOf, type TreeStore } from '../manifests/tree-store.ts';
+import type { ManifestDoc, ManifestFile } from '../manifests/types.ts';
 import type { RepoObject, RepoView } from './types.ts';
 
 export interface OverlayView extends RepoView {
@@ -12,13 +14,16 @@ export interface OverlayView extends RepoView {
 
 export function overlayView(files: RepoFiles, writes: ReadonlyMap<string, string> = new Map()): OverlayView {
   const parsed = new Map<string, Promise<RepoObject[]>>();
+  const content = contentStoreOf(files);
   const read = (rel: string) => (writes.has(rel) ? Promise.resolve(writes.get(rel)!) : files.read(rel));
   const fileObjects = (rel: string) => {
     let p = parsed.get(rel);
     if (!p) {
       // A file that cannot be read or parsed is not this change's problem: the editors
       // report the files they touch, and an unrelated broken file must not block it.
-      p = read(rel).then((text) => parseManifestAsync(rel, text)).then(objectsOf, () => []);
+      p = read(rel)
+        .then((text) => (content ? keptObjects(content, rel, text) : parseManifestAsync(rel, text).then(objectsOf)))
+        .catch((): RepoObject[] => []);
       parsed.set(rel, p);
     }
     return p;
@@ -43,31 +48,72 @@ export function overlayView(files: RepoFiles, writes: ReadonlyMap<string, string
   };
 }
 
+/** An object as kept on disk: what a check reads, and which document it is. */
+type KeptObject = Pick<RepoObject, 'ref' | 'value'> & { doc: number };
+
+// A repo's Services and workloads are the same texts from one status to the next: their
+// objects are kept by content (see tree-store.ts), and a file is parsed again only when
+// a check asks for a line in it.
+async function keptObjects(content: TreeStore, rel: string, text: string): Promise<RepoObject[]> {
+  const key = `${rel}\0${createHash('sha256').update(text).digest('base64')}`;
+  let kept = content.get<KeptObject[]>('objects', key);
+  if (!kept) {
+    let file: ManifestFile | undefined;
+    try {
+      file = await parseManifestAsync(rel, text);
+    } catch {
+      // a parse failure is as lasting as the text
+    }
+    kept = file ? keptOf(file) : [];
+    content.set('objects', key, kept);
+  }
+  let file: ManifestFile | undefined;
+  return kept.map(({ ref, value, doc }) => ({
+    file: rel,
+    ref,
+    value,
+    lineAt(path: readonly (string | number)[]) {
+      file ??= parseManifest(rel, text);
+      return lineIn(file, file.docs[doc], path);
+    },
+  }));
+}
+
+function keptOf(file: ManifestFile): KeptObject[] {
+  const out: KeptObject[] = [];
+  file.docs.forEach((d, doc) => {
+    const value = objectValue(d);
+    if (value) out.push({ ref: d.object!, value, doc });
+  });
+  return out;
+}
+
+/** The document's object when it is a named mapping that converts. */
+function objectValue(d: ManifestDoc): Record<string, unknown> | undefined {
+  if (!d.object || !d.object.name) return undefined;
+  let value: unknown;
+  try {
+    value = d.value;
+  } catch {
+    return undefined;
+  }
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function lineIn(file: ManifestFile, d: ManifestDoc, path: readonly (string | number)[]): number {
+  // a missing field is reported on the nearest line that exists
+  for (let n = path.length; n > 0; n--) {
+    const node = d.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return file.lineOf(node.range[0]);
+  }
+  return file.lineOf((d.doc.contents?.range?.[0] ?? 0) as number);
+}
+
 function objectsOf(file: ManifestFile): RepoObject[] {
   const out: RepoObject[] = [];
   for (const d of file.docs) {
-    if (!d.object || !d.object.name) continue;
-    let value: unknown;
-    try {
-      value = d.value;
-    } catch {
-      continue;
-    }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) continue;
-    const start = (d.doc.contents?.range?.[0] ?? 0) as number;
-    out.push({
-      file: file.path,
-      ref: d.object,
-      value: value as Record<string, unknown>,
-      lineAt(path) {
-        // a missing field is reported on the nearest line that exists
-        for (let n = path.length; n > 0; n--) {
-          const node = d.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-          if (node?.range) return file.lineOf(node.range[0]);
-        }
-        return file.lineOf(start);
-      },
-    });
+    const value = objectValue(d);
+    if (value) out.push({ file: file.path, ref: d.object!, value, lineAt: (path) => lineIn(file, d, path) });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // A tag arrived (release, git tag or container package). For every config repo in
 // reach: route by the apps' `source`, plan one change per app, deliver it, report back.
-import { loadConfig, type AppConfig } from '../config/index.ts';
+import type { AppConfig } from '../config/index.ts';
+import { loadConfigAt } from '../config/load.ts';
 import { BotError } from '../errors.ts';
 import { parseRepoName, repoName } from '../forge/types.ts';
 import type { Workspace } from '../git/workspace.ts';
@@ -12,7 +13,7 @@ import { decideTrack } from '../policy/index.ts';
 import { deliver, type Delivered } from './deliver.ts';
 import { noticeFor } from './notices.ts';
 import { reportBack } from './report.ts';
-import { replicaOf } from './tick-steps.ts';
+import { replicaOf } from './tick/steps.ts';
 import { autoMerge } from './review.ts';
 import type { BotDeps, ConfigRepo, Scope } from './types.ts';
 
@@ -92,7 +93,8 @@ async function releaseIn(
 ): Promise<Delivered[]> {
   // 2. Config from the repo's default branch, as it is now.
   await ws.sync();
-  const loaded = loadConfig(ws.dir);
+  // remembered per tree: the analysis of each app's change asks for it again
+  const loaded = loadConfigAt(ws.dir, await ws.cleanTree());
   if (!loaded) {
     scope.log.info({ repo: repoName(repo.id) }, 'no .github/gitops-canary.yml; skipping this repo');
     return [];

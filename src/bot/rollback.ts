@@ -6,7 +6,7 @@ import type { Workspace } from '../git/workspace.ts';
 import { prBody } from '../jobs/render.ts';
 import { analyzeRollback, findRollbackTarget, revertBody, rollbackApp, rollbackPlan, withWarnings } from '../jobs/rollback.ts';
 import type { Plan, Result } from '../plan.ts';
-import { commitMarker } from './tick-git.ts';
+import { commitMarker } from './tick/git.ts';
 import { botBranch, postPlanCheck, type Delivered, type DeliveryScope, type DeliveryTarget } from './deliver.ts';
 
 export async function deliverRollback(ws: Workspace, scope: DeliveryScope, target: DeliveryTarget): Promise<Delivered> {

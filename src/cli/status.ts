@@ -6,6 +6,7 @@ import { ConfigError, GitError, UsageError } from '../errors.ts';
 import type { Workspace } from '../git/workspace.ts';
 import { botCommitsIn, workspaceFiles } from '../jobs/run.ts';
 import { repoStatus, statusText, type AppStatus } from '../jobs/status.ts';
+import { persistentRepo } from '../manifests/tree-store.ts';
 import { systemClock } from '../rollout/clock.ts';
 import { parseDuration } from '../rollout/duration.ts';
 import type { Values } from './args.ts';
@@ -27,8 +28,11 @@ async function readStatus(ws: Workspace): Promise<Round> {
   // The whole log, merges included: a rollout step merged from a PR bakes from its merge.
   const log = await ws.log({ max: 1000 });
   // the bot's commits from the same log: one `git log` less for every status
-  const report = await repoStatus(workspaceFiles(ws), loaded.config, botCommitsIn(log), { log, now: systemClock.now() });
-  const issues = (await checkConfigAgainstRepo(workspaceFiles(ws), loaded.config, { lineOf: loaded.lineOf })).map((i) => `gitops-canary: ${formatRepoIssue(i)}`);
+  // one reader for both (one look at whether the tree is clean), whose answers are kept
+  // on disk per tree: the next status of an unchanged tree parses nothing
+  const files = persistentRepo(workspaceFiles(ws));
+  const report = await repoStatus(files, loaded.config, botCommitsIn(log), { log, now: systemClock.now() });
+  const issues = (await checkConfigAgainstRepo(files, loaded.config, { lineOf: loaded.lineOf })).map((i) => `gitops-canary: ${formatRepoIssue(i)}`);
   return { report, issues };
 }
 

@@ -2,7 +2,7 @@
 // dotted field path, all at once: someone fixing a config in a PR should see the full
 // list on the first run, not one error per push.
 import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BotError, ConfigError } from '../errors.ts';
 import { LineCounter, isMap, isScalar, isSeq, parseSingleDocument, toJS, type ParsedDocument } from '../manifests/yaml.ts';
 import { readRepoTextSync } from '../repo-io/read.ts';
@@ -138,9 +138,35 @@ function readConfigText(repoDir: string, file: string): string {
   }
 }
 
+export interface LoadedConfig {
+  config: Config;
+  file: string;
+  lineOf: (path: (string | number)[]) => number | undefined;
+}
+
+// Every bot change loads the config of the tree it plans on, and a scheduler tick that
+// steps many apps makes a new tree with each push while the config text stays the same:
+// parsed and validated once per text. The paths are still checked against each tree.
+const byText = new Map<string, Parsed>();
+const CACHED_TEXTS = 4;
+
+function parseOnce(text: string, file: string): Parsed {
+  const key = `${file}\0${text}`;
+  let parsed = byText.get(key);
+  if (parsed) {
+    byText.delete(key);
+  } else {
+    parsed = parseWithLines(text, file);
+    if (byText.size >= CACHED_TEXTS) byText.delete(byText.keys().next().value!);
+  }
+  byText.set(key, parsed);
+  return parsed;
+}
+
 /** Loads the config of the repository checked out at `repoDir`, checking that every path
- *  stays inside it. Null when there is no config file: a plain Flux repo works without. */
-export function loadConfig(repoDir: string): { config: Config; file: string; lineOf: (path: (string | number)[]) => number | undefined } | null {
+ *  stays inside it. Null when there is no config file: a plain Flux repo works without.
+ *  Loads of the same text share one config object: read it, never change it. */
+export function loadConfig(repoDir: string): LoadedConfig | null {
   // lstat only: whether something is there, never what it points to
   const present = CONFIG_FILES.filter((f) => {
     try {
@@ -156,7 +182,31 @@ export function loadConfig(repoDir: string): { config: Config; file: string; lin
     throw new ConfigError('CONFIG_AMBIGUOUS', `both ${CONFIG_FILES.join(' and ')} exist; keep one`, { file: present[1] });
   }
   const file = present[0];
-  const { config, lineOf } = parseWithLines(readConfigText(repoDir, file), file);
+  const { config, lineOf } = parseOnce(readConfigText(repoDir, file), file);
   checkConfigPaths(repoDir, config, { file, lineOf });
   return { config, file, lineOf };
+}
+
+// The scheduler ticks every repo every few minutes and most ticks find the same tree: the
+// config of a tree is read and its paths checked once. A config that does not load is
+// read again on every call (its error may come from the disk, not from the tree).
+const byTree = new Map<string, LoadedConfig | null>();
+const CACHED_TREES = 16;
+
+/** loadConfig of a checkout whose tracked files are exactly `tree` (a tree id, as
+ *  Workspace.cleanTree answers it), remembered per directory and tree. Without a tree (a
+ *  checkout with changes) the config is loaded afresh. The result is shared between
+ *  callers: read it, never change it. */
+export function loadConfigAt(repoDir: string, tree: string | undefined): LoadedConfig | null {
+  if (!tree) return loadConfig(repoDir);
+  const key = `${resolve(repoDir)}\0${tree}`;
+  let loaded = byTree.get(key);
+  if (loaded === undefined) {
+    loaded = loadConfig(repoDir);
+    if (byTree.size >= CACHED_TREES) byTree.delete(byTree.keys().next().value!);
+  } else {
+    byTree.delete(key);
+  }
+  byTree.set(key, loaded);
+  return loaded;
 }

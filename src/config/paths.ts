@@ -40,13 +40,12 @@ function inside(root: string, p: string): boolean {
  *  backslashes, or resolves (through symlinks) outside the repository. For globs and files
  *  that do not exist yet, the nearest existing parent is checked; callers expanding a glob
  *  should check each match again, since a symlink may hide below the static prefix. */
-export function resolveRepoPath(repoDir: string, rel: string, where: string, loc: { file?: string; line?: number } = {}): string {
+export function resolveRepoPath(repoDir: string, rel: string, where: string, loc: { file?: string; line?: number } = {}, root = realpathSync.native(repoDir)): string {
   const fail = (why: string): never => {
     throw new ConfigError('CONFIG_PATH_OUTSIDE', `${why}: ${JSON.stringify(rel)}`, { ...loc, field: where });
   };
   const problem = staticPathProblem(rel);
   if (problem) fail(problem);
-  const root = realpathSync(repoDir);
   const target = join(root, isGlob(rel) ? staticPrefix(rel) : rel);
   let probe = target;
   // lstat, not exists: a dangling symlink must be judged, not skipped over, or writing
@@ -54,7 +53,8 @@ export function resolveRepoPath(repoDir: string, rel: string, where: string, loc
   while (!lstatSync(probe, { throwIfNoEntry: false }) && probe !== root && dirname(probe) !== probe) probe = dirname(probe);
   let real: string;
   try {
-    real = realpathSync(probe);
+    // the C realpath: a config of a thousand apps checks a thousand paths per load
+    real = realpathSync.native(probe);
   } catch (cause) {
     throw new ConfigError('CONFIG_PATH_OUTSIDE', `cannot resolve ${JSON.stringify(rel)}: ${(cause as Error).message}`, { ...loc, field: where }, { cause });
   }
@@ -69,9 +69,11 @@ export function checkConfigPaths(
   config: Config,
   opts: { file?: string; lineOf?: (path: (string | number)[]) => number | undefined } = {},
 ): void {
+  const root = realpathSync.native(repoDir);
   const check = (rel: string, path: (string | number)[]) => {
     const where = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
-    resolveRepoPath(repoDir, rel, where, { file: opts.file, line: opts.lineOf?.(path) });
+    // the line is looked up only for a path refused (`fail` spreads the location)
+    resolveRepoPath(repoDir, rel, where, { file: opts.file, get line() { return opts.lineOf?.(path); } }, root);
   };
   for (const [name, app] of Object.entries(config.apps)) {
     for (const [track, spec] of Object.entries(app.tracks)) {

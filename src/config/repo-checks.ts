@@ -15,6 +15,7 @@
 import { overlayView, type OverlayView } from '../analysis/view.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { treeReader } from '../manifests/image-index.ts';
+import { flushStores, treeStoreOf } from '../manifests/tree-store.ts';
 import { pathPositions, selectPathsIn } from '../manifests/scan.ts';
 import { imagesIn, mentionsImage } from '../policy/image-mentions.ts';
 import { ConfigValidationError, formatIssue, type ConfigIssue } from './load.ts';
@@ -80,7 +81,10 @@ async function checkApp(repo: RepoFiles, name: string, app: AppConfig, files: re
 
 /** Every problem the repo's files show in `config`, in config order. */
 export async function checkConfigAgainstRepo(repo: RepoFiles, config: Config, opts: RepoCheckOptions = {}): Promise<RepoIssue[]> {
-  const files = await repo.list();
+  // An app's findings depend on its config and the tree alone: a persistent reader keeps
+  // them per tree, and the files are listed, read and parsed only for apps not kept.
+  const store = await treeStoreOf(repo);
+  let files: string[] | undefined;
   // each file read once for every app (and after a status, not again)
   repo = treeReader(repo);
   // one view for every app: the Services and DestinationRules are parsed once, not per app
@@ -92,8 +96,18 @@ export async function checkConfigAgainstRepo(repo: RepoFiles, config: Config, op
       const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
       out.push({ severity: app.analysis === 'warn' ? 'warning' : severity, code, app: name, file: opts.file ?? '.github/gitops-canary.yml', line: opts.lineOf?.(path), field, message });
     };
-    await checkApp(repo, name, app, files, emit, opts.purpose, view);
+    const key = JSON.stringify([name, app, opts.purpose ?? 'inspect']);
+    const kept = store?.get<Parameters<Emit>[]>('checks', key);
+    if (kept) {
+      for (const args of kept) emit(...args);
+      continue;
+    }
+    const found: Parameters<Emit>[] = [];
+    files ??= await repo.list();
+    await checkApp(repo, name, app, files, (...args) => (found.push(args), emit(...args)), opts.purpose, view);
+    store?.set('checks', key, found);
   }
+  await flushStores(repo);
   return out;
 }
 

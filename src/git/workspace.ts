@@ -48,6 +48,9 @@ interface SyncState {
 
 const syncStates = new Map<string, SyncState>();
 
+// paths per `git update-index` call: well under any argument-length limit
+const STAGE_BATCH = 1000;
+
 /** Forgets what this process knew about the working copy at `dir`: another process used
  *  it since, so its tree may be anything and the next sync must reset and clean it. */
 export function forgetWorkingCopy(dir: string): void {
@@ -171,24 +174,35 @@ export class Workspace extends WorkingCopy {
   /** Right after a full sync with nothing written since, the files are HEAD's tree:
    *  no need to compare every file's stat data with the index. */
   override async cleanTree(): Promise<string | undefined> {
-    const s = this.synced;
+    const s = this.synced ?? this.checked;
     if (s && s.writes === this.fileWrites && (await this.resolve('HEAD')) === s.head) return this.tree(s.head);
     return super.cleanTree();
   }
 
+  /** The user's checkout as syncLocal found it: its tracked files matched HEAD then, so
+   *  planning right after need not compare them again (see cleanTree). */
+  private checked?: SyncState;
+
   private async syncLocal(branch?: string): Promise<void> {
+    this.checked = undefined;
     await this.assertClean();
     const current = await this.currentBranch();
     const b = branch ?? current ?? (await this.defaultBranch());
     if (b !== current) await this.runner.run(['checkout', '-q', b], { code: 'GIT_NO_BRANCH' });
     const upstream = await this.upstreamRef(b);
-    if (!upstream) return;
+    if (!upstream) return this.markChecked(b);
     await this.fetch();
     const ahead = Number((await this.runner.run(['rev-list', '--count', `${upstream}..HEAD`])).stdout.trim());
     if (ahead > 0) {
       throw new GitError('GIT_DIVERGED', `branch ${b} has ${ahead} commit(s) not on ${upstream.replace('refs/remotes/', '')}; push or drop them first`);
     }
     await this.runner.run(['reset', '-q', '--hard', upstream]);
+    await this.markChecked(b);
+  }
+
+  private async markChecked(branch: string): Promise<void> {
+    const head = await this.resolve('HEAD');
+    if (head) this.checked = { branch, head, writes: this.fileWrites };
   }
 
   async fetch(): Promise<void> {
@@ -228,16 +242,49 @@ export class Workspace extends WorkingCopy {
     if (this.mode === 'local' && !(await this.currentBranch())) {
       throw new GitError('GIT_DETACHED_HEAD', `${this.dir} has a detached HEAD; check out a branch before committing`);
     }
-    await this.runner.run(['add', '-A', '--', ...files], { code: 'GIT_ADD_FAILED' });
-    const hasHead = (await this.resolve('HEAD')) !== null;
-    if (hasHead) {
-      const diff = await this.runner.run(['diff', '--cached', '--quiet', 'HEAD', '--', ...files], { ok: [0, 1] });
-      if (diff.code === 0) return null;
+    await this.stage(files);
+    if (!(await this.resolve('HEAD'))) return this.commitMessage(message, this.mode === 'local' ? ['--only', '--', ...files] : []);
+    if (this.mode === 'managed') return this.commitIndex(message);
+    // What the index now holds beyond HEAD: comparing the index with a tree reads no file.
+    const staged = (await this.runner.run(['diff-index', '--cached', '--name-only', '-z', '--no-renames', 'HEAD', '--'])).stdout.split('\0').filter(Boolean);
+    const ours = new Set(files);
+    const theirs = staged.filter((f) => !ours.has(f));
+    if (staged.length === theirs.length) return null;
+    // In the user's checkout other changes may have been staged meanwhile: commit only
+    // ours then. Otherwise the index is HEAD plus our files, and a plain commit of it
+    // spares `--only` its temporary index of the whole tree and pathspec matching.
+    return this.commitMessage(message, theirs.length > 0 ? ['--only', '--', ...files] : []);
+  }
+
+  /** The bot's own clone: nothing but our files is staged (sync reset it) and no hook is
+   *  run there, so the commit is written from the index directly. `git commit` would
+   *  first compare every file of the tree with the index. Null when the index is HEAD's
+   *  tree (the files already matched). */
+  private async commitIndex(message: string): Promise<string | null> {
+    const [head, headTree] = (await this.runner.run(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}'])).stdout.trim().split('\n');
+    const tree = (await this.runner.run(['write-tree'], { code: 'GIT_COMMIT_FAILED' })).stdout.trim();
+    if (tree === headTree) return null;
+    const file = path.join(await this.gitDir(), `GITOPS_CANARY_MSG.${process.pid}.${randomUUID()}`);
+    const text = withTrailers(message, this.commitTrailers);
+    await writeFile(file, text, { encoding: 'utf8', flag: 'wx' });
+    let sha: string;
+    try {
+      // commit-tree takes the message as it is, as `commit --cleanup=verbatim` does
+      sha = (await this.runner.run(['commit-tree', tree, '-p', head, '-F', file], { code: 'GIT_COMMIT_FAILED' })).stdout.trim();
+    } finally {
+      await rm(file, { force: true });
     }
-    // In the user's checkout other changes may be staged: commit only ours. The bot's own
-    // clone has nothing else staged after sync, and `--only` would rebuild a temporary
-    // index of the whole tree.
-    return this.commitMessage(message, this.mode === 'local' ? ['--only', '--', ...files] : []);
+    // moves the checked-out branch, and only from the commit the new one builds on
+    await this.runner.run(['update-ref', '-m', `commit: ${text.split('\n')[0]}`, 'HEAD', sha, head], { code: 'GIT_COMMIT_FAILED' });
+    return sha;
+  }
+
+  /** Stages exactly `files` (written or removed) by name: `git add` would match each as a
+   *  pathspec against every index entry, which costs seconds with thousands of files. */
+  private async stage(files: string[]): Promise<void> {
+    for (let i = 0; i < files.length; i += STAGE_BATCH) {
+      await this.runner.run(['update-index', '--add', '--remove', '--', ...files.slice(i, i + STAGE_BATCH)], { code: 'GIT_ADD_FAILED' });
+    }
   }
 
   /** Commits what is staged (or `extra` pathspec args) with a verbatim message. */

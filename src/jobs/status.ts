@@ -10,10 +10,11 @@ import { decideTick, rolloutPolicy, stepLabel, type Decision, type RolloutPolicy
 import { appCommits, type LoggedCommit } from '../rollout/landed.ts';
 import { formatStatus, rolloutStateFromHistory } from '../rollout/state.ts';
 import { extrasOf, stepKind, stepText, type RolloutStep, type StepKind } from '../rollout/steps.ts';
-import type { TrafficExtras } from '../manifests/types.ts';
+import type { TrafficExtras, TrafficState } from '../manifests/types.ts';
 import { appHistory, type BotCommit } from './history.ts';
 import { scanImageRefs } from './images.ts';
 import { prepareImageScans } from '../manifests/image-index.ts';
+import { flushStores, treeStoreOf } from '../manifests/tree-store.ts';
 import { loadTraffic, trafficOwner } from './weights.ts';
 import { controllerLabel, controllerOfWorkloads, describeOwner, findTrafficOwners, type TrafficController } from '../manifests/traffic-owners.ts';
 import { objectLabel, type ObjectRef } from '../plan.ts';
@@ -30,12 +31,47 @@ export interface RolloutSnapshot {
  *  app has no `rollout:` section. */
 export async function readRollout(repo: RepoFiles, app: string, config: AppConfig, log: readonly LoggedCommit[]): Promise<RolloutSnapshot | null> {
   if (!config.rollout || !config.traffic) return null;
-  const steps = rolloutStepList(config);
-  const policy = rolloutPolicy(config.rollout, steps);
   const { file, editor, spec } = await loadTraffic(repo, app, config);
-  const w = editor.read(file, spec);
+  return snapshotFrom(app, config, editor.read(file, spec), log);
+}
+
+function snapshotFrom(app: string, config: AppConfig, w: TrafficState, log: readonly LoggedCommit[]): RolloutSnapshot {
+  const steps = rolloutStepList(config);
+  const policy = rolloutPolicy(config.rollout!, steps);
   const state = rolloutStateFromHistory(appCommits(log, app), { stable: w.stable, canary: w.canary }, steps, { app });
   return { app, steps, policy, state };
+}
+
+/** What the app's traffic file says: its split, the controller owning its route, or
+ *  the problem reading it (with the owner when that was found first). */
+interface TrafficRead {
+  state?: TrafficState;
+  owner?: Awaited<ReturnType<typeof trafficOwner>>;
+  problem?: string;
+}
+
+async function readTraffic(repo: RepoFiles, app: string, config: AppConfig): Promise<TrafficRead> {
+  const out: TrafficRead = {};
+  try {
+    const traffic = await loadTraffic(repo, app, config);
+    out.owner = await trafficOwner(repo, traffic);
+    out.state = traffic.editor.read(traffic.file, traffic.spec);
+  } catch (err) {
+    if (!(err instanceof BotError)) throw err;
+    out.problem = err.message;
+  }
+  return out;
+}
+
+/** readTraffic, kept per tree by a persistent reader: the file is parsed once per tree. */
+async function keptTraffic(repo: RepoFiles, app: string, config: AppConfig): Promise<TrafficRead> {
+  const store = await treeStoreOf(repo);
+  const key = JSON.stringify([app, config.traffic]);
+  const kept = store?.get<TrafficRead>('traffic', key);
+  if (kept) return structuredClone(kept);
+  const read = await readTraffic(repo, app, config);
+  store?.set('traffic', key, structuredClone(read));
+  return read;
 }
 
 export interface RolloutStatus {
@@ -172,26 +208,25 @@ export async function appStatus(repo: RepoFiles, app: string, config: AppConfig,
   let weights: AppStatus['weights'];
   let routing: AppStatus['routing'];
   let owner: Awaited<ReturnType<typeof trafficOwner>>;
+  let state: TrafficState | undefined;
   if (config.traffic) {
-    try {
-      const traffic = await loadTraffic(repo, app, config);
-      owner = await trafficOwner(repo, traffic);
-      const s = traffic.editor.read(traffic.file, traffic.spec);
-      weights = { stable: s.stable, canary: s.canary, others: s.others };
-      const extras = extrasOf(s);
-      if (extras) routing = { ...extras, text: stepText({ weight: s.canary, extras }) };
-    } catch (err) {
-      if (!(err instanceof BotError)) throw err;
-      problems.push(err.message);
+    const read = await keptTraffic(repo, app, config);
+    owner = read.owner;
+    state = read.state;
+    if (read.problem !== undefined) problems.push(read.problem);
+    if (state) {
+      weights = { stable: state.stable, canary: state.canary, others: state.others };
+      const extras = extrasOf(state);
+      if (extras) routing = { ...extras, text: stepText({ weight: state.canary, extras }) };
     }
   }
   const controller = await appController(repo, owner, objects);
   let rollout: RolloutStatus | undefined;
   // A controller that owns the route runs its own steps; the bot's would never be taken.
-  if (config.rollout && weights && !controller?.ownsRoute) {
+  if (config.rollout && state && !controller?.ownsRoute) {
     try {
-      const snap = await readRollout(repo, app, config, opts.log ?? commits);
-      if (snap) rollout = rolloutStatus(snap, opts.now ?? systemClock.now());
+      // the split just read: the same file, the same tree
+      rollout = rolloutStatus(snapshotFrom(app, config, state, opts.log ?? commits), opts.now ?? systemClock.now());
     } catch (err) {
       if (!(err instanceof BotError)) throw err;
       problems.push(err.message);
@@ -218,6 +253,8 @@ export async function repoStatus(repo: RepoFiles, config: Config, commits: BotCo
   await prepareImageScans(repo, Object.values(config.apps).flatMap((c) => Object.values(c.tracks).map((t) => ({ image: c.image, paths: t.paths }))));
   const out: AppStatus[] = [];
   for (const [app, c] of Object.entries(config.apps)) out.push(await appStatus(repo, app, c, commits, opts));
+  // a persistent reader (the CLI's) keeps what this tree gave for the next process
+  await flushStores(repo);
   return out;
 }
 

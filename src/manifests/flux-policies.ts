@@ -3,7 +3,12 @@
 // setter markers that point at them from any YAML field.
 import { ParseError, type Location } from '../errors.ts';
 import { parseImageRef } from '../policy/image.ts';
-import type { ManifestFile } from './types.ts';
+import type { ManifestDoc } from './types.ts';
+
+/** What collectFluxPolicies reads of a parsed file. */
+export interface FluxDocs {
+  docs: ReadonlyArray<Pick<ManifestDoc, 'object' | 'value'>>;
+}
 
 export interface FluxPolicy {
   /** `spec.image` of the referenced ImageRepository, as written. */
@@ -47,7 +52,7 @@ function filterOf(spec: Obj): string | undefined {
  *  defaults to the policy's own namespace, as in Flux. When the same id is declared
  *  twice (one directory per cluster), the first file in `files` order wins. Objects
  *  that cannot be resolved are left out, so markers naming them stay unresolved. */
-export function collectFluxPolicies(files: ManifestFile[]): Map<string, FluxPolicy> {
+export function collectFluxPolicies(files: readonly FluxDocs[]): Map<string, FluxPolicy> {
   const repositories = new Map<string, string>();
   const policies: Array<{ id: string; repoId: string; filter?: string }> = [];
   for (const file of files) {
@@ -80,6 +85,17 @@ export function collectFluxPolicies(files: ManifestFile[]): Map<string, FluxPoli
     out.set(p.id, p.filter ? { repository, filter: p.filter } : { repository });
   }
   return out;
+}
+
+/** The documents of `file` collectFluxPolicies may use (the rest it skips), as plain data
+ *  that can be kept on disk. Every document is converted, as collectFluxPolicies does. */
+export function fluxDocsOf(file: FluxDocs): FluxDocs {
+  const docs: Array<Pick<ManifestDoc, 'object' | 'value'>> = [];
+  for (const d of file.docs) {
+    const value = d.value;
+    if (d.object?.apiVersion && IMAGE_API.test(d.object.apiVersion)) docs.push({ object: d.object, value });
+  }
+  return { docs };
 }
 
 const MARKER_LINE = /^[ \t]*#(.*)$/;

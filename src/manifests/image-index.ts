@@ -19,6 +19,8 @@ import { YAML_FILE, type RepoFiles } from './files.ts';
 import { parseManifestAsync } from './parse.ts';
 import { imageEditors } from './registry.ts';
 import { imageTokens, loadFluxPolicies, selectPaths } from './scan.ts';
+import { createHash } from 'node:crypto';
+import { contentStoreOf, persistLike, treeStoreOf, type TreeStore } from './tree-store.ts';
 import type { ImageEditor, ImageRef } from './types.ts';
 import { imageMatcher } from './workload-images.ts';
 
@@ -145,12 +147,30 @@ async function derive(rel: string, text: string, editors: ImageEditor[]): Promis
   }
 }
 
-function derived(root: string, rel: string, text: string, policies: Map<string, FluxPolicy>): Promise<Derived> {
+const digest = (s: string) => createHash('sha256').update(s).digest('base64');
+const policyDigests = new Map<string, string>();
+
+/** What parsing `text` gives, kept on disk by content when `content` is given: the path,
+ *  the text and the policies are the whole of its input. */
+async function deriveKept(rel: string, text: string, policies: Map<string, FluxPolicy>, content: TreeStore | undefined): Promise<Derived> {
+  if (!content) return derive(rel, text, editorsFor(policies));
+  const pk = policyKey(policies);
+  let pd = policyDigests.get(pk);
+  if (pd === undefined) policyDigests.set(pk, (pd = digest(pk)));
+  const key = `${pd}\0${rel}\0${digest(text)}`;
+  const kept = content.get<Derived>('derived', key);
+  if (kept) return kept;
+  const d = await derive(rel, text, editorsFor(policies));
+  content.set('derived', key, d);
+  return d;
+}
+
+function derived(root: string, rel: string, text: string, policies: Map<string, FluxPolicy>, content?: TreeStore): Promise<Derived> {
   const key = `${root}\0${rel}`;
   const pk = policyKey(policies);
   const hit = derivedCache.get(key);
   if (hit && hit.text === text && hit.policies === pk) return hit.result;
-  const result = derive(rel, text, editorsFor(policies));
+  const result = deriveKept(rel, text, policies, content);
   derivedCache.delete(key);
   if (derivedCache.size >= DERIVED_LIMIT) derivedCache.delete(derivedCache.keys().next().value as string);
   derivedCache.set(key, { text, policies: pk, result });
@@ -172,7 +192,7 @@ function unreadSkip(rel: string, error: unknown): Skipped {
 export function treeReader(repo: RepoFiles): RepoFiles {
   let tree: Promise<TreeIndex | undefined> | undefined;
   const index = () => (tree ??= Promise.resolve(repo.version?.()).then((v) => (v === undefined ? undefined : treeIndex(repo, v))));
-  return {
+  return persistLike(repo, {
     root: repo.root,
     list: () => repo.list(),
     grep: (tokens) => repo.grep(tokens),
@@ -184,7 +204,7 @@ export function treeReader(repo: RepoFiles): RepoFiles {
       if ('text' in r) return r.text;
       throw r.error;
     },
-  };
+  });
 }
 
 export interface ImageQuery {
@@ -195,9 +215,13 @@ export interface ImageQuery {
 /** Reads and parses, in one pass, every file the questions will need: the status of all
  *  apps reads each file once with the reads overlapping, rather than app after app. The
  *  answers come from indexedImageScan as before, now from what this left behind. */
-export async function prepareImageScans(repo: RepoFiles, queries: readonly ImageQuery[]): Promise<void> {
+export async function prepareImageScans(repo: RepoFiles, asked: readonly ImageQuery[]): Promise<void> {
   const tree = await repo.version?.();
-  if (tree === undefined || queries.length === 0) return;
+  if (tree === undefined || asked.length === 0) return;
+  // answers kept on disk for this tree need no file at all
+  const store = await treeStoreOf(repo);
+  const queries = store ? asked.filter((q) => store.get('scan', scanKey(q.image, q.paths)) === undefined) : asked;
+  if (queries.length === 0) return;
   const { policies } = await loadFluxPolicies(repo);
   const t = treeIndex(repo, tree);
   const files = await yamlFiles(repo, t);
@@ -213,10 +237,11 @@ export async function prepareImageScans(repo: RepoFiles, queries: readonly Image
   }
   const rels = [...wanted.keys()];
   const reads = await readAll(repo, t, rels);
+  const content = contentStoreOf(repo);
   for (const [i, rel] of rels.entries()) {
     const read = reads[i];
     // only what a question will parse: a text holding one of its tokens
-    if ('text' in read && !read.git && wanted.get(rel)!.some((tok) => read.text.includes(tok))) await derived(repo.root, rel, read.text, policies);
+    if ('text' in read && !read.git && wanted.get(rel)!.some((tok) => read.text.includes(tok))) await derived(repo.root, rel, read.text, policies, content);
   }
 }
 
@@ -231,6 +256,21 @@ export async function indexedImageScan(repo: RepoFiles, image: string, paths?: s
   } catch {
     return undefined;
   }
+  const store = await treeStoreOf(repo);
+  const key = scanKey(image, paths);
+  const kept = store?.get<ImageScan>('scan', key);
+  // a copy: callers own what they are given, as with a fresh scan
+  if (kept) return structuredClone(kept);
+  const scan = await scanTree(repo, tree, image, paths);
+  store?.set('scan', key, structuredClone(scan));
+  return scan;
+}
+
+function scanKey(image: string, paths: string[] | undefined): string {
+  return JSON.stringify([image, paths ?? null]);
+}
+
+async function scanTree(repo: RepoFiles, tree: string, image: string, paths: string[] | undefined): Promise<ImageScan> {
   const { policies, skipped: policySkips } = await loadFluxPolicies(repo);
   const t = treeIndex(repo, tree);
   const candidates = selectPaths(await yamlFiles(repo, t), paths);
@@ -245,6 +285,7 @@ export async function indexedImageScan(repo: RepoFiles, image: string, paths?: s
     if (hit) hits.push({ rel: candidates[i], read });
   }
   const editors = editorsFor(policies);
+  const content = contentStoreOf(repo);
   const matches = imageMatcher(image);
   const seen = new Set(policySkips.map((x) => x.file));
   const refs: ImageRef[] = [];
@@ -253,7 +294,7 @@ export async function indexedImageScan(repo: RepoFiles, image: string, paths?: s
   // what searching its files found wrong
   for (let i = 0; i < hits.length; i += READ_BATCH) {
     const batch = hits.slice(i, i + READ_BATCH);
-    const found = await Promise.all(batch.map(({ rel, read }) => ('text' in read ? derived(repo.root, rel, read.text, policies) : undefined)));
+    const found = await Promise.all(batch.map(({ rel, read }) => ('text' in read ? derived(repo.root, rel, read.text, policies, content) : undefined)));
     batch.forEach(({ rel, read }, k) => {
       const d = found[k];
       if (seen.has(rel)) return;

@@ -5,7 +5,7 @@ import type { ObjectRef } from '../plan.ts';
 import type { Change, ManifestDoc, ManifestFile } from './types.ts';
 import { aliasUses, confirmAliases, samePath, writtenScalars } from './anchors.ts';
 import { applyTextEdits } from './text.ts';
-import { parseStream, parseStreamAsync, toJS, isMap, isScalar, type Node, type ParsedDocument, type ParsedStream } from './yaml.ts';
+import { parseStream, parseStreamAsync, parseStreamSpan, toJS, isMap, isScalar, type Node, type ParsedDocument, type ParsedStream } from './yaml.ts';
 
 function lineIndex(text: string): (offset: number) => number {
   const starts = [0];
@@ -65,12 +65,42 @@ function manifestDoc(doc: ParsedDocument, index: number, where: () => Location):
 /** Parses a manifest file. Throws ParseError naming the file and line when any document
  *  fails, is nested too deep (PARSE_TOO_DEEP) or has aliases that expand too far (PARSE_ALIASES). */
 export function parseManifest(path: string, text: string): ManifestFile {
-  return manifestOf(path, text, parseStream(text));
+  return manifestOf(path, text, takeConfirmed(text) ?? parseStream(text));
 }
 
 /** parseManifest for the jobs: a large file's parse lets other work run meanwhile. */
 export async function parseManifestAsync(path: string, text: string): Promise<ManifestFile> {
-  return manifestOf(path, text, text.length < ASYNC_FROM ? parseStream(text) : await parseStreamAsync(text));
+  return manifestOf(path, text, takeConfirmed(text) ?? (text.length < ASYNC_FROM ? parseStream(text) : await parseStreamAsync(text)));
+}
+
+// The confirm step parses each edited text whole, and the analysis of the change parses
+// the same text next (src/analysis/view.ts): it gets the confirm step's parse instead,
+// once. Parsing is a function of the text, and nothing changes a parsed document. Bounded
+// by text size, as a change nobody analyzes leaves its parses here until pushed out.
+const confirmedParses = new Map<string, ParsedStream>();
+const CONFIRMED_MAX_CHARS = 2 * 1024 * 1024;
+let confirmedChars = 0;
+
+function keepConfirmed(text: string, stream: ParsedStream): void {
+  if (stream.error || text.length > CONFIRMED_MAX_CHARS || confirmedParses.has(text)) return;
+  // the documents reparseChanged left out are holes, which `some` would skip
+  for (let i = 0; i < stream.docs.length; i++) if (!stream.docs[i]) return;
+  confirmedParses.set(text, stream);
+  confirmedChars += text.length;
+  for (const old of confirmedParses.keys()) {
+    if (confirmedChars <= CONFIRMED_MAX_CHARS) break;
+    confirmedParses.delete(old);
+    confirmedChars -= old.length;
+  }
+}
+
+function takeConfirmed(text: string): ParsedStream | undefined {
+  const stream = confirmedParses.get(text);
+  if (stream) {
+    confirmedParses.delete(text);
+    confirmedChars -= text.length;
+  }
+  return stream;
 }
 
 // Below this many characters a parse takes a few milliseconds: no point pausing in it.
@@ -98,18 +128,20 @@ export function refuseAnchored(node: unknown, where: Location): void {
  *  Returns the new text; throws EditError (and writes nothing) when a check fails. */
 export function applyAndConfirm(file: ManifestFile, changes: Change[]): string {
   const next = edited(file, changes);
-  const reparsed = parseStream(next);
+  const reparsed = reparseChanged(file, changes, next) ?? parseStream(next);
   const out = confirmed(file, changes, next, reparsed);
   confirmAliases(file, changes, reparsed);
+  keepConfirmed(next, reparsed);
   return out;
 }
 
 /** applyAndConfirm for the jobs: a large file's re-parse lets other work run meanwhile. */
 export async function applyAndConfirmAsync(file: ManifestFile, changes: Change[]): Promise<string> {
   const next = edited(file, changes);
-  const reparsed = next.length < ASYNC_FROM ? parseStream(next) : await parseStreamAsync(next);
+  const reparsed = reparseChanged(file, changes, next) ?? (next.length < ASYNC_FROM ? parseStream(next) : await parseStreamAsync(next));
   const out = confirmed(file, changes, next, reparsed);
   confirmAliases(file, changes, reparsed);
+  keepConfirmed(next, reparsed);
   return out;
 }
 
@@ -132,6 +164,48 @@ function refuseAliased(file: ManifestFile, c: Change): void {
       throw new EditError('EDIT_ANCHORED', `value is ${use.kind === 'collection' ? 'copied by an alias of a collection holding it' : 'aliased'} at ${file.path}:${file.lineOf(use.start)}; edit it by hand`, at(node));
     }
   }
+}
+
+// A directive line (`%YAML 1.1`) changes how every later document reads.
+const DIRECTIVE = /^%/m;
+
+/** The re-parse the confirm step needs, of only the documents the edits touch: each one
+ *  parsed from its span of the new text, at the offsets it has there. The documents
+ *  between are byte for byte the same and start after a `---` line that ends whatever
+ *  came before, so they parse as they did. Undefined (re-parse everything) when that
+ *  cannot be told cheaply, and whenever a span does not give back exactly one sound
+ *  document: the full re-parse then reports what is wrong as it always did. The result
+ *  holds the touched documents at their indexes; confirmed() and confirmAliases() look
+ *  at no others. */
+function reparseChanged(file: ManifestFile, changes: Change[], next: string): ParsedStream | undefined {
+  const n = file.docs.length;
+  const edits = changes.flatMap((c) => c.text);
+  if (n < 2 || edits.length === 0 || DIRECTIVE.test(file.text)) return undefined;
+  // span i = [bounds[i], bounds[i + 1]): the documents tile the text
+  const bounds = [0, ...file.docs.slice(0, -1).map((d) => d.doc.range[2]), file.text.length];
+  for (let i = 1; i < n; i++) if (bounds[i] <= bounds[i - 1] || !file.text.startsWith('---', bounds[i])) return undefined;
+  const touched = new Set(changes.map((c) => c.docIndex));
+  for (const e of edits) {
+    const i = spanOf(bounds, e.start);
+    // an edit on a boundary or across one could move it
+    if (i < 0 || e.start === bounds[i] && i > 0 || e.end >= bounds[i + 1] && i < n - 1) return undefined;
+    touched.add(i);
+  }
+  const shift = (offset: number) => offset + edits.reduce((d, e) => (e.end <= offset ? d + e.text.length - (e.end - e.start) : d), 0);
+  const docs: ParsedStream['docs'] = new Array<ParsedStream['docs'][number]>(n);
+  for (const i of touched) {
+    if (i < 0 || i >= n) return undefined;
+    const part = parseStreamSpan(next, shift(bounds[i]), i === n - 1 ? next.length : shift(bounds[i + 1]));
+    if (part.error || part.docs.length !== 1) return undefined;
+    docs[i] = part.docs[0];
+  }
+  return { docs };
+}
+
+/** The document span holding `offset`, or -1. */
+function spanOf(bounds: number[], offset: number): number {
+  for (let i = 0; i < bounds.length - 1; i++) if (offset >= bounds[i] && offset < bounds[i + 1]) return i;
+  return offset === bounds[bounds.length - 1] ? bounds.length - 2 : -1;
 }
 
 function edited(file: ManifestFile, changes: Change[]): string {

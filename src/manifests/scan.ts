@@ -5,11 +5,13 @@ import picomatch from 'picomatch';
 import { BotError } from '../errors.ts';
 import { normalizeRepository } from '../policy/image.ts';
 import type { Skipped } from '../plan.ts';
-import { collectFluxPolicies, type FluxPolicy } from './flux-policies.ts';
+import { createHash } from 'node:crypto';
+import { collectFluxPolicies, fluxDocsOf, type FluxDocs, type FluxPolicy } from './flux-policies.ts';
 import { parseManifest, parseManifestAsync } from './parse.ts';
 import type { RepoFiles } from './files.ts';
 import { YAML_FILE } from './files.ts';
 import type { ManifestFile } from './types.ts';
+import { contentStoreOf, treeStoreOf, type TreeStore } from './tree-store.ts';
 
 export interface Loaded {
   files: ManifestFile[];
@@ -186,14 +188,52 @@ export async function loadFluxPolicies(repo: RepoFiles): Promise<Policies> {
   const version = await repo.version?.();
   const hit = byVersion.get(repo.root);
   if (version !== undefined && hit?.version === version) return hit.result;
-  const result = await searchFluxPolicies(repo);
+  const store = await treeStoreOf(repo);
+  let result = store?.get<Policies>('flux', '');
+  if (!result) {
+    result = await searchFluxPolicies(repo);
+    store?.set('flux', '', result);
+  }
   if (version !== undefined) byVersion.set(repo.root, { version, result });
   return result;
 }
 
 async function searchFluxPolicies(repo: RepoFiles): Promise<Policies> {
   const hits = (await repo.grep(['ImagePolicy', 'ImageRepository'])).filter((rel) => YAML_FILE.test(rel)).sort();
+  const content = contentStoreOf(repo);
+  if (content) return keptFluxPolicies(repo, hits, content);
   const { files, skipped } = await loadFiles(repo, hits, parseCached(repo.root));
+  return { policies: collectFluxPolicies(files), skipped };
+}
+
+type KeptFlux = FluxDocs | { skip: { code: string; reason: string } };
+
+/** searchFluxPolicies with each file's image automation objects kept by content: a
+ *  cold process parses only the policy files that changed. */
+async function keptFluxPolicies(repo: RepoFiles, hits: string[], content: TreeStore): Promise<Policies> {
+  const files: FluxDocs[] = [];
+  const skipped: Skipped[] = [];
+  for (const { rel, text, error } of await readAll(repo, hits)) {
+    if (text === undefined) {
+      // as loadFiles reports them
+      if (error instanceof BotError) skipped.push({ file: rel, code: error.code, reason: error.message });
+      else skipped.push({ file: rel, code: 'READ_FAILED', reason: error?.message ?? 'unreadable' });
+      continue;
+    }
+    const key = `${rel}\0${createHash('sha256').update(text).digest('base64')}`;
+    let kept = content.get<KeptFlux>('flux', key);
+    if (!kept) {
+      try {
+        kept = fluxDocsOf(parseCached(repo.root)(rel, text));
+      } catch (err) {
+        if (!(err instanceof BotError)) throw err;
+        kept = { skip: { code: err.code, reason: err.message } };
+      }
+      content.set('flux', key, kept);
+    }
+    if ('skip' in kept) skipped.push({ file: rel, ...kept.skip });
+    else files.push(kept);
+  }
   return { policies: collectFluxPolicies(files), skipped };
 }
 

@@ -9,6 +9,7 @@ import { flaggerAnalysis, rolloutSteps } from './controller-steps.ts';
 import { YAML_FILE, type RepoFiles } from './files.ts';
 import { parseManifestAsync } from './parse.ts';
 import { loadFiles } from './scan.ts';
+import { treeStoreOf } from './tree-store.ts';
 import type { ManifestDoc, ManifestFile } from './types.ts';
 
 export type RouteKind = 'VirtualService' | 'HTTPRoute';
@@ -194,9 +195,13 @@ async function searchOwners(repo: RepoFiles): Promise<TrafficOwners> {
   const version = await repo.version?.();
   const hit = byVersion.get(repo.root);
   if (version !== undefined && hit?.version === version) return hit.result;
+  const store = await treeStoreOf(repo);
+  const stored = store?.get<TrafficOwners>('owners', '');
+  if (stored) return stored;
   const candidates = (await repo.grep(['Rollout', 'Canary'])).filter((rel) => YAML_FILE.test(rel)).sort();
   const { files, skipped } = await loadFiles(repo, candidates, (rel, text) => (KIND_LINE.test(text) ? parseManifestAsync(rel, text) : unparsed(rel, text)));
   const result = { controllers: files.flatMap(controllersIn), skipped };
+  store?.set('owners', '', result);
   if (version !== undefined) {
     if (byVersion.size >= CACHE_LIMIT) byVersion.delete(byVersion.keys().next().value as string);
     byVersion.set(repo.root, { version, result });

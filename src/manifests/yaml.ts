@@ -92,8 +92,10 @@ const TICK_EVERY = 1023;
 
 /** CST tokens of `text`, fed to the parser one lexeme at a time so that a megabyte of
  *  `[` stops at the stack bound instead of building a CST a million levels deep. */
-function* tokens(text: string, shape: Shape, lineCounter?: LineCounter): Generator<CST.Token | Tick> {
+function* tokens(text: string, shape: Shape, lineCounter?: LineCounter, base = 0): Generator<CST.Token | Tick> {
   const parser = new Parser(lineCounter?.addNewLine);
+  // a span of a larger text (parseStreamSpan): every offset counts from that text's start
+  parser.offset = base;
   // what Parser.parse does first, before it lexes
   lineCounter?.addNewLine(0);
   let n = 0;
@@ -148,13 +150,13 @@ interface Composed {
   limit?: StreamError;
 }
 
-type ComposeOptions = { uniqueKeys: boolean; lineCounter?: LineCounter };
+type ComposeOptions = { uniqueKeys: boolean; lineCounter?: LineCounter; base?: number };
 
 /** The whole parse as one generator of ticks: run to its end at once (compose) or with
  *  pauses at the ticks (composeAsync); both give the same documents. */
 function* composing(text: string, options: ComposeOptions, single: boolean, shape: Shape, docs: ParsedDocument[]): Generator<Tick, void> {
   const composer = new Composer({ uniqueKeys: options.uniqueKeys, prettyErrors: false });
-  for (const token of screened(tokens(text, shape, options.lineCounter), shape)) {
+  for (const token of screened(tokens(text, shape, options.lineCounter, options.base), shape)) {
     if (token === TICK) yield TICK;
     else for (const doc of composer.next(token)) docs.push(doc);
   }
@@ -224,6 +226,14 @@ function settle(docs: ParsedDocument[], shape: Shape, run: () => void): Composed
 /** Parses a (multi-document) YAML stream keeping source ranges on every node. */
 export function parseStream(text: string): ParsedStream {
   return streamOf(compose(text, { uniqueKeys: false }, false));
+}
+
+/** The documents of `text.slice(start, end)` as parseStream gives them, with ranges (and
+ *  error offsets) counted from the start of `text`. `start` must begin a document of the
+ *  stream and `end` end one, with no directive in force: the confirm step re-parses just
+ *  the documents an edit touched. */
+export function parseStreamSpan(text: string, start: number, end: number): ParsedStream {
+  return streamOf(compose(text.slice(start, end), { uniqueKeys: false, base: start }, false));
 }
 
 /** parseStream, letting other work run every SLICE_MS: a manifest of megabytes does not

@@ -45,14 +45,28 @@ export function landedOn(log: readonly LoggedCommit[]): Map<string, LoggedCommit
 /** One app's commits (App trailer, case-insensitive key) as state.ts reads them, newest
  *  first, each dated by when it took effect on the branch. */
 export function appCommits(log: readonly LoggedCommit[], app: string): HistoryCommit[] {
+  return [...(commitsByApp(log).get(app) ?? [])];
+}
+
+// A scheduler tick or a status reads every app's state from one log: the mainline walk
+// and the grouping by app are done once per log (read from git, never changed after),
+// not once per app.
+const grouped = new WeakMap<readonly LoggedCommit[], Map<string, HistoryCommit[]>>();
+
+function commitsByApp(log: readonly LoggedCommit[]): Map<string, HistoryCommit[]> {
+  let byApp = grouped.get(log);
+  if (byApp) return byApp;
+  byApp = new Map();
   const landed = landedOn(log);
-  const out: HistoryCommit[] = [];
   for (const c of log) {
-    if (trailer(c.trailers, 'App') !== app) continue;
-    const on = landed.get(c.sha);
-    out.push({ sha: c.sha, trailers: c.trailers, committerDate: effectiveDate(c, on) });
+    const app = trailer(c.trailers, 'App');
+    if (app === undefined) continue;
+    let list = byApp.get(app);
+    if (!list) byApp.set(app, (list = []));
+    list.push({ sha: c.sha, trailers: c.trailers, committerDate: effectiveDate(c, landed.get(c.sha)) });
   }
-  return out;
+  grouped.set(log, byApp);
+  return byApp;
 }
 
 function effectiveDate(c: LoggedCommit, on: LoggedCommit | undefined): Date {

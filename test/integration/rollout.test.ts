@@ -1,7 +1,7 @@
 // A scheduled tick against a real Prometheus: the canary starts failing, the gate fails
 // on `failures` consecutive ticks and the rollout is reverted in git.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tickApp } from '../../src/bot/tick.ts';
+import { tickApp } from '../../src/bot/tick/tick.ts';
 import { manualClock } from '../../src/rollout/clock.ts';
 import { evaluateGates, prometheusQuery } from '../../src/rollout/gates.ts';
 import { git } from '../helpers/git-remote.ts';

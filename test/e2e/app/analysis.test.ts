@@ -3,7 +3,7 @@
 // no commit, no branch and no pull request; the findings are logged, answered or noted.
 import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tickApp } from '../../../src/bot/tick.ts';
+import { tickApp } from '../../../src/bot/tick/tick.ts';
 import { manualClock } from '../../../src/rollout/clock.ts';
 import { issueCommentPayload, releasePayload } from '../../github-double/index.ts';
 import { exampleFiles, INSTALLATION, OWNER, seedConfig, startHarness, type Harness } from '../../helpers/app.ts';

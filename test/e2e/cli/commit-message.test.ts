@@ -2,7 +2,7 @@
 // bot's release and its scheduled steps. Trailers always come last, and a templated commit
 // rolls back like any other.
 import { afterEach, describe, expect, it } from 'vitest';
-import { tickApp } from '../../../src/bot/tick.ts';
+import { tickApp } from '../../../src/bot/tick/tick.ts';
 import { manualClock } from '../../../src/rollout/clock.ts';
 import { configRepo, exampleFiles, remoteSnapshot, replaceExactly, type ConfigRepo } from '../../helpers/cli.ts';
 import { rolloutConfig, setup, weightsOf, type Env } from '../rollout/fixture.ts';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleComment } from '../../../src/bot/commands.ts';
-import { tickApp } from '../../../src/bot/tick.ts';
+import { tickApp } from '../../../src/bot/tick/tick.ts';
 import { main } from '../../../src/cli.ts';
 import { GitHubForge } from '../../../src/forge/github.ts';
 import { manualClock } from '../../../src/rollout/clock.ts';

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { handleTag } from '../../../src/bot/release.ts';
-import type { TickDeps } from '../../../src/bot/tick.ts';
+import type { TickDeps } from '../../../src/bot/tick/tick.ts';
 import type { ConfigRepo, Logger, Scope } from '../../../src/bot/types.ts';
 import { WorkspacePool } from '../../../src/bot/workspaces.ts';
 import { LocalForge } from '../../../src/forge/local.ts';

@@ -8,7 +8,7 @@ import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleTag } from '../../../src/bot/release.ts';
 import { statusSource } from '../../../src/bot/status-report.ts';
-import { tickApp } from '../../../src/bot/tick.ts';
+import { tickApp } from '../../../src/bot/tick/tick.ts';
 import { main } from '../../../src/cli.ts';
 import { GitHubForge } from '../../../src/forge/github.ts';
 import { manualClock } from '../../../src/rollout/clock.ts';

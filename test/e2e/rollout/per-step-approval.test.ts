@@ -2,7 +2,7 @@
 // request, the rollout waits while it is unmerged, and bakes from the merge on.
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tickApp } from '../../../src/bot/tick.ts';
+import { tickApp } from '../../../src/bot/tick/tick.ts';
 import { GitHubForge } from '../../../src/forge/github.ts';
 import { manualClock } from '../../../src/rollout/clock.ts';
 import { startGitHubDouble, type GitHubDouble } from '../../github-double/index.ts';

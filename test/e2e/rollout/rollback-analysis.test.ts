@@ -3,7 +3,7 @@
 // the reverts bring stops it and people are told why; an error the repo already has and
 // keeps only warns (in the tip revert's message), since a rollback is the emergency exit.
 import { afterEach, describe, expect, it } from 'vitest';
-import { tickApp } from '../../../src/bot/tick.ts';
+import { tickApp } from '../../../src/bot/tick/tick.ts';
 import { manualClock } from '../../../src/rollout/clock.ts';
 import { setup, weightsOf, type Env } from './fixture.ts';
 

@@ -2,8 +2,8 @@
 // driven by a manual clock advance it through the steps to promotion, and state lives
 // only in the remote's history (new pools, other replicas and restarts all agree).
 import { afterEach, describe, expect, it } from 'vitest';
-import { tickAll, tickApp } from '../../../src/bot/tick.ts';
-import { commitMarker } from '../../../src/bot/tick-git.ts';
+import { tickAll, tickApp } from '../../../src/bot/tick/tick.ts';
+import { commitMarker } from '../../../src/bot/tick/git.ts';
 import { Workspace } from '../../../src/git/workspace.ts';
 import { manualClock } from '../../../src/rollout/clock.ts';
 import { main } from '../../../src/cli.ts';

@@ -1,6 +1,6 @@
 // The scheduler finds the apps' schedules in the config repos and ticks the apps on each.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startScheduler, type Scheduler } from '../../../src/bot/tick-scheduler.ts';
+import { startScheduler, type Scheduler } from '../../../src/bot/tick/scheduler.ts';
 import { manualClock } from '../../../src/rollout/clock.ts';
 import { setup, type Env } from './fixture.ts';
 

@@ -1,13 +1,14 @@
 // Runs the ticks on node-cron. One cron per distinct `rollout.schedule` expression; each
-// run reloads the config and ticks the apps whose schedule (still) is that expression. A
-// re-scan (at start, then on its own cron) picks up apps and schedules added later and
-// stops crons no app uses any more. Expressions are evaluated in UTC.
-import { loadConfig } from '../config/index.ts';
-import { repoName } from '../forge/types.ts';
-import { observePass } from '../metrics/record.ts';
-import { scheduleCron, type CronHandle } from '../rollout/cron.ts';
+// run reads the config (parsed again only when the tree changed) and ticks the apps whose
+// schedule (still) is that expression. A re-scan (at start, then on its own cron) picks up
+// apps and schedules added later and stops crons no app uses any more. Expressions are
+// evaluated in UTC.
+import { loadConfigAt } from '../../config/load.ts';
+import { repoName } from '../../forge/types.ts';
+import { observePass } from '../../metrics/record.ts';
+import { scheduleCron, type CronHandle } from '../../rollout/cron.ts';
 import { tickAll, type TickDeps, type TickResult } from './tick.ts';
-import type { Scope } from './types.ts';
+import type { Scope } from '../types.ts';
 
 export interface SchedulerOptions {
   deps: TickDeps;
@@ -55,7 +56,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
         try {
           const apps = await deps.workspaces.with(repo, token, async (ws) => {
             await ws.sync();
-            return Object.values(loadConfig(ws.dir)?.config.apps ?? {});
+            return Object.values(loadConfigAt(ws.dir, await ws.cleanTree())?.config.apps ?? {});
           });
           for (const a of apps) if (a.rollout) found.add(a.rollout.schedule);
         } catch (err) {

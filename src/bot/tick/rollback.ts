@@ -2,19 +2,20 @@
 // (newest first, one revert each, pushed together), so the canary image and the weights
 // get their bytes from before the rollout back; the tag is held and people are told, with
 // the values that failed.
-import { BotError } from '../errors.ts';
-import { repoName } from '../forge/types.ts';
-import { analysisMode } from '../analysis/gate.ts';
-import { rollbackWarnings, warningSection } from '../jobs/rollback.ts';
-import { readRollout } from '../jobs/status.ts';
-import { workspaceFiles } from '../jobs/run.ts';
-import { stepLabel } from '../rollout/decide.ts';
-import type { GateOutcome } from '../rollout/gates.ts';
-import { AT_TRAILER } from '../rollout/landed.ts';
-import { stateKey } from '../rollout/state.ts';
-import type { TickContext, TickResult } from './tick.ts';
-import { revertAll } from './tick-git.ts';
-import { gateLine, replicaOf, rolloutCommits } from './tick-steps.ts';
+import { BotError } from '../../errors.ts';
+import { repoName } from '../../forge/types.ts';
+import { analysisMode } from '../../analysis/gate.ts';
+import { rollbackWarnings, warningSection } from '../../jobs/rollback.ts';
+import { readRollout } from '../../jobs/status.ts';
+import { workspaceFiles } from '../../jobs/run.ts';
+import { stepLabel } from '../../rollout/decide.ts';
+import type { GateOutcome } from '../../rollout/gates.ts';
+import { AT_TRAILER } from '../../rollout/landed.ts';
+import { stateKey } from '../../rollout/state.ts';
+import { STATE_CHANGED, type TickContext, type TickResult } from './types.ts';
+import { revertAll } from './git.ts';
+import { gateLine, replicaOf, rolloutCommits } from './steps.ts';
+import { HISTORY_DEPTH } from './view.ts';
 
 export async function rollBackRollout({ deps, scope, repo, ws, config, snap, key, decision, now, result }: TickContext, gate: GateOutcome): Promise<TickResult> {
   const { app, steps, state } = snap;
@@ -26,7 +27,7 @@ export async function rollBackRollout({ deps, scope, repo, ws, config, snap, key
   let pushed;
   try {
     pushed = await revertAll(ws, config.branch, async () => {
-      const log = await ws.log({ max: 1000 });
+      const log = await ws.log({ max: HISTORY_DEPTH });
       const fresh = await readRollout(workspaceFiles(ws), app, config, log);
       // Someone else (another replica, a person) already acted on this state.
       if (!fresh || stateKey(fresh.state) !== key) return null;
@@ -62,7 +63,7 @@ export async function rollBackRollout({ deps, scope, repo, ws, config, snap, key
     deps.notify({ kind: 'failed', app, tag, repo: repoLabel, error: `automatic rollback of ${tag ?? 'the canary'} failed: ${err.message}` }, config.notify);
     throw err;
   }
-  if (!pushed) return { ...result, note: 'the rollout state changed since this tick read it (another replica or a person acted); nothing done' };
+  if (!pushed) return { ...result, note: STATE_CHANGED };
   const tip = pushed.sha;
   deps.notify({
     kind: 'rolled-back',

@@ -1,26 +1,23 @@
 // Has the previous step's change merged? With PR delivery the scheduler's proposal lives
 // on the app's traffic branch until someone merges it; while it is there and not in
 // effect on the target branch, the rollout waits for it instead of proposing again.
-import type { AppConfig } from '../config/index.ts';
-import type { Forge } from '../forge/types.ts';
-import type { Workspace } from '../git/workspace.ts';
-import type { RolloutSnapshot } from '../jobs/status.ts';
-import type { RolloutState } from '../rollout/decide.ts';
-import { botBranch } from './deliver.ts';
-import type { ConfigRepo } from './types.ts';
+import type { AppConfig } from '../../config/index.ts';
+import type { Forge } from '../../forge/types.ts';
+import type { RolloutSnapshot } from '../../jobs/status.ts';
+import type { RolloutState } from '../../rollout/decide.ts';
+import { botBranch } from '../deliver.ts';
+import type { ConfigRepo } from '../types.ts';
+import type { BranchView } from './view.ts';
 
 /** The lane the scheduler and the `/canary weight|promote` commands share, so a step is
  *  only ever proposed in one pull request. */
 export const ROLLOUT_LANE = 'traffic';
 
-export async function pendingChange(ws: Workspace, forge: Forge, repo: ConfigRepo, app: string, config: AppConfig, snap: RolloutSnapshot): Promise<RolloutState['pendingChange']> {
+export async function pendingChange(view: BranchView, forge: Forge, repo: ConfigRepo, app: string, config: AppConfig, snap: RolloutSnapshot): Promise<RolloutState['pendingChange']> {
   const { state, steps } = snap;
   if (config.delivery !== 'pull-request' || state.stepIndex < 0) return undefined;
   const branch = botBranch(app, ROLLOUT_LANE);
-  const head = await ws.remoteHead(branch);
-  if (!head) return undefined;
-  const [proposal] = await ws.log({ ref: head, max: 1 });
-  const t = proposal?.trailers;
+  const t = (await view.proposal(branch))?.trailers;
   if (!t || t.App !== app) return undefined;
   // A proposal for another tag belongs to an earlier rollout.
   if (t.Tag && state.tag && t.Tag !== state.tag) return undefined;

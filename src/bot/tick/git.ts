@@ -3,10 +3,10 @@
 // the same compare-and-swap as Workspace.commitAndPush: work on a fresh tree, push
 // fast-forward only, and on a rejected push start over from the new remote head, where
 // `work` re-reads the state and may find there is nothing left to do.
-import { GitError } from '../errors.ts';
-import { formatMessage } from '../git/trailers.ts';
-import type { LogEntry, Workspace } from '../git/workspace.ts';
-import type { Trailers } from '../plan.ts';
+import { GitError } from '../../errors.ts';
+import { formatMessage } from '../../git/trailers.ts';
+import type { LogEntry, Workspace } from '../../git/workspace.ts';
+import type { Trailers } from '../../plan.ts';
 
 export interface Marker {
   subject: string;

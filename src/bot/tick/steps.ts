@@ -2,17 +2,17 @@
 // with the trailers the scheduler reads back (Step, Tag, At) and the gate results that
 // let it through; and which commits make up the rollout a failed gate undoes.
 import { hostname } from 'node:os';
-import type { AppConfig } from '../config/index.ts';
-import type { LogEntry } from '../git/workspace.ts';
-import type { RepoFiles } from '../manifests/files.ts';
-import { planPromotion } from '../jobs/promote.ts';
-import type { Prepared } from '../jobs/prepared.ts';
-import { planStep } from '../jobs/step.ts';
-import { stepLabel, type Decision } from '../rollout/decide.ts';
-import { describeResult, type GateOutcome } from '../rollout/gates.ts';
-import { AT_TRAILER } from '../rollout/landed.ts';
-import type { RolloutStep } from '../rollout/steps.ts';
-import type { BotDeps } from './types.ts';
+import type { AppConfig } from '../../config/index.ts';
+import type { LogEntry } from '../../git/workspace.ts';
+import type { RepoFiles } from '../../manifests/files.ts';
+import { planPromotion } from '../../jobs/promote.ts';
+import type { Prepared } from '../../jobs/prepared.ts';
+import { planStep } from '../../jobs/step.ts';
+import { stepLabel, type Decision } from '../../rollout/decide.ts';
+import { describeResult, type GateOutcome } from '../../rollout/gates.ts';
+import { AT_TRAILER } from '../../rollout/landed.ts';
+import type { RolloutStep } from '../../rollout/steps.ts';
+import type { BotDeps } from '../types.ts';
 
 const DEFAULT_REPLICA = `${hostname()}#${process.pid}`;
 

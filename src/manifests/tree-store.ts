@@ -1,0 +1,205 @@
+// What was derived from one clean tree, kept on disk beside the repo's git data, so a
+// cold `gitops-canary status` on an unchanged tree reads answers instead of re-reading
+// and re-parsing thousands of files. A tree id names its files exactly, so an answer
+// kept under it can only be stale when the code that derived it changed: the file is
+// keyed by the tree, the package version, a format number and the file size limit, and
+// anything that does not match (or does not deserialize) is ignored and rebuilt.
+//
+// Only readers made by persistentRepo use it (the CLI's status): the bot's own caches
+// live in its process, and a change must never rest on a file anyone can write.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { maxFileSize } from '../repo-io/read.ts';
+import { packageVersion } from '../version.ts';
+import type { RepoFiles } from './files.ts';
+
+/** Bump when the shape or the meaning of a stored answer changes. */
+const FORMAT = 1;
+/** Trees kept per repo: a branch switch back and forth finds its answers still there. */
+const KEEP = 8;
+const DIR = 'gitops-canary';
+const STORE = Symbol('treeStore');
+
+interface Stored {
+  format: number;
+  version: string;
+  limit: number;
+  tree: string;
+  sections: Record<string, Record<string, unknown>>;
+}
+
+export interface TreeStore {
+  readonly tree: string;
+  get<T>(section: string, key: string): T | undefined;
+  set(section: string, key: string, value: unknown): void;
+  /** Writes what was added since the last flush (atomically: a reader sees the old file
+   *  or the new one). A repo that cannot be written just stays uncached. */
+  flush(): Promise<void>;
+}
+
+/** The name under which answers that hold for any tree are kept (keyed by content). */
+const SHARED = 'shared';
+
+/** `repo` whose derived answers are kept on disk per clean tree. */
+export function persistentRepo(repo: RepoFiles): RepoFiles {
+  return { ...repo, [STORE]: true } as RepoFiles;
+}
+
+/** Carries the persistence of `from` over to a reader built on it. */
+export function persistLike<T extends RepoFiles>(from: RepoFiles, to: T): T {
+  return (from as { [STORE]?: boolean })[STORE] ? Object.assign(to, { [STORE]: true }) : to;
+}
+
+export function isPersistent(repo: RepoFiles): boolean {
+  return (repo as { [STORE]?: boolean })[STORE] === true;
+}
+
+/** Answers found on disk and answers derived afresh, for tests and the bench. */
+export const treeStoreCounters = { hits: 0, misses: 0 };
+
+// a watch or the bot's status page moves from tree to tree: keep the few latest open
+const OPEN_LIMIT = 16;
+const open = new Map<string, TreeStore>();
+
+/** The store of `repo`'s clean tree; undefined when `repo` does not persist, the files
+ *  match no clean tree, or the repo has no git directory to keep it in. */
+export async function treeStoreOf(repo: RepoFiles): Promise<TreeStore | undefined> {
+  if (!isPersistent(repo)) return undefined;
+  const tree = await repo.version?.();
+  if (tree === undefined) return undefined;
+  return opened(repo.root, tree);
+}
+
+/** The store of answers keyed by what they were derived from (a file's path and text),
+ *  which hold in any tree: the first status after a commit re-parses only the files the
+ *  commit changed. Of each kind of answer only what the last process to use that kind
+ *  used is kept, so it cannot grow without end. Undefined when `repo` does not persist or has no git directory. */
+export function contentStoreOf(repo: RepoFiles): TreeStore | undefined {
+  return isPersistent(repo) ? opened(repo.root, SHARED) : undefined;
+}
+
+/** Writes what `repo`'s stores gained (see TreeStore.flush). */
+export async function flushStores(repo: RepoFiles): Promise<void> {
+  await (await treeStoreOf(repo))?.flush();
+  await contentStoreOf(repo)?.flush();
+}
+
+function opened(root: string, tree: string): TreeStore | undefined {
+  const gitDir = commonGitDir(root);
+  if (!gitDir) return undefined;
+  const dir = path.join(gitDir, DIR);
+  const id = `${dir}\0${tree}`;
+  let store = open.get(id);
+  if (!store) {
+    store = load(dir, tree);
+    if (open.size >= OPEN_LIMIT) open.delete(open.keys().next().value as string);
+    open.set(id, store);
+  }
+  return store;
+}
+
+/** Forgets the stores this process opened (tests run several "processes" in one). */
+export function closeTreeStores(): void {
+  open.clear();
+}
+
+// `.git` is a directory, or (a worktree, a submodule) a file naming one whose
+// `commondir` leads to the repository's shared one. Read here rather than asking git:
+// a process less on every status.
+function commonGitDir(root: string): string | undefined {
+  const dotGit = path.join(root, '.git');
+  try {
+    if (statSync(dotGit).isDirectory()) return dotGit;
+    const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+    if (!m) return undefined;
+    const gitDir = path.resolve(root, m[1].trim());
+    const common = path.join(gitDir, 'commondir');
+    return existsSync(common) ? path.resolve(gitDir, readFileSync(common, 'utf8').trim()) : gitDir;
+  } catch {
+    return undefined;
+  }
+}
+
+function fileOf(dir: string, tree: string): string {
+  return path.join(dir, tree === SHARED ? 'content.v8' : `index-${tree}.v8`);
+}
+
+function valid(x: unknown, tree: string): x is Stored {
+  const s = x as Partial<Stored> | undefined;
+  return (
+    !!s &&
+    s.format === FORMAT &&
+    s.version === packageVersion() &&
+    s.limit === maxFileSize() &&
+    s.tree === tree &&
+    !!s.sections &&
+    typeof s.sections === 'object' &&
+    Object.values(s.sections).every((v) => !!v && typeof v === 'object')
+  );
+}
+
+// Read on first use: a status whose answers are all kept per tree never opens the
+// (larger) content store.
+function load(dir: string, tree: string): TreeStore {
+  const file = fileOf(dir, tree);
+  let loaded: Stored['sections'] | undefined;
+  const all = (): Stored['sections'] => {
+    if (loaded) return loaded;
+    loaded = {};
+    try {
+      const x: unknown = deserialize(readFileSync(file));
+      if (valid(x, tree)) loaded = x.sections;
+    } catch {
+      // missing or unreadable: derived afresh and written again
+    }
+    return loaded;
+  };
+  let dirty = false;
+  // the content store keeps of each section it used what this process used: the working
+  // set of the repo's apps; a section it did not use (a dirty tree's status parses no
+  // image index) is kept whole
+  const used: Stored['sections'] | undefined = tree === SHARED ? {} : undefined;
+  return {
+    tree,
+    get<T>(section: string, key: string) {
+      const v = all()[section]?.[key] as T | undefined;
+      if (v === undefined) treeStoreCounters.misses++;
+      else treeStoreCounters.hits++;
+      if (v !== undefined && used && (used[section] ??= {})[key] === undefined) {
+        used[section][key] = v;
+        dirty = true;
+      }
+      return v;
+    },
+    set(section, key, value) {
+      (all()[section] ??= {})[key] = value;
+      if (used) (used[section] ??= {})[key] = value;
+      dirty = true;
+    },
+    async flush() {
+      if (!dirty) return;
+      dirty = false;
+      const stored: Stored = { format: FORMAT, version: packageVersion(), limit: maxFileSize(), tree, sections: used ? { ...all(), ...used } : all() };
+      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        await mkdir(dir, { recursive: true });
+        await writeFile(tmp, serialize(stored));
+        await rename(tmp, file);
+        await prune(dir);
+      } catch {
+        await rm(tmp, { force: true }).catch(() => undefined);
+      }
+    },
+  };
+}
+
+async function prune(dir: string): Promise<void> {
+  const names = (await readdir(dir)).filter((n) => /^index-[0-9a-f]+\.v8$/.test(n));
+  if (names.length <= KEEP) return;
+  const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(path.join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  dated.sort((a, b) => b.t - a.t);
+  await Promise.all(dated.slice(KEEP).map(({ n }) => rm(path.join(dir, n), { force: true })));
+}

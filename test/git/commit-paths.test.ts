@@ -1,0 +1,91 @@
+// The commit path stages exactly the files written, by name, and commits the index as
+// it is unless someone else staged changes meanwhile: then only ours are committed.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Workspace } from '../../src/git/workspace.ts';
+import { createRemote, git, type TestRemote } from '../helpers/git-remote.ts';
+
+let remote: TestRemote;
+let work: string;
+
+beforeEach(async () => {
+  remote = await createRemote({ files: { 'a.yaml': 'tag: 1\n', 'b.yaml': 'tag: 1\n', 'dir/c.yaml': 'tag: 1\n', 'notes.txt': 'n\n' } });
+  work = await mkdtemp(path.join(os.tmpdir(), 'gcb-commit-'));
+});
+
+afterEach(async () => {
+  await remote.cleanup();
+  await rm(work, { recursive: true, force: true });
+});
+
+const changed = async (dir: string, ref = 'HEAD') => (await git(dir, 'show', '--name-status', '--no-renames', '--format=', ref)).trim().split('\n').sort();
+
+describe('the commit path', { timeout: 90_000 }, () => {
+  it('commits the files written and removed, and nothing when they match HEAD', async () => {
+    const dir = await remote.clone(path.join(work, 'mine'));
+    const ws = await Workspace.local(dir);
+    await ws.sync();
+    await ws.writeFile('a.yaml', 'tag: 2\n');
+    await ws.removeFile('dir/c.yaml');
+    await ws.writeFile('new/d.yaml', 'tag: 1\n');
+    const sha = await ws.commit({ subject: 'Set tag', trailers: { App: 'x' }, files: ['a.yaml', 'dir/c.yaml', 'new/d.yaml', 'b.yaml'] });
+    expect(sha).toBe((await git(dir, 'rev-parse', 'HEAD')).trim());
+    expect(await changed(dir)).toEqual(['A\tnew/d.yaml', 'D\tdir/c.yaml', 'M\ta.yaml']);
+    expect((await git(dir, 'status', '--porcelain')).trim()).toBe('');
+    expect(await ws.commit({ subject: 'Again', trailers: { App: 'x' }, files: ['a.yaml', 'b.yaml'] })).toBeNull();
+  });
+
+  it("in the user's checkout, leaves a change they staged meanwhile staged and out of the commit", async () => {
+    const dir = await remote.clone(path.join(work, 'mine'));
+    const ws = await Workspace.local(dir);
+    await ws.sync();
+    await ws.writeFile('a.yaml', 'tag: 2\n');
+    await writeFile(path.join(dir, 'notes.txt'), 'theirs\n');
+    await git(dir, 'add', 'notes.txt');
+    await ws.commit({ subject: 'Set tag', trailers: { App: 'x' }, files: ['a.yaml'] });
+    expect(await changed(dir)).toEqual(['M\ta.yaml']);
+    expect((await git(dir, 'status', '--porcelain')).trim()).toBe('M  notes.txt');
+    // and only theirs staged: nothing of ours to commit
+    expect(await ws.commit({ subject: 'Again', trailers: { App: 'x' }, files: ['a.yaml'] })).toBeNull();
+    expect(await readFile(path.join(dir, 'notes.txt'), 'utf8')).toBe('theirs\n');
+  });
+
+  it("runs the user's pre-commit hook in their checkout, and sees only our files staged", async () => {
+    const dir = await remote.clone(path.join(work, 'mine'));
+    const marker = path.join(work, 'hook-ran');
+    writeFileSync(path.join(dir, '.git', 'hooks', 'pre-commit'), `#!/bin/sh\ngit diff --cached --name-only > "${marker}"\n`, { mode: 0o755 });
+    const ws = await Workspace.local(dir);
+    await ws.sync();
+    await ws.writeFile('b.yaml', 'tag: 3\n');
+    await ws.commit({ subject: 'Set tag', trailers: { App: 'x' }, files: ['b.yaml'] });
+    expect(existsSync(marker)).toBe(true);
+    expect((await readFile(marker, 'utf8')).trim()).toBe('b.yaml');
+  });
+
+  it("in the bot's own clone, writes the commit from the index: parent, message, reflog and branch as `git commit` leaves them", async () => {
+    const dir = path.join(work, 'bot');
+    const ws = await Workspace.open({ dir, remoteUrl: remote.url });
+    await ws.sync();
+    // the bot's clones have no hooks to run; one put there must not run either
+    const marker = path.join(work, 'hook-ran');
+    writeFileSync(path.join(dir, '.git', 'hooks', 'pre-commit'), `#!/bin/sh\ntouch "${marker}"\nexit 1\n`, { mode: 0o755 });
+    const before = (await git(dir, 'rev-parse', 'HEAD')).trim();
+    await ws.writeFile('a.yaml', 'tag: 2\n');
+    await ws.removeFile('b.yaml');
+    const sha = await ws.commit({ subject: 'Set tag 2', body: '# kept as written\n\ntwo  spaces', trailers: { App: 'x' }, files: ['a.yaml', 'b.yaml'] });
+    expect(sha).toBe((await git(dir, 'rev-parse', 'refs/heads/main')).trim());
+    expect((await git(dir, 'rev-parse', 'HEAD^')).trim()).toBe(before);
+    expect(await changed(dir)).toEqual(['D\tb.yaml', 'M\ta.yaml']);
+    const message = await git(dir, 'log', '-1', '--format=%B');
+    expect(message.startsWith('Set tag 2\n\n# kept as written\n\ntwo  spaces\n\n')).toBe(true);
+    expect(message).toMatch(/^Gitops-Canary-App: x$/m);
+    expect((await git(dir, 'reflog', '-1', '--format=%gs', 'main')).trim()).toBe('commit: Set tag 2');
+    expect((await git(dir, 'status', '--porcelain')).trim()).toBe('');
+    expect(existsSync(marker)).toBe(false);
+    expect(await ws.commit({ subject: 'Again', trailers: { App: 'x' }, files: ['a.yaml'] })).toBeNull();
+    expect((await git(dir, 'rev-parse', 'HEAD')).trim()).toBe(sha);
+  });
+});
