@@ -19,6 +19,7 @@ import { imageEditors } from '../src/manifests/registry.ts';
 import { loadFluxPolicies, screenToken } from '../src/manifests/scan.ts';
 import type { Change } from '../src/manifests/types.ts';
 import { sameRepository } from '../src/policy/image.ts';
+import { pooled } from '../src/pool.ts';
 
 const run = promisify(execFile);
 
@@ -30,19 +31,6 @@ async function git(cwd: string, args: string[]): Promise<string> {
     if ((err as { code?: number }).code === 1) return '';
     throw err;
   }
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 const policyCache = new Map<string, Map<string, FluxPolicy>>();
@@ -60,7 +48,7 @@ export async function fastPlan(root: string, image: string, tag: string): Promis
     .split('\0')
     .filter((rel) => rel && YAML_FILE.test(rel))
     .sort();
-  const texts = await mapLimit(hits, 32, (rel) => readFile(path.join(root, rel), 'utf8'));
+  const texts = await pooled(hits, 32, (rel) => readFile(path.join(root, rel), 'utf8'));
   const editors = imageEditors(policies);
   // 4. each file is parsed, edited and confirmed before the next is parsed, so only the
   //    new texts stay alive (peak RSS no longer grows with the number of files).
@@ -91,6 +79,6 @@ export async function fastPlan(root: string, image: string, tag: string): Promis
       if (!(err instanceof BotError)) throw err;
     }
   });
-  await mapLimit(writes, 32, ([rel, text]) => writeFile(path.join(root, rel), text, 'utf8'));
+  await pooled(writes, 32, ([rel, text]) => writeFile(path.join(root, rel), text, 'utf8'));
   return { edits, refs, writes: writes.length };
 }

@@ -4,6 +4,7 @@
 import type { Readiness } from './health/readiness.ts';
 import type { PageAnswer, Pages } from './intake/pages.ts';
 import { exposition, type Metrics } from './metrics/registry.ts';
+import { esc } from './web/html.ts';
 import { statusPages, type PageSources as StatusSources } from './web/pages.ts';
 
 export interface PageSources {
@@ -15,8 +16,6 @@ export interface PageSources {
   status?: StatusSources;
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 function readyz(readiness: Readiness): PageAnswer {
   const r = readiness.report();
   return { status: r.ready ? 200 : 503, contentType: 'application/json', body: `${JSON.stringify({ status: r.ready ? 'ready' : 'not ready', checks: r.checks })}\n` };
@@ -25,7 +24,7 @@ function readyz(readiness: Readiness): PageAnswer {
 function home(src: PageSources): PageAnswer {
   const r = src.readiness.report();
   const rows = Object.entries(r.checks)
-    .map(([name, c]) => `<tr><td>${escape(name)}</td><td>${c.ok ? 'ok' : 'failing'}</td><td>${escape(c.reason ?? c.warning ?? c.detail ?? '')}</td></tr>`)
+    .map(([name, c]) => `<tr><td>${esc(name)}</td><td>${c.ok ? 'ok' : 'failing'}</td><td>${esc(c.reason ?? c.warning ?? c.detail ?? '')}</td></tr>`)
     .join('\n');
   const body = `<!doctype html>
 <html lang="en">
@@ -34,7 +33,7 @@ function home(src: PageSources): PageAnswer {
 </head>
 <body>
 <h1>gitops-canary</h1>
-<p>Turns releases into GitOps changes: it rewrites image tags and canary traffic weights in a config repo, steps canaries on a schedule behind Prometheus gates, and rolls back with <code>git revert</code>. Running in <strong>${src.mode}</strong> mode; webhooks go to <code>${escape(src.webhooksPath)}</code>.</p>
+<p>Turns releases into GitOps changes: it rewrites image tags and canary traffic weights in a config repo, steps canaries on a schedule behind Prometheus gates, and rolls back with <code>git revert</code>. Running in <strong>${src.mode}</strong> mode; webhooks go to <code>${esc(src.webhooksPath)}</code>.</p>
 <p>${r.ready ? 'Ready.' : '<strong>Not ready.</strong>'}</p>
 <table>
 ${rows}

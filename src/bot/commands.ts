@@ -6,7 +6,7 @@ import type { Workspace } from '../git/workspace.ts';
 import { repoName } from '../forge/types.ts';
 import { planAb } from '../jobs/ab.ts';
 import { promotePrepare } from '../jobs/promote-next.ts';
-import { botCommits, workspaceFiles } from '../jobs/run.ts';
+import { botCommitsIn, workspaceFiles } from '../jobs/run.ts';
 import { repoStatus, statusText } from '../jobs/status.ts';
 import { planSetWeight } from '../jobs/weights.ts';
 import type { Result } from '../plan.ts';
@@ -50,7 +50,8 @@ async function execute(deps: BotDeps, scope: Scope, ev: CommentEvent, ws: Worksp
   if (!loaded) return { text: 'this repository has no `.github/gitops-canary.yml`; nothing to do' };
   const { config } = loaded;
   if (command.verb === 'status') {
-    const report = await repoStatus(workspaceFiles(ws), config, await botCommits(ws), { log: await ws.log({ max: 1000 }), now: deps.clock.now() });
+    const log = await ws.log({ max: 1000 });
+    const report = await repoStatus(workspaceFiles(ws), config, botCommitsIn(log), { log, now: deps.clock.now() });
     const reconciled = reconcileLines(deps.reconciled, repoName(ev.repo.id), deps.clock.now());
     return { text: ['```', ...report.map(statusText), ...(reconciled.length ? ['', ...reconciled] : []), '```'].join('\n') };
   }

@@ -6,9 +6,9 @@ import { loadConfig } from '../config/index.ts';
 import { BotError } from '../errors.ts';
 import { repoName } from '../forge/types.ts';
 import type { LogEntry } from '../git/history.ts';
-import { workspaceFiles, botCommits } from '../jobs/run.ts';
+import { botCommitsIn, workspaceFiles } from '../jobs/run.ts';
 import { repoStatus } from '../jobs/status.ts';
-import { appTimeline } from '../jobs/timeline.ts';
+import { appTimelines } from '../jobs/timeline.ts';
 import { githubLinks, localLinks, reportApp, type ReportRepo, type StatusReport } from '../web/report.ts';
 import type { BotDeps, ConfigRepo, Scope } from './types.ts';
 
@@ -33,8 +33,9 @@ export function statusSource(deps: BotDeps, scopes: () => Promise<Scope[]>, opts
         if (!loaded) return { repo: name, ...(repo.htmlUrl ? { url: repo.htmlUrl } : {}), apps: [], problem: 'no .github/gitops-canary.yml' };
         const log = await ws.log({ max: 1000 });
         for (const e of log) commits.set(e.sha, e);
-        const statuses = await repoStatus(workspaceFiles(ws), loaded.config, await botCommits(ws), { log, now: deps.clock.now() });
-        const apps = statuses.map((s) => reportApp(s, appTimeline(log, s.app), links));
+        const statuses = await repoStatus(workspaceFiles(ws), loaded.config, botCommitsIn(log), { log, now: deps.clock.now() });
+        const timelines = appTimelines(log);
+        const apps = statuses.map((s) => reportApp(s, timelines.get(s.app) ?? [], links));
         return { repo: name, ...(repo.htmlUrl ? { url: repo.htmlUrl } : {}), apps };
       });
     } catch (err) {

@@ -32,6 +32,11 @@ function trailer(e: LogEntry, key: string): string | undefined {
 
 /** `log` is the branch's log, newest first, merges included; returns oldest first. */
 export function appTimeline(log: readonly LogEntry[], app: string): TimelinePoint[] {
+  return appTimelines(log).get(app) ?? [];
+}
+
+/** Every app's timeline from one pass over the log (the status page shows them all). */
+export function appTimelines(log: readonly LogEntry[]): Map<string, TimelinePoint[]> {
   // A bot commit merged from a PR is the second parent of a "Merge pull request #N" commit.
   const merged = new Map<string, { pr?: number; at: string }>();
   for (const m of log) {
@@ -39,22 +44,24 @@ export function appTimeline(log: readonly LogEntry[], app: string): TimelinePoin
     const pr = /#(\d+)/.exec(m.subject)?.[1];
     merged.set(m.parents[1], { pr: pr === undefined ? undefined : Number(pr), at: m.committerDate });
   }
-  const points: TimelinePoint[] = [];
-  const tags: Record<string, string> = {};
-  let canary: number | null = null;
-  for (const e of [...log].reverse()) {
-    if (trailer(e, 'App') !== app) continue;
+  const out = new Map<string, { points: TimelinePoint[]; tags: Record<string, string>; canary: number | null }>();
+  for (let i = log.length - 1; i >= 0; i--) {
+    const e = log[i];
+    const app = trailer(e, 'App');
+    if (app === undefined) continue;
+    let t = out.get(app);
+    if (!t) out.set(app, (t = { points: [], tags: {}, canary: null }));
     const action = trailer(e, 'Action') ?? 'change';
     const weights = trailer(e, 'Weights');
     const w = weights === undefined ? undefined : WEIGHTS.exec(weights)?.[1];
-    if (w !== undefined) canary = Number(w);
+    if (w !== undefined) t.canary = Number(w);
     const tag = trailer(e, 'Tag');
     const track = trailer(e, 'Track') ?? (action === 'release' || action === 'step' ? 'canary' : undefined);
-    if (tag && track) tags[track] = tag;
+    if (tag && track) t.tags[track] = tag;
     const via = merged.get(e.sha);
     const at = via?.at ?? trailer(e, 'At') ?? e.committerDate;
     const step = trailer(e, 'Step');
-    points.push({ sha: e.sha, at, action, subject: e.subject, canary, tags: { ...tags }, ...(step ? { step } : {}), ...(via?.pr !== undefined ? { pr: via.pr } : {}) });
+    t.points.push({ sha: e.sha, at, action, subject: e.subject, canary: t.canary, tags: { ...t.tags }, ...(step ? { step } : {}), ...(via?.pr !== undefined ? { pr: via.pr } : {}) });
   }
-  return points;
+  return new Map([...out].map(([app, t]) => [app, t.points]));
 }

@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { contentStoreOf, persistLike, treeStoreOf, type TreeStore } from './tree-store.ts';
 import type { ImageEditor, ImageRef } from './types.ts';
 import { imageMatcher } from './workload-images.ts';
+import { pooled } from '../pool.ts';
 
 export interface ImageScan {
   refs: ImageRef[];
@@ -109,21 +110,6 @@ function readFile(repo: RepoFiles, t: TreeIndex, rel: string): Promise<Read> {
     t.reads.set(rel, r);
   }
   return r;
-}
-
-/** `fn` over `items` with at most `width` calls in flight: reads overlap, but a huge
- *  list cannot open thousands of descriptors at once. */
-async function pooled<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  return out;
 }
 
 function readAll(repo: RepoFiles, t: TreeIndex, rels: readonly string[]): Promise<Read[]> {

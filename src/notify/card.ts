@@ -3,8 +3,8 @@
 // which needs mrkdwn escaping these targets do not share.
 
 import { objectLabel, type Value } from '../plan.ts';
-import { bar, summary, truncate, verbOf } from './render.ts';
-import type { Check, Notice, Weights } from './types.ts';
+import { bar, summary, truncate, verbOf, weightsText } from './render.ts';
+import type { Check, Notice } from './types.ts';
 
 export interface Card {
   title: string;
@@ -47,11 +47,6 @@ export function card(n: Notice): Card {
     ...(n.link?.url ? { link: { url: n.link.url, label: n.link.label || n.link.url } } : {}),
     tone: BAD.has(n.kind) ? 'bad' : GOOD.has(n.kind) ? 'good' : 'neutral',
   };
-}
-
-function weightsText(w: Weights, old?: Weights): string {
-  if (old && (old.canary !== w.canary || old.stable !== w.stable)) return `canary ${old.canary}% → ${w.canary}%, stable ${old.stable}% → ${w.stable}%`;
-  return `canary ${w.canary}%, stable ${w.stable}%`;
 }
 
 function checkLines(checks: Check[]): string[] {

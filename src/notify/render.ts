@@ -109,7 +109,7 @@ export function bar(w: Weights): string {
   return '▰'.repeat(n) + '▱'.repeat(10 - n);
 }
 
-function weightsText(w: Weights, old?: Weights): string {
+export function weightsText(w: Weights, old?: Weights): string {
   if (old && (old.canary !== w.canary || old.stable !== w.stable)) {
     return `canary ${old.canary}% → ${w.canary}%, stable ${old.stable}% → ${w.stable}%`;
   }

@@ -15,6 +15,7 @@ import { act, stoodDown } from './act.ts';
 import { assess, type Assessed, type GateMemo } from './assess.ts';
 import type { TickContext, TickDeps, TickResult } from './types.ts';
 import { readView, type BranchView } from './view.ts';
+import { pooled } from '../../pool.ts';
 
 export type { TickContext, TickDeps, TickOutcome, TickResult } from './types.ts';
 
@@ -81,7 +82,7 @@ async function tickApps(base: Base, ws: Workspace, apps: RolloutApp[]): Promise<
     } finally {
       first = false;
     }
-    const assessed = await mapLimit(group, ASSESS_CONCURRENCY, ([app, config]) =>
+    const assessed = await pooled(group, ASSESS_CONCURRENCY, ([app, config]) =>
       assess(base, view, app, config, gates).catch((err: unknown): Assessed => ({ result: failure(base.scope, base.repo, app, err) })),
     );
     let pushed = false;
@@ -117,19 +118,6 @@ function byBranch(apps: RolloutApp[]): Map<string | undefined, RolloutApp[]> {
     if (list) list.push(entry);
     else out.set(b, [entry]);
   }
-  return out;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
 
