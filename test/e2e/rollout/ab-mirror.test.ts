@@ -153,7 +153,9 @@ describe('A/B, mirror and weight steps', { timeout: 300_000 }, () => {
     expect(promotion.vs).toBe(original);
     expect((await tick()).decision?.code).toBe('NO_ROLLOUT');
 
-    const subjects = (await double.git(OWNER, name, 'log', '--no-merges', '--format=%s', 'main')).split('\n');
+    // --topo-order: a PR's commit made in the same second as the initial commit would
+    // otherwise sort by the merge's parent order, after the initial commit
+    const subjects = (await double.git(OWNER, name, 'log', '--no-merges', '--topo-order', '--format=%s', 'main')).split('\n');
     expect(subjects.slice(0, 6)).toEqual([
       'podinfo: promote 0.2.1 to stable, traffic back to stable',
       'podinfo: 0.2.1 step 5/5 (100%), canary weight 100%',
