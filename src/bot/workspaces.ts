@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { acquireLock, type LockHolder } from '../git/lock.ts';
+import { removeStaleGitLocks } from '../git/stale-locks.ts';
 import { forgetWorkingCopy, Workspace } from '../git/workspace.ts';
 import { repoName } from '../forge/types.ts';
 import type { ConfigRepo } from './types.ts';
@@ -14,7 +15,7 @@ export interface PoolOptions {
   /** How long a job waits for another process's job on the same clone (default 5 min). */
   lockTimeoutMs?: number;
   /** Told when a job waits for another process, or takes over a dead one's clone. */
-  onLock?: (event: { repo: string; waitingFor?: LockHolder | null; tookOver?: LockHolder }) => void;
+  onLock?: (event: { repo: string; waitingFor?: LockHolder | null; tookOver?: LockHolder; removedGitLocks?: string[] }) => void;
 }
 
 export class WorkspacePool {
@@ -68,6 +69,9 @@ export class WorkspacePool {
       const stamp = `${dir}.last-user`;
       if ((await readFile(stamp, 'utf8').catch(() => null)) !== this.id) {
         forgetWorkingCopy(dir);
+        // another process worked here last and may have been killed inside a git write
+        const removed = await removeStaleGitLocks(dir);
+        if (removed.length) this.opts.onLock?.({ repo: key, removedGitLocks: removed });
         await writeFile(stamp, this.id, 'utf8');
       }
       return await fn();

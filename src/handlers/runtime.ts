@@ -36,10 +36,11 @@ export function createRuntime(opts: RuntimeOptions): { runtime: Runtime; notifie
   const notifier = new NotifierHub(opts.env, { ...opts.notify, log: opts.log });
   const deps: BotDeps = {
     workspaces: new WorkspacePool(opts.workDir, {
-      onLock: (e) =>
-        e.tookOver
-          ? opts.log.warn({ repo: e.repo, holder: e.tookOver }, 'took over a working copy whose holder is gone')
-          : opts.log.info({ repo: e.repo, holder: e.waitingFor }, 'waiting for another process working in the same clone'),
+      onLock: (e) => {
+        if (e.removedGitLocks) opts.log.warn({ repo: e.repo, files: e.removedGitLocks }, 'removed git lock files left in the working copy by a process that stopped mid-write');
+        else if (e.tookOver) opts.log.warn({ repo: e.repo, holder: e.tookOver }, 'took over a working copy whose holder is gone');
+        else opts.log.info({ repo: e.repo, holder: e.waitingFor }, 'waiting for another process working in the same clone');
+      },
     }),
     reconciled: newReconcileMemo(),
     notify: (notice, appNotify) => notifier.notify(notice, appNotify),

@@ -73,3 +73,31 @@ describe('WorkspacePool on a shared WORK_DIR', { timeout: 60_000 }, () => {
     expect(await git(a.dirFor(repo), 'status', '--porcelain')).toBe('');
   });
 });
+
+describe('WorkspacePool after a process was killed inside a git write', { timeout: 60_000 }, () => {
+  // Measured in the kill -9 suite (GitHub mode, run 6): the killed bot left
+  // .git/index.lock in its clone, the restarted bot could not commit, and one release was
+  // lost. The next holder of the clone removes git's lock files before using it.
+  it('removes git lock files the previous holder left, then commits', async () => {
+    const killed = new WorkspacePool(work);
+    await killed.with(repo, undefined, (ws) => ws.sync('main'));
+    const dir = killed.dirFor(repo);
+    await writeFile(path.join(dir, '.git', 'index.lock'), '');
+    await writeFile(path.join(dir, '.git', 'HEAD.lock'), '');
+    await writeFile(path.join(dir, '.git', 'refs', 'heads', 'main.lock'), '');
+    const seen: string[][] = [];
+    const restarted = new WorkspacePool(work, { onLock: (e) => e.removedGitLocks && seen.push(e.removedGitLocks) });
+    const result = await restarted.with(repo, undefined, (ws) =>
+      ws.commitAndPush({
+        branch: 'main',
+        apply: async (w) => {
+          await w.writeFile(FILE, 'count: 1\n');
+          return { subject: 'count 1', trailers: { App: 'podinfo' }, files: [FILE] };
+        },
+      }),
+    );
+    expect(result?.sha).toBeTruthy();
+    expect(await remote.readOnRemote(FILE)).toBe('count: 1\n');
+    expect(seen).toEqual([['.git/HEAD.lock', '.git/index.lock', '.git/refs/heads/main.lock']]);
+  });
+});
