@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app.ts';
 import { createRuntime } from '../src/handlers/runtime.ts';
 import { createProbot, startServer, WEBHOOKS_PATH } from '../src/server.ts';
-import { BENCH_GIT_ENV, quantile } from './measure.ts';
+import { BENCH_GIT_ENV, quantile, recordTarget } from './measure.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SECRET = 'bench-secret';
@@ -99,7 +99,8 @@ async function main(): Promise<void> {
     const appDir = files[0].split('/').slice(0, 3).join('/');
     const major = Number(startTag.split('.')[0]) + 1;
     mkdirSync(path.join(seedDir, '.github'), { recursive: true });
-    const others = otherApps(seedDir, image, Number(option('config-apps', '1')) - 1);
+    const configApps = Number(option('config-apps', '1'));
+    const others = otherApps(seedDir, image, configApps - 1);
     writeFileSync(
       path.join(seedDir, '.github/gitops-canary.yml'),
       ['apps:', '  bench:', `    image: ${image}`, '    source: bench/app', '    tracks:', `      stable: { filter: "semver:>=${major}.0.0", paths: ["${appDir}/**"] }`, '    delivery: commit', ...others, ''].join('\n'),
@@ -171,6 +172,14 @@ async function main(): Promise<void> {
     const target = 1.5 * quantile(floor, 0.5) + 100;
     const med = quantile(bot, 0.5);
     console.log(`target: median ≤ 1.5 × floor + 100 ms = ${target.toFixed(0)} ms → ${med <= target ? 'met' : `NOT met (${(med / quantile(floor, 0.5)).toFixed(2)} × floor)`}`);
+    recordTarget({
+      bench: 'delivery',
+      what: `release webhook → commit on the remote, config of ${configApps} app${configApps === 1 ? '' : 's'}`,
+      measured: `${med.toFixed(0)} ms`,
+      floor: `${quantile(floor, 0.5).toFixed(0)} ms (fetch+commit+push)`,
+      target: `≤ 1.5 × floor + 100 = ${target.toFixed(0)} ms`,
+      holds: med <= target,
+    });
   } finally {
     if (!process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });
     else console.log(`kept ${work}`);

@@ -1,6 +1,7 @@
 // Small helpers shared by the benchmark driver and its worker: timing, medians, git
 // calls on the generated repo, and the result table.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export function median(values: number[]): number {
@@ -79,4 +80,23 @@ export function intOption(argv: string[], name: string, fallback: number): numbe
 export function stringOption(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   return i === -1 ? undefined : argv[i + 1];
+}
+
+/** One stated target of issue 13 (or an earlier one) and how this run measured it. */
+export interface TargetResult {
+  /** The bench that measured it (its script name). */
+  bench: string;
+  what: string;
+  measured: string;
+  floor?: string;
+  target: string;
+  holds: boolean;
+}
+
+/** Records a target's result for `npm run bench`'s closing summary (bench/all.ts sets
+ *  BENCH_SUMMARY to a file every bench appends one JSON line per target to). A bench
+ *  run on its own prints its own table and records nothing. */
+export function recordTarget(r: TargetResult): void {
+  const file = process.env.BENCH_SUMMARY;
+  if (file) appendFileSync(file, `${JSON.stringify(r)}\n`);
 }

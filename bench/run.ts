@@ -13,7 +13,7 @@ import { YAML_FILE } from '../src/manifests/files.ts';
 import { screenToken } from '../src/manifests/scan.ts';
 import { parseStream } from '../src/manifests/yaml.ts';
 import type { WorkerResult } from './bot-worker.ts';
-import { formatMs, git, gitGrep, intOption, median, stringOption, table, timed } from './measure.ts';
+import { formatMs, git, gitGrep, intOption, median, recordTarget, stringOption, table, timed } from './measure.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED_GENERATOR = path.resolve(ROOT, '../shared/bench/gen-repo.mjs');
@@ -176,6 +176,7 @@ async function main(): Promise<void> {
         [`bot peak RSS < ${TARGET_RSS_MB} MB`, `${rss.toFixed(0)} MB`, verdict(rss < TARGET_RSS_MB)],
       ]),
     );
+    recordTarget({ bench: 'core', what: `bot, find and rewrite one image (${yamlFiles.length} YAML files)`, measured: `${formatMs(worst)}, ${rss.toFixed(0)} MB`, target: `< ${TARGET_MS} ms, < ${TARGET_RSS_MB} MB`, holds: worst < TARGET_MS && rss < TARGET_RSS_MB });
     console.log(`RSS floor (node + tsx + bot modules loaded, workspace open, no work yet): ${botFew.startRssMb.toFixed(0)} MB`);
     if (scale) console.log(scale.trim());
     if (keep && tmp) console.log(`kept ${repo}`);
