@@ -1,7 +1,10 @@
 // `status` and `status --watch`. A watch takes the checkout's lock only while it reads, so
 // a `promote` in another terminal is not kept waiting, and before each read it fetches and
 // fast-forwards a clean checkout, since what it watches is the bot's pushes.
-import { checkConfigAgainstRepo, formatRepoIssue, loadConfig } from '../config/index.ts';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { checkConfigAgainstRepo, formatRepoIssue } from '../config/index.ts';
+import { loadKeptConfig, type KeptConfigOptions } from '../config/kept.ts';
 import { ConfigError, GitError, UsageError } from '../errors.ts';
 import type { Workspace } from '../git/workspace.ts';
 import { botCommitsIn, workspaceFiles } from '../jobs/run.ts';
@@ -22,15 +25,33 @@ interface Round {
   issues: string[];
 }
 
-async function readStatus(ws: Workspace): Promise<Round> {
-  const loaded = await loadConfig(ws.dir);
+/** The entries git compares with the work tree, for the config's path checks (config/kept.ts):
+ *  a skip-worktree or assume-unchanged entry may have anything in its place while the
+ *  checkout still counts as clean. Undefined without an index. */
+export async function comparedFiles(ws: Workspace): Promise<KeptConfigOptions['tracked']> {
+  const index = await stat(path.join(await ws.gitDir(), 'index')).catch(() => undefined);
+  if (!index) return undefined;
+  const files = async () =>
+    (await ws.runner.run(['ls-files', '-z', '-v'])).stdout
+      .split('\0')
+      .filter((e) => e.startsWith('H '))
+      .map((e) => e.slice(2));
+  return { stamp: `${index.ino}:${index.size}:${index.mtimeMs}:${index.ctimeMs}`, files };
+}
+
+/** `vouch`: let the index answer for the config's paths (see comparedFiles), which pays
+ *  off in the next cold process. A watch's fast-forward rewrites the index every round,
+ *  so each round would ask git for it anew: there the paths are looked up on disk. */
+async function readStatus(ws: Workspace, vouch: boolean): Promise<Round> {
+  // one reader for the config and the status (one look at whether the tree is clean),
+  // whose answers are kept on disk per tree: the next status of an unchanged tree parses
+  // nothing, not even the config
+  const files = persistentRepo(workspaceFiles(ws));
+  const loaded = await loadKeptConfig(files, vouch ? { tracked: await comparedFiles(ws) } : {});
   if (!loaded) throw new ConfigError('CONFIG_MISSING', 'no .github/gitops-canary.yml in the config repo', { file: '.github/gitops-canary.yml' });
   // The whole log, merges included: a rollout step merged from a PR bakes from its merge.
+  // The bot's commits come from the same log: one `git log` less for every status.
   const log = await ws.log({ max: 1000 });
-  // the bot's commits from the same log: one `git log` less for every status
-  // one reader for both (one look at whether the tree is clean), whose answers are kept
-  // on disk per tree: the next status of an unchanged tree parses nothing
-  const files = persistentRepo(workspaceFiles(ws));
   const report = await repoStatus(files, loaded.config, botCommitsIn(log), { log, now: systemClock.now() });
   const issues = (await checkConfigAgainstRepo(files, loaded.config, { lineOf: loaded.lineOf })).map((i) => `gitops-canary: ${formatRepoIssue(i)}`);
   return { report, issues };
@@ -84,7 +105,7 @@ export async function statusCommand(ws: Workspace, v: Values, out: Out, argv: re
   };
   if (!v.watch) {
     if (v.interval !== undefined || v.count !== undefined) throw new UsageError('USAGE', '--interval and --count go with --watch');
-    const { report, issues } = await locked(() => readStatus(ws));
+    const { report, issues } = await locked(() => readStatus(ws, true));
     out.log(json ? JSON.stringify(report, null, 2) : report.map(statusText).join('\n\n'));
     for (const line of issues) out.err(line);
     return 0;
@@ -104,7 +125,7 @@ export async function statusCommand(ws: Workspace, v: Values, out: Out, argv: re
       try {
         round = await locked(async () => {
           await fastForward(ws, out, warned);
-          return readStatus(ws);
+          return readStatus(ws, false);
         });
       } catch (err) {
         // the first read failing is the command failing; later, the user may be mid-fix

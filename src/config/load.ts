@@ -88,9 +88,17 @@ function linkMisspelt(issues: readonly SchemaIssue[]): Array<{ issue: SchemaIssu
   });
 }
 
-interface Parsed {
+export interface Parsed {
   config: Config;
   lineOf: (path: (string | number)[]) => number | undefined;
+}
+
+/** `lineOf` of config text parsed only for its lines (a config kept valid on disk, whose
+ *  text is parsed again only when a problem needs a line). */
+export function lineFinder(text: string): (path: (string | number)[]) => number | undefined {
+  const lc = new LineCounter();
+  const { doc } = parseSingleDocument(text, { lineCounter: lc, uniqueKeys: true });
+  return (path) => (doc ? lineOfPath(doc, lc, path) : undefined);
 }
 
 function parseWithLines(text: string, file: string): Parsed {
@@ -129,7 +137,7 @@ export function parseConfig(text: string, file: string = DEFAULT_CONFIG_FILE): C
 
 /** The config's text, read like any repo file: a symlink (to /dev/zero, or anywhere), a
  *  FIFO or a file over the size limit is refused before a byte is read. */
-function readConfigText(repoDir: string, file: string): string {
+export function readConfigText(repoDir: string, file: string): string {
   try {
     return readRepoTextSync(repoDir, file).text;
   } catch (err) {
@@ -144,13 +152,34 @@ export interface LoadedConfig {
   lineOf: (path: (string | number)[]) => number | undefined;
 }
 
+/** Which of CONFIG_FILES the checkout at `repoDir` has, or null for none; both is an error. */
+export function configFileIn(repoDir: string): string | null {
+  // lstat only: whether something is there, never what it points to
+  const present = CONFIG_FILES.filter((f) => {
+    try {
+      lstatSync(join(repoDir, f));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw new ConfigError('CONFIG_READ', `cannot read config: ${(err as Error).message}`, { file: f }, { cause: err });
+    }
+  });
+  if (present.length === 0) return null;
+  if (present.length > 1) {
+    throw new ConfigError('CONFIG_AMBIGUOUS', `both ${CONFIG_FILES.join(' and ')} exist; keep one`, { file: present[1] });
+  }
+  return present[0];
+}
+
 // Every bot change loads the config of the tree it plans on, and a scheduler tick that
 // steps many apps makes a new tree with each push while the config text stays the same:
 // parsed and validated once per text. The paths are still checked against each tree.
 const byText = new Map<string, Parsed>();
 const CACHED_TEXTS = 4;
 
-function parseOnce(text: string, file: string): Parsed {
+/** Parses and validates config text (see parseConfig), with its lines; loads of the same
+ *  text share one answer. */
+export function parseOnce(text: string, file: string): Parsed {
   const key = `${file}\0${text}`;
   let parsed = byText.get(key);
   if (parsed) {
@@ -167,21 +196,8 @@ function parseOnce(text: string, file: string): Parsed {
  *  stays inside it. Null when there is no config file: a plain Flux repo works without.
  *  Loads of the same text share one config object: read it, never change it. */
 export function loadConfig(repoDir: string): LoadedConfig | null {
-  // lstat only: whether something is there, never what it points to
-  const present = CONFIG_FILES.filter((f) => {
-    try {
-      lstatSync(join(repoDir, f));
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw new ConfigError('CONFIG_READ', `cannot read config: ${(err as Error).message}`, { file: f }, { cause: err });
-    }
-  });
-  if (present.length === 0) return null;
-  if (present.length > 1) {
-    throw new ConfigError('CONFIG_AMBIGUOUS', `both ${CONFIG_FILES.join(' and ')} exist; keep one`, { file: present[1] });
-  }
-  const file = present[0];
+  const file = configFileIn(repoDir);
+  if (file === null) return null;
   const { config, lineOf } = parseOnce(readConfigText(repoDir, file), file);
   checkConfigPaths(repoDir, config, { file, lineOf });
   return { config, file, lineOf };

@@ -62,23 +62,53 @@ export function resolveRepoPath(repoDir: string, rel: string, where: string, loc
   return join(root, rel);
 }
 
+/** Every track path and traffic file of every app, with its config path as a key list. */
+function* configPaths(config: Config): Generator<[rel: string, path: (string | number)[]]> {
+  for (const [name, app] of Object.entries(config.apps)) {
+    for (const [track, spec] of Object.entries(app.tracks)) {
+      for (const [i, p] of spec.paths.entries()) yield [p, ['apps', name, 'tracks', track, 'paths', i]];
+    }
+    if (app.traffic) yield [app.traffic.file, ['apps', name, 'traffic', 'file']];
+  }
+}
+
 /** Runs resolveRepoPath over every track path and traffic file of every app. `lineOf`
- *  maps a config path (as a key list) to its line, when the caller still has the YAML. */
+ *  maps a config path (as a key list) to its line, when the caller still has the YAML.
+ *  `vouched`: paths known to stay inside (see trackedConfigPaths), not looked up again. */
 export function checkConfigPaths(
   repoDir: string,
   config: Config,
-  opts: { file?: string; lineOf?: (path: (string | number)[]) => number | undefined } = {},
+  opts: { file?: string; lineOf?: (path: (string | number)[]) => number | undefined; vouched?: ReadonlySet<string> } = {},
 ): void {
-  const root = realpathSync.native(repoDir);
-  const check = (rel: string, path: (string | number)[]) => {
+  let root: string | undefined;
+  for (const [rel, path] of configPaths(config)) {
+    if (opts.vouched?.has(rel)) continue;
+    root ??= realpathSync.native(repoDir);
     const where = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
     // the line is looked up only for a path refused (`fail` spreads the location)
     resolveRepoPath(repoDir, rel, where, { file: opts.file, get line() { return opts.lineOf?.(path); } }, root);
-  };
-  for (const [name, app] of Object.entries(config.apps)) {
-    for (const [track, spec] of Object.entries(app.tracks)) {
-      spec.paths.forEach((p, i) => check(p, ['apps', name, 'tracks', track, 'paths', i]));
-    }
-    if (app.traffic) check(app.traffic.file, ['apps', name, 'traffic', 'file']);
   }
+}
+
+/** The config paths a clean checkout's tracked files show to stay inside the repo: a
+ *  tracked regular file, or a directory (a glob's static part) holding tracked files.
+ *  While git finds the checkout clean these cannot be symlinks, since git reports a
+ *  tracked file behind a symlinked directory, or turned into a symlink, as changed. So
+ *  for as long as the tree is clean, they need no lstat or realpath. `tracked`: the
+ *  entries git compares with the work tree (not skip-worktree or assume-unchanged, which
+ *  may have anything in their place); call after checkConfigPaths passed. */
+export function trackedConfigPaths(repoDir: string, config: Config, tracked: readonly string[]): string[] {
+  const files = new Set(tracked);
+  const dirs = new Set<string>();
+  for (const f of tracked) for (let i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) dirs.add(f.slice(0, i));
+  const out = new Set<string>();
+  for (const [rel] of configPaths(config)) {
+    if (staticPathProblem(rel)) continue;
+    const target = isGlob(rel) ? staticPrefix(rel) : rel;
+    // `a//b`, `./a`, `a/`: the disk is asked, as spelled
+    if (target !== '' && target.split('/').some((seg) => seg === '' || seg === '.')) continue;
+    // the leaf's type is part of the tree: a regular file now is one while the tree is clean
+    if (target === '' || dirs.has(target) || (files.has(target) && lstatSync(join(repoDir, target), { throwIfNoEntry: false })?.isFile())) out.add(rel);
+  }
+  return [...out];
 }
