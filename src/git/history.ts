@@ -39,9 +39,52 @@ export async function readLog(runner: GitRunner, opts: LogOptions = {}): Promise
   args.push(ref, '--', ...(opts.paths ?? []));
   const { stdout } = await runner.run(args);
   const entries = parseLog(stdout);
+  // as many commits as asked for: older ones exist that this read left out
+  if (opts.max !== undefined && !opts.grepTrailer && !opts.paths?.length && entries.length > 0 && entries.length >= opts.max) markWindow(entries, { runner, head: entries[0].sha, max: opts.max });
   if (!opts.grepTrailer) return entries;
   const { key, value } = opts.grepTrailer;
   return entries.filter((e) => getTrailer(e.trailers, key) === value);
+}
+
+/** readLog of `ref` with `max`, given `known`: that read of an older head, as the tick's
+ *  own pushes leave it behind. When every commit since descends from that head (commits
+ *  made on top of it), git's date order lists them all before it, so only they are read
+ *  and put in front; otherwise (someone rewrote the branch, merged an older line) the
+ *  log is read afresh. */
+export async function readLogSince(runner: GitRunner, known: readonly LogEntry[], max: number, ref = 'HEAD'): Promise<readonly LogEntry[]> {
+  const base = known[0];
+  if (!base || known.length > max || ref.startsWith('-')) return readLog(runner, { ref, max });
+  // the head's commits down to `base`, which is listed last when all descend from it
+  const { stdout } = await runner.run(['log', '-z', '--date-order', FORMAT, `--max-count=${max + 1}`, ref, '--not', `${base.sha}^@`, '--']);
+  const since = parseLog(stdout);
+  const shas = new Set(since.map((c) => c.sha));
+  const newer = since.slice(0, -1);
+  if (since.at(-1)?.sha !== base.sha || !newer.every((c) => c.parents.length > 0 && c.parents.every((p) => shas.has(p)))) return readLog(runner, { ref, max });
+  // nothing new: the same array, so what was derived from it (per app) still serves
+  if (newer.length === 0) return known;
+  const entries = [...newer, ...known].slice(0, max);
+  if (entries.length >= max) markWindow(entries, { runner, head: entries[0].sha, max });
+  return entries;
+}
+
+/** A log read that stopped at its `max` with older commits left out: the runner and the
+ *  head it was read from, so that whoever reads one app's state from it can read that
+ *  app's older commits from the same head (src/jobs/history.ts). */
+export interface LogWindow {
+  runner: GitRunner;
+  head: string;
+  max: number;
+}
+
+// Keyed by the array a read returned: nobody changes a log after reading it.
+const windows = new WeakMap<readonly unknown[], LogWindow>();
+
+export function logWindow(log: readonly unknown[]): LogWindow | undefined {
+  return windows.get(log);
+}
+
+export function markWindow(log: readonly unknown[], window: LogWindow): void {
+  windows.set(log, window);
 }
 
 export function parseLog(stdout: string): LogEntry[] {

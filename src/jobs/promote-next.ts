@@ -6,6 +6,7 @@ import { appCommits } from '../rollout/landed.ts';
 import { rolloutStateFromHistory } from '../rollout/state.ts';
 import { planPromotion } from './promote.ts';
 import { workspaceFiles, type Prepare } from './run.ts';
+import { HISTORY_DEPTH, rolloutLog } from './history.ts';
 import { planStep } from './step.ts';
 import { loadTraffic } from './weights.ts';
 
@@ -18,7 +19,8 @@ export async function promotePrepare(ws: Workspace, app: string, cfg: AppConfig,
   // else the weights), so a manual promote and a scheduled tick agree on what is next; an
   // A/B or mirror step has canary weight 0, so the weight alone cannot tell.
   const steps = rolloutStepList(cfg);
-  const state = rolloutStateFromHistory(appCommits(await ws.log({ max: 1000 }), app), { stable: w.stable, canary: w.canary }, steps, { app });
+  const log = await rolloutLog(await ws.log({ max: HISTORY_DEPTH }), app, w);
+  const state = rolloutStateFromHistory(appCommits(log, app), { stable: w.stable, canary: w.canary }, steps, { app });
   // no rollout on record (ended, or weights edited by hand): the first weight step above
   // the canary, as the weights alone say; a canary at 0 starts at the first step
   const above = steps.findIndex((s) => !s.extras && s.weight > w.canary);

@@ -11,7 +11,7 @@ import { appCommits, type LoggedCommit } from '../rollout/landed.ts';
 import { formatStatus, rolloutStateFromHistory } from '../rollout/state.ts';
 import { extrasOf, stepKind, stepText, type RolloutStep, type StepKind } from '../rollout/steps.ts';
 import type { TrafficExtras, TrafficState } from '../manifests/types.ts';
-import { appHistory, type BotCommit } from './history.ts';
+import { appHistory, rolloutLog, type BotCommit } from './history.ts';
 import { scanImageRefs } from './images.ts';
 import { prepareImageScans } from '../manifests/image-index.ts';
 import { flushStores, treeStoreOf } from '../manifests/tree-store.ts';
@@ -32,7 +32,8 @@ export interface RolloutSnapshot {
 export async function readRollout(repo: RepoFiles, app: string, config: AppConfig, log: readonly LoggedCommit[]): Promise<RolloutSnapshot | null> {
   if (!config.rollout || !config.traffic) return null;
   const { file, editor, spec } = await loadTraffic(repo, app, config);
-  return snapshotFrom(app, config, editor.read(file, spec), log);
+  const w = editor.read(file, spec);
+  return snapshotFrom(app, config, w, await rolloutLog(log, app, w));
 }
 
 function snapshotFrom(app: string, config: AppConfig, w: TrafficState, log: readonly LoggedCommit[]): RolloutSnapshot {
@@ -200,7 +201,7 @@ async function appController(repo: RepoFiles, owner: Awaited<ReturnType<typeof t
 }
 
 export async function appStatus(repo: RepoFiles, app: string, config: AppConfig, commits: BotCommit[], opts: StatusOptions = {}): Promise<AppStatus> {
-  const history = appHistory(commits, app);
+  let history = appHistory(commits, app);
   const problems: string[] = [];
   const tracks: TrackStatus[] = [];
   const objects: ObjectRef[] = [];
@@ -226,7 +227,11 @@ export async function appStatus(repo: RepoFiles, app: string, config: AppConfig,
   if (config.rollout && state && !controller?.ownsRoute) {
     try {
       // the split just read: the same file, the same tree
-      rollout = rolloutStatus(snapshotFrom(app, config, state, opts.log ?? commits), opts.now ?? systemClock.now());
+      const log = opts.log ?? commits;
+      const read = await rolloutLog(log, app, state);
+      // the app's own commits, read beyond the branch's log: its last change is among them
+      if (read !== log) history = appHistory(read as BotCommit[], app);
+      rollout = rolloutStatus(snapshotFrom(app, config, state, read), opts.now ?? systemClock.now());
     } catch (err) {
       if (!(err instanceof BotError)) throw err;
       problems.push(err.message);

@@ -96,6 +96,12 @@ export function rolloutStateFromHistory(
   return state;
 }
 
+/** Whether the commit sets the rollout's step (release, set-weight, promote, rollback,
+ *  abort): the newest such commit of an app is where its state is read from. */
+export function isStepCommit(trailers: Record<string, string>): boolean {
+  return STEP_ACTIONS.has(action(normalize(trailers)));
+}
+
 /** Everything a tick's decision depends on, as one comparable string. A replica re-reads
  *  the state right before it commits and gives up when the key changed: someone else
  *  acted on the state it decided on. */

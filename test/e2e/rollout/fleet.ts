@@ -114,9 +114,31 @@ async function writeFiles(dir: string, files: Record<string, string>): Promise<v
   }
 }
 
+/** `n` commits of other apps' steps on `branch` of the repository at `dir`, each a
+ *  second after `at`, changing no file: made at once with `git fast-import`, so a
+ *  history longer than the depth the tick reads costs little to build. */
+export async function otherAppsCommit(dir: string, n: number, at: number, branch = 'main'): Promise<void> {
+  const chunks: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const when = at + (i + 1) * 1000;
+    const message = formatMessage({
+      subject: `other-${i % 97}: step 2/3`,
+      trailers: { App: `other-${i % 97}`, Action: 'set-weight', Track: 'canary', Tag: '1.0.0', Step: '2/3', At: new Date(when).toISOString() },
+    });
+    chunks.push(`commit refs/heads/${branch}\ncommitter Other Actor <other@example.com> ${Math.floor(when / 1000)} +0000\n`);
+    chunks.push(`data ${Buffer.byteLength(message)}\n${message}\n`);
+    if (i === 0) chunks.push(`from refs/heads/${branch}^0\n`);
+    chunks.push('\n');
+  }
+  const child = execFileP('git', ['fast-import', '--quiet'], { cwd: dir, env: gitEnv() });
+  child.child.stdin?.end(chunks.join(''));
+  await child;
+}
+
 /** `scenarios[i]` is the situation of app i; `order` picks, one commit at a time, whose
- *  history goes on next (indexes wrap; what is left goes on at the end, app by app). */
-export async function buildFleet(scenarios: readonly Scenario[], order: readonly number[]): Promise<Fleet> {
+ *  history goes on next (indexes wrap; what is left goes on at the end, app by app).
+ *  `othersAfter`: that many commits of other apps follow on main. */
+export async function buildFleet(scenarios: readonly Scenario[], order: readonly number[], opts: { othersAfter?: number } = {}): Promise<Fleet> {
   const apps = scenarios.map((scenario, i) => ({ app: appName(scenario, i), scenario }));
   const base = exampleFiles();
   const files: Record<string, string> = { ...base, '.github/gitops-canary.yml': ['apps:', ...apps.flatMap((a) => appConfig(a.app, a.scenario)), ''].join('\n') };
@@ -141,6 +163,7 @@ export async function buildFleet(scenarios: readonly Scenario[], order: readonly
   };
   for (const i of order) if (apps.length > 0) await next(i % apps.length);
   for (let i = 0; i < apps.length; i++) while (pending[i].length > 0) await next(i);
+  if (opts.othersAfter) await otherAppsCommit(dir, opts.othersAfter, T0 + 5 * 60_000);
   await git(dir, ['push', '-q', 'origin', 'main']);
 
   for (const a of apps) {

@@ -16,6 +16,7 @@ import { WorkspacePool } from '../../../src/bot/workspaces.ts';
 import { loadConfig } from '../../../src/config/index.ts';
 import { LocalForge } from '../../../src/forge/local.ts';
 import { GitRunner } from '../../../src/git/exec.ts';
+import { HISTORY_DEPTH } from '../../../src/jobs/history.ts';
 import { workspaceFiles } from '../../../src/jobs/run.ts';
 import { readRollout } from '../../../src/jobs/status.ts';
 import { manualClock } from '../../../src/rollout/clock.ts';
@@ -109,6 +110,29 @@ describe('a scheduler tick of a whole config repo', { timeout: 240_000 }, () => 
       }),
       { numRuns: 4, examples: [[every, [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7]]] },
     );
+  });
+
+  it('decides the same when other apps have since committed more than the history read at once', async () => {
+    // every app's own commits lie beyond the newest HISTORY_DEPTH: its state is read from
+    // them all the same (not from its weights alone), by the tick and the per-app read
+    const every: Scenario[] = [...SCENARIOS];
+    const order = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7];
+    const near = await buildFleet(every, order);
+    const far = await buildFleet(every, order, { othersAfter: HISTORY_DEPTH + 1 });
+    try {
+      const expected = await perAppDecisions(near, world(near));
+      const w = world(far);
+      expect(await perAppDecisions(far, w)).toEqual(expected);
+      const results = await tickAll(w.deps(), w.scope, NOW);
+      for (const r of results) expect(r.decision, r.app).toEqual(expected.get(r.app));
+      // the apps baking (and those held, paused, waiting for a merge) stay where they are
+      const stepped = results.filter((r) => r.outcome === 'advanced').map((r) => r.app);
+      expect(stepped).toEqual([...expected].filter(([, d]) => d?.action === 'advance').map(([app]) => app));
+      expect(stepped).not.toContain('baking-1');
+    } finally {
+      await near.remote.cleanup();
+      await far.remote.cleanup();
+    }
   });
 
   it('costs the same git calls for 12 apps as for 2 when nothing is due, and pushes nothing', async () => {
