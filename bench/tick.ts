@@ -4,7 +4,8 @@
 //   - all apps waiting in their bake: the tick time, per waiting app, beside the floor of
 //     one fetch + one `git log` + one config parse (what a repo-level tick cannot avoid);
 //   - 100 apps each due a step: the tick time beside the floor of the pushes it must make
-//     (each app's one-file change committed and pushed by plain git, one push per app).
+//     (each app's one-file change committed and pushed by plain git, one push per app),
+//     and the git processes the tick starts per step beside the floor's two.
 //
 // Each app has its own VirtualService (its traffic file), Service and DestinationRule, and
 // a release commit with the trailers the bot writes; all select the pods of one pair of
@@ -22,6 +23,7 @@ import type { TickDeps, TickResult } from '../src/bot/tick/tick.ts';
 import type { ConfigRepo, Logger, Scope } from '../src/bot/types.ts';
 import { WorkspacePool } from '../src/bot/workspaces.ts';
 import { parseConfig } from '../src/config/index.ts';
+import { GitRunner } from '../src/git/exec.ts';
 import { LocalForge } from '../src/forge/local.ts';
 import { formatMessage } from '../src/git/trailers.ts';
 import { manualClock } from '../src/rollout/clock.ts';
@@ -189,6 +191,27 @@ function pushFloor(root: string, bare: string, head: string, apps: number): numb
 
 const ratio = (ms: number, floor: number) => `${(ms / floor).toFixed(1)}x`;
 
+/** `fn`'s result and how many git processes the bot's code started meanwhile. */
+async function countingGit<T>(fn: () => Promise<T>): Promise<{ value: T; processes: number }> {
+  const proto = GitRunner.prototype;
+  const { run, tryRun } = proto;
+  let processes = 0;
+  proto.run = function (this: GitRunner, ...args: Parameters<GitRunner['run']>) {
+    processes++;
+    return run.apply(this, args);
+  };
+  proto.tryRun = function (this: GitRunner, ...args: Parameters<GitRunner['tryRun']>) {
+    processes++;
+    return tryRun.apply(this, args);
+  };
+  try {
+    return { value: await fn(), processes };
+  } finally {
+    proto.run = run;
+    proto.tryRun = tryRun;
+  }
+}
+
 async function waiting(root: string, n: number, runs: number, rows: string[][], verdicts: string[]): Promise<void> {
   const { bare, config } = buildRemote(root, n, `waiting-${n}`);
   const floorClone = path.join(root, `floor-${n}`);
@@ -225,9 +248,11 @@ async function stepping(root: string, apps: number, runs: number, rows: string[]
   try {
     const ticks: number[] = [];
     const floors: number[] = [];
+    const spawned: number[] = [];
     for (let r = 0; r < runs; r++) {
       floors.push(pushFloor(root, bare, head, apps));
-      const t = await h.tick();
+      const { value: t, processes } = await countingGit(() => h.tick());
+      spawned.push(processes);
       const advanced = t.results.filter((x) => x.outcome === 'advanced').length;
       if (advanced !== apps) throw new Error(`expected ${apps} apps to advance, got ${advanced}: ${JSON.stringify(t.results.find((x) => x.outcome !== 'advanced'))}`);
       ticks.push(t.ms);
@@ -237,6 +262,7 @@ async function stepping(root: string, apps: number, runs: number, rows: string[]
     const floor = median(floors);
     rows.push(['each app takes a step', String(apps), formatMs(ms), formatMs(ms / apps), formatMs(floor), ratio(ms, floor)]);
     verdicts.push(`${apps} apps each taking a step: ${formatMs(ms)} beside ${formatMs(floor)} for their ${apps} commits and pushes by plain git (${ratio(ms, floor)}); the pushes are ${((floor / ms) * 100).toFixed(0)} % of the tick; target (cost dominated by the pushes) ${floor / ms >= 0.5 ? 'holds' : 'MISSED'}`);
+    verdicts.push(`git processes per step: ${(median(spawned) / apps).toFixed(1)} (${median(spawned)} for the tick), beside 2 (commit, push) in the floor`);
   } finally {
     h.stop();
   }

@@ -25,7 +25,7 @@ async function fullGrep(runner: GitRunner, tokens: string[], paths: string[] = [
 // the trees (the old one was pruned): the caller searches afresh.
 let lastDiff: { key: string; changed: Promise<string[] | null> } | undefined;
 
-function changedBetween(runner: GitRunner, dir: string, from: string, to: string): Promise<string[] | null> {
+export function changedBetween(runner: GitRunner, dir: string, from: string, to: string): Promise<string[] | null> {
   const key = `${dir}\0${from}\0${to}`;
   if (lastDiff?.key !== key) {
     const changed = runner

@@ -3,11 +3,11 @@
 // the state it decided on has changed (someone else acted).
 import type { AppConfig } from '../../config/index.ts';
 import { analysisMode, gate as analysisGate } from '../../analysis/gate.ts';
-import type { Workspace } from '../../git/workspace.ts';
 import { commitParts } from '../../jobs/render.ts';
 import type { Prepared } from '../../jobs/prepared.ts';
-import { workspaceFiles, writeAll } from '../../jobs/run.ts';
+import { writeAll } from '../../jobs/run.ts';
 import { readRollout, type RolloutSnapshot } from '../../jobs/status.ts';
+import type { RepoFiles } from '../../manifests/files.ts';
 import { countChange } from '../../metrics/record.ts';
 import { stepLabel, type Decision } from '../../rollout/decide.ts';
 import { gateReason, summarizeGates, type GateOutcome } from '../../rollout/gates.ts';
@@ -19,8 +19,8 @@ import type { Action } from './assess.ts';
 import { commitMarker } from './git.ts';
 import { rollBackRollout } from './rollback.ts';
 import { gateLine, prepareStep, replicaOf } from './steps.ts';
+import type { TickBranch } from './branch.ts';
 import { GATE_ALREADY_RECORDED, STATE_CHANGED, type TickContext, type TickResult } from './types.ts';
-import { HISTORY_DEPTH } from './view.ts';
 
 export async function act(action: Action, ctx: TickContext): Promise<TickResult> {
   if (action === 'step') return step(ctx);
@@ -33,15 +33,16 @@ export function stoodDown(r: TickResult): boolean {
   return r.note === STATE_CHANGED || r.note === GATE_ALREADY_RECORDED;
 }
 
-async function snapshot(ws: Workspace, app: string, config: AppConfig): Promise<RolloutSnapshot | null> {
-  return readRollout(workspaceFiles(ws), app, config, await ws.log({ max: HISTORY_DEPTH }));
+/** The app's state as the working copy has it now (after this tick's own pushes too). */
+async function snapshot(branch: TickBranch, files: RepoFiles, app: string, config: AppConfig): Promise<RolloutSnapshot | null> {
+  return readRollout(files, app, config, await branch.log());
 }
 
 function viaOf(config: AppConfig, decision: Decision): 'commit' | 'pull-request' {
   return config.delivery === 'commit' ? 'commit' : (decision.via ?? 'commit');
 }
 
-async function step({ deps, scope, repo, ws, config, snap, key, decision, gate, now, result }: TickContext): Promise<TickResult> {
+async function step({ deps, scope, repo, ws, branch, config, snap, key, decision, gate, now, result }: TickContext): Promise<TickResult> {
   const { app, steps, state } = snap;
   const ctx = { app, config, steps, tag: state.tag, decision, gate };
   const done: TickResult = { ...result, outcome: decision.action === 'promote' ? 'promoted' : 'advanced' };
@@ -54,16 +55,18 @@ async function step({ deps, scope, repo, ws, config, snap, key, decision, gate, 
     let prepared: Prepared | undefined;
     let note: string | undefined;
     const pushed = await ws.commitAndPush({
-      branch: config.branch,
+      branch: await branch.target(),
+      // the tick fetched; a push that finds the branch moved since fetches and plans again
+      fetch: false,
       apply: async () => {
         // The compare-and-swap: decided on `key`; if the fresh tree says otherwise, stand down.
-        const fresh = await snapshot(ws, app, config);
+        const files = branch.files();
+        const fresh = await snapshot(branch, files, app, config);
         if (!fresh || stateKey(fresh.state) !== key) {
           note = STATE_CHANGED;
           return null;
         }
         // this path commits without deliver(): analyze here, before anything is written
-        const files = workspaceFiles(ws);
         prepared = await analysisGate(files, await prepareStep(files, { ...ctx, at: now }), analysisMode(config), { repoChecks: true });
         if (prepared.writes.size === 0) return null;
         prepared.plan.trailers.Replica = replicaOf(deps);
@@ -82,12 +85,12 @@ async function step({ deps, scope, repo, ws, config, snap, key, decision, gate, 
   return done;
 }
 
-async function recordGate({ deps, ws, config, snap, key, decision, now, result }: TickContext, gate: GateOutcome): Promise<TickResult> {
+async function recordGate({ deps, ws, branch, config, snap, key, decision, now, result }: TickContext, gate: GateOutcome): Promise<TickResult> {
   const { app, steps, state } = snap;
   const failures = decision.gateFailures ?? 0;
   const threshold = snap.policy.failures;
-  const pushed = await commitMarker(ws, config.branch, async () => {
-    const fresh = await snapshot(ws, app, config);
+  const pushed = await commitMarker(ws, await branch.target(), async () => {
+    const fresh = await snapshot(branch, branch.files(), app, config);
     if (!fresh || stateKey(fresh.state) !== key) return null;
     const counted = gate.verdict === 'fail' ? ` (${failures}/${threshold} before rollback)` : '';
     return {
@@ -106,6 +109,6 @@ async function recordGate({ deps, ws, config, snap, key, decision, now, result }
         Replica: replicaOf(deps),
       },
     };
-  });
+  }, { fetch: false });
   return pushed ? { ...result, outcome: 'recorded', commit: pushed.sha } : { ...result, note: GATE_ALREADY_RECORDED };
 }

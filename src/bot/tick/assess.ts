@@ -18,7 +18,7 @@ export type Action = 'step' | 'rollback' | 'record';
 export interface Assessed {
   result: TickResult;
   /** Set when the decision must be carried out. */
-  act?: { action: Action; ctx: Omit<TickContext, 'ws'> };
+  act?: { action: Action; ctx: Omit<TickContext, 'ws' | 'branch'> };
 }
 
 /** Gate outcomes of this tick, one evaluation per app: a decision made again on a fresh

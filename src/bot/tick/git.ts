@@ -22,14 +22,22 @@ export interface Pushed {
   attempts: number;
 }
 
+export interface LoopOptions {
+  /** False: the first attempt works on the branch as last fetched or pushed (a scheduler
+   *  tick fetched once for all its apps; a rejected push fetches). */
+  fetch?: boolean;
+  attempts?: number;
+}
+
 /** Runs `work` on a fresh `branch` and pushes what it committed. `work` returns the shas it
  *  committed (oldest first), or null/[] when there is nothing to do. */
-export async function pushLoop(ws: Workspace, branch: string | undefined, work: () => Promise<string[] | null>, attempts = 5): Promise<Pushed | null> {
+export async function pushLoop(ws: Workspace, branch: string | undefined, work: () => Promise<string[] | null>, opts: LoopOptions = {}): Promise<Pushed | null> {
+  const attempts = opts.attempts ?? 5;
   return ws.exclusive(async () => {
     const target = branch ?? (await ws.defaultBranch());
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      await ws.sync(target);
+      await ws.sync(target, { fetch: attempt > 1 || opts.fetch !== false });
       let commits: string[] | null;
       try {
         commits = await work();
@@ -57,12 +65,17 @@ export async function pushLoop(ws: Workspace, branch: string | undefined, work: 
 
 /** An empty commit carrying trailers only. `build` runs on the fresh tree before every
  *  attempt; null means the marker is no longer wanted. */
-export async function commitMarker(ws: Workspace, branch: string | undefined, build: () => Promise<Marker | null>): Promise<Pushed | null> {
-  return pushLoop(ws, branch, async () => {
-    const marker = await build();
-    if (!marker) return null;
-    return [await ws.commitMessage(formatMessage(marker), ['--allow-empty'])];
-  });
+export async function commitMarker(ws: Workspace, branch: string | undefined, build: () => Promise<Marker | null>, opts: LoopOptions = {}): Promise<Pushed | null> {
+  return pushLoop(
+    ws,
+    branch,
+    async () => {
+      const marker = await build();
+      if (!marker) return null;
+      return [await ws.commitMessage(formatMessage(marker), ['--allow-empty'])];
+    },
+    opts,
+  );
 }
 
 export interface RevertPlan {
@@ -73,16 +86,21 @@ export interface RevertPlan {
 
 /** One revert commit per target, newest first, pushed together. `plan` runs on the fresh
  *  tree before every attempt; null means there is nothing to revert any more. */
-export async function revertAll(ws: Workspace, branch: string | undefined, plan: () => Promise<RevertPlan | null>): Promise<Pushed | null> {
-  return pushLoop(ws, branch, async () => {
-    const p = await plan();
-    if (!p) return null;
-    const made: string[] = [];
-    for (const [i, target] of p.targets.entries()) {
-      const m = p.marker(target, i);
-      const sha = await ws.revert(target.sha, { subject: m.subject, trailers: m.trailers, ...(m.body ? { body: m.body } : {}) });
-      if (sha) made.push(sha);
-    }
-    return made;
-  });
+export async function revertAll(ws: Workspace, branch: string | undefined, plan: () => Promise<RevertPlan | null>, opts: LoopOptions = {}): Promise<Pushed | null> {
+  return pushLoop(
+    ws,
+    branch,
+    async () => {
+      const p = await plan();
+      if (!p) return null;
+      const made: string[] = [];
+      for (const [i, target] of p.targets.entries()) {
+        const m = p.marker(target, i);
+        const sha = await ws.revert(target.sha, { subject: m.subject, trailers: m.trailers, ...(m.body ? { body: m.body } : {}) });
+        if (sha) made.push(sha);
+      }
+      return made;
+    },
+    opts,
+  );
 }

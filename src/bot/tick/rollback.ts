@@ -6,8 +6,8 @@ import { BotError } from '../../errors.ts';
 import { repoName } from '../../forge/types.ts';
 import { analysisMode } from '../../analysis/gate.ts';
 import { rollbackWarnings, warningSection } from '../../jobs/rollback.ts';
+import { appOwnLog } from '../../jobs/history.ts';
 import { readRollout } from '../../jobs/status.ts';
-import { workspaceFiles } from '../../jobs/run.ts';
 import { stepLabel } from '../../rollout/decide.ts';
 import type { GateOutcome } from '../../rollout/gates.ts';
 import { AT_TRAILER } from '../../rollout/landed.ts';
@@ -15,9 +15,8 @@ import { stateKey } from '../../rollout/state.ts';
 import { STATE_CHANGED, type TickContext, type TickResult } from './types.ts';
 import { revertAll } from './git.ts';
 import { gateLine, replicaOf, rolloutCommits } from './steps.ts';
-import { HISTORY_DEPTH } from './view.ts';
 
-export async function rollBackRollout({ deps, scope, repo, ws, config, snap, key, decision, now, result }: TickContext, gate: GateOutcome): Promise<TickResult> {
+export async function rollBackRollout({ deps, scope, repo, ws, branch, config, snap, key, decision, now, result }: TickContext, gate: GateOutcome): Promise<TickResult> {
   const { app, steps, state } = snap;
   const tag = state.tag;
   const where = stepLabel(state.stepIndex, steps);
@@ -26,12 +25,13 @@ export async function rollBackRollout({ deps, scope, repo, ws, config, snap, key
   deps.notify({ kind: 'gate-failed', app, track: 'canary', tag, weights: state.weights, checks, repo: repoLabel, error: decision.reason }, config.notify);
   let pushed;
   try {
-    pushed = await revertAll(ws, config.branch, async () => {
-      const log = await ws.log({ max: HISTORY_DEPTH });
-      const fresh = await readRollout(workspaceFiles(ws), app, config, log);
+    pushed = await revertAll(ws, await branch.target(), async () => {
+      const log = await branch.log();
+      const fresh = await readRollout(branch.files(), app, config, log);
       // Someone else (another replica, a person) already acted on this state.
       if (!fresh || stateKey(fresh.state) !== key) return null;
-      const targets = rolloutCommits(log, app, tag);
+      // back to the release that started it, however long ago the other apps pushed it down
+      const targets = rolloutCommits(await appOwnLog(log, app), app, tag);
       if (targets.length === 0) return null;
       // analyzed as the reverts would leave the repo, before any of them is made
       const warnings = await rollbackWarnings(ws, targets, app, analysisMode(config));

@@ -11,8 +11,10 @@ import { repoName } from '../../forge/types.ts';
 import type { Workspace } from '../../git/workspace.ts';
 import { countTick } from '../../metrics/record.ts';
 import type { ConfigRepo, Scope } from '../types.ts';
+import { memoryContentStore } from '../../manifests/tree-store.ts';
 import { act, stoodDown } from './act.ts';
 import { assess, type Assessed, type GateMemo } from './assess.ts';
+import { tickBranch, type TickBranch } from './branch.ts';
 import type { TickContext, TickDeps, TickResult } from './types.ts';
 import { readView, type BranchView } from './view.ts';
 import { pooled } from '../../pool.ts';
@@ -69,13 +71,17 @@ export async function tickAll(deps: TickDeps, scope: Scope, now: Date = deps.clo
 async function tickApps(base: Base, ws: Workspace, apps: RolloutApp[]): Promise<TickResult[]> {
   const results = new Map<string, TickResult>();
   const gates: GateMemo = new Map();
+  // what the analysis parses out of files, by their content: valid on any branch and tree
+  const content = memoryContentStore();
   let first = true;
-  for (const [branch, group] of byBranch(apps)) {
+  for (const [name, group] of byBranch(apps)) {
     let view: BranchView;
+    let branch: TickBranch;
     try {
       // the default branch is what the caller synced; later groups find the tree moved
-      if (branch !== undefined || !first) await ws.sync(branch);
-      view = await readView(ws);
+      if (name !== undefined || !first) await ws.sync(name);
+      branch = tickBranch(ws, name, content);
+      view = await readView(ws, branch);
     } catch (err) {
       for (const [app] of group) results.set(app, failure(base.scope, base.repo, app, err));
       continue;
@@ -93,13 +99,13 @@ async function tickApps(base: Base, ws: Workspace, apps: RolloutApp[]): Promise<
         continue;
       }
       const r = await attempt(base.scope, base.repo, app, async () => {
-        const done = await act(due.action, { ...due.ctx, ws });
+        const done = await act(due.action, { ...due.ctx, ws, branch });
         // Decided on the tree as it was before this tick's own pushes: decide again on
         // the tree as it is now, as a tick of this app alone would have.
         if (!pushed || !stoodDown(done)) return done;
-        await ws.sync(branch);
-        const again = await assess(base, await readView(ws), app, config, gates);
-        return again.act ? act(again.act.action, { ...again.act.ctx, ws }) : again.result;
+        await ws.sync(branch.name);
+        const again = await assess(base, await readView(ws, branch), app, config, gates);
+        return again.act ? act(again.act.action, { ...again.act.ctx, ws, branch }) : again.result;
       });
       if (r.commit) pushed = true;
       results.set(app, r);

@@ -6,6 +6,7 @@ import type { RolloutSnapshot } from '../../jobs/status.ts';
 import type { Decision } from '../../rollout/decide.ts';
 import type { GateOutcome, QueryFn } from '../../rollout/gates.ts';
 import type { BotDeps, ConfigRepo, Scope } from '../types.ts';
+import type { TickBranch } from './branch.ts';
 
 export interface TickDeps extends BotDeps {
   /** How gates reach Prometheus; the real HTTP client when omitted. Tests pass a plain function. */
@@ -38,6 +39,8 @@ export interface TickContext {
   scope: Scope;
   repo: ConfigRepo;
   ws: Workspace;
+  /** What the tick's apps share on the branch: its files, its history, its name. */
+  branch: TickBranch;
   config: AppConfig;
   snap: RolloutSnapshot;
   key: string;

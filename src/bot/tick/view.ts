@@ -5,12 +5,11 @@
 // needs the new state reads a new view.
 import type { LogEntry, Workspace } from '../../git/workspace.ts';
 import { parseTrailers } from '../../git/trailers.ts';
+import { HISTORY_DEPTH } from '../../jobs/history.ts';
 import { workspaceFiles } from '../../jobs/run.ts';
 import type { RepoFiles } from '../../manifests/files.ts';
 import type { Trailers } from '../../plan.ts';
-
-/** How many commits back the state is read (state older than this no longer matters). */
-export const HISTORY_DEPTH = 1000;
+import type { TickBranch } from './branch.ts';
 
 export interface Proposal {
   sha: string;
@@ -19,20 +18,21 @@ export interface Proposal {
 
 export interface BranchView {
   /** The branch's commits, newest first, merges included. */
-  log: LogEntry[];
+  log: readonly LogEntry[];
   /** The working tree's files; each file read once. */
   files: RepoFiles;
   /** The tip of `branch` on the remote as of the sync, or null. */
   proposal(branch: string): Promise<Proposal | null>;
 }
 
-/** The view of the branch the working copy was just synced to. */
-export async function readView(ws: Workspace): Promise<BranchView> {
-  const log = await ws.log({ max: HISTORY_DEPTH });
+/** The view of the branch the working copy was just synced to, read through what the
+ *  tick's apps share on it when given. */
+export async function readView(ws: Workspace, branch?: TickBranch): Promise<BranchView> {
+  const log = branch ? await branch.log() : await ws.log({ max: HISTORY_DEPTH });
   let tips: Promise<Map<string, Proposal>> | undefined;
   return {
     log,
-    files: readOnce(workspaceFiles(ws)),
+    files: branch ? branch.files() : readOnce(workspaceFiles(ws)),
     proposal: async (branch) => (await (tips ??= botBranchTips(ws))).get(branch) ?? null,
   };
 }
