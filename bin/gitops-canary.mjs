@@ -17,4 +17,8 @@ if (argv.length === 1 && argv[0] === '--version') {
 } else {
   const { main } = await importModule('cli');
   process.exitCode = await main(argv);
+  // Done: leave as soon as what was printed is written. simple-git keeps a 50 ms timer
+  // running after each git process it waited for, which would hold the process open.
+  for (const stream of [process.stdout, process.stderr]) await new Promise((resolve) => stream.write('', resolve));
+  process.exit();
 }

@@ -3,7 +3,6 @@
 // 1 error, 2 usage error. A command's code is loaded only when it runs.
 import path from 'node:path';
 import { AnalysisError } from './analysis/error.ts';
-import { ConfigValidationError } from './config/index.ts';
 import { BotError, UsageError } from './errors.ts';
 import type { Result } from './plan.ts';
 import { parseMaxFileSize, setMaxFileSize } from './repo-io/read.ts';
@@ -78,7 +77,15 @@ async function execute(p: Parsed & { command: string }, argv: string[], out: Out
   return 0;
 }
 
-function report(err: unknown, p: Parsed, out: Out): number {
+// The config module is asked only about an error that may be its own: it brings the
+// config schema, which most commands and errors never need.
+async function isConfigValidationError(err: BotError): Promise<boolean> {
+  if (err.code !== 'CONFIG_INVALID') return false;
+  const { ConfigValidationError } = await import('./config/index.ts');
+  return err instanceof ConfigValidationError;
+}
+
+async function report(err: unknown, p: Parsed, out: Out): Promise<number> {
   if (err instanceof UsageError) return usage(err, p.command, out);
   if (err instanceof AnalysisError) {
     // every finding, one a line: the first names what to fix, the rest what else to
@@ -88,7 +95,7 @@ function report(err: unknown, p: Parsed, out: Out): number {
     return 1;
   }
   // Every config problem at once, one a line: fixing them one run at a time is slow.
-  if (err instanceof ConfigValidationError) {
+  if (err instanceof BotError && (await isConfigValidationError(err))) {
     const [first, ...rest] = err.message.split('\n');
     out.err([`gitops-canary: ${first}`, ...rest.map((l) => `  ${l}`)].join('\n'));
     return 1;
@@ -119,6 +126,6 @@ export async function main(argv: string[], out: Out = consoleOut, deps: WatchDep
     checkArity(parsed.command, parsed.args);
     return await execute(parsed as Parsed & { command: string }, argv, out, deps);
   } catch (err) {
-    return report(err, parsed, out);
+    return await report(err, parsed, out);
   }
 }

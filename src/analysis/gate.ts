@@ -4,7 +4,6 @@
 import type { Prepared } from '../jobs/prepared.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { analyzeChange } from './analyze.ts';
-import { configWarnings } from './config-findings.ts';
 import { AnalysisError } from './error.ts';
 import type { Finding } from './types.ts';
 
@@ -38,7 +37,9 @@ export function analyzed<P extends PrepareFn>(prepare: P, mode: AnalysisMode = '
 export async function gate(files: RepoFiles, prepared: Prepared, mode: AnalysisMode, opts: GateOptions = {}): Promise<Prepared> {
   const findings = await analyzeChange(files, prepared);
   // a plan that writes nothing is delivered nowhere: its warnings would reach no one
-  const config = opts.repoChecks && prepared.writes.size > 0 ? await configWarnings(files, prepared.plan.app) : [];
+  // loaded only here: the config's checks bring the config schema with them, which a
+  // change planned without a config (the CLI's set-image) never needs
+  const config = opts.repoChecks && prepared.writes.size > 0 ? await (await import('./config-findings.ts')).configWarnings(files, prepared.plan.app) : [];
   return settle(prepared, findings, mode, config);
 }
 

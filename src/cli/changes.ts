@@ -1,22 +1,19 @@
 // The commands that change the config repo, on the same jobs as the app and ChatOps: each
 // plans, is analyzed, then commits in the user's checkout and pushes to its upstream.
+// Each command loads its jobs when it runs: a set-image in a repo without a config never
+// loads the config schema, nor the release, rollout and rollback code.
+import { lstatSync } from 'node:fs';
+import path from 'node:path';
 import { analysisMode, analyzed, type AnalysisMode } from '../analysis/gate.ts';
-import { formatRepoIssue, loadConfig, refuseRepoErrors, type Config } from '../config/index.ts';
+import type { Config } from '../config/index.ts';
+import { CONFIG_FILES } from '../config/names.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import type { Workspace } from '../git/workspace.ts';
-import { planAb } from '../jobs/ab.ts';
-import { withPinnedDigests } from '../jobs/digests.ts';
-import { appHistory } from '../jobs/history.ts';
-import { promotePrepare } from '../jobs/promote-next.ts';
-import { planAppRelease, planUnconfiguredRelease, routeEvent } from '../jobs/release.ts';
-import { rollbackApp } from '../jobs/rollback.ts';
 import { botCommits, commitPlan, dryRun, workspaceFiles, type Prepare } from '../jobs/run.ts';
-import { planSetImage, setImageAnalysis } from '../jobs/set-image.ts';
-import { planSetWeight } from '../jobs/weights.ts';
+import { flushStores, persistentRepo } from '../manifests/tree-store.ts';
 import type { Result } from '../plan.ts';
 import { parseImageRef } from '../policy/image.ts';
 import { registryFromEnv } from '../registry/index.ts';
-import { parseAbWords } from '../rollout/ab-match.ts';
 import { CliUsageError, type Values } from './args.ts';
 import { appConfig, requireConfig, type Checkout, type Out } from './checkout.ts';
 
@@ -51,15 +48,43 @@ function onlyApp(config: Config, command: string): string {
  *  not load stands in its way no more than it does set-image's analysis (setImageAnalysis). */
 async function topLevelTemplate(dir: string): Promise<string | undefined> {
   try {
-    return (await loadConfig(dir))?.config.commitMessage;
+    const { loadConfig } = await import('../config/index.ts');
+    return loadConfig(dir)?.config.commitMessage;
   } catch {
     return undefined;
   }
 }
 
+/** False only when no config file name is there at all, which is when loadConfig finds
+ *  no config (lstat only, as it looks): anything else is left to loadConfig to judge. */
+function mayHaveConfig(dir: string): boolean {
+  return CONFIG_FILES.some((f) => {
+    try {
+      lstatSync(path.join(dir, f));
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+    }
+  });
+}
+
+/** set-image's commit message template and analysis mode: the config's when there is
+ *  one; without one, what no config gives (no template, strict analysis). */
+async function setImageSettings(dir: string, image: string): Promise<{ template?: string; analysis: AnalysisMode }> {
+  if (!mayHaveConfig(dir)) return { analysis: 'strict' };
+  const template = await topLevelTemplate(dir);
+  const { setImageAnalysis } = await import('../jobs/set-image.ts');
+  return { template, analysis: setImageAnalysis(dir, image) };
+}
+
 /** One change per app: each commit carries one app's trailers, so rollbacks stay per app. */
 async function releasePrepares(r: Run, target: { image: string; tag: string; digest?: string }): Promise<Array<{ prepare: Prepare; template?: string }>> {
   const { ws } = r.co;
+  const [{ formatRepoIssue, loadConfig, refuseRepoErrors }, { appHistory }, { planAppRelease, planUnconfiguredRelease, routeEvent }] = await Promise.all([
+    import('../config/index.ts'),
+    import('../jobs/history.ts'),
+    import('../jobs/release.ts'),
+  ]);
   const source = r.v.source as string | undefined;
   const ev = { ...target, source, event: 'cli' };
   const registry = registryFromEnv(process.env);
@@ -74,6 +99,24 @@ async function releasePrepares(r: Run, target: { image: string; tag: string; dig
     prepare: analyzed((repo) => planAppRelease(repo, a, ev, appHistory(commits, a.app), registry), analysisMode(a.config)),
     template: a.config.commitMessage,
   }));
+}
+
+/** `prepare` planning on a reader whose derived answers are kept on disk per tree and
+ *  per file content (tree-store.ts), as status keeps them: a cold run on a tree seen
+ *  before reads the Flux image policies instead of screening and parsing every policy
+ *  file. They only decide which files are screened and how markers resolve; the edits
+ *  come from parsing the files that hold the image, confirmed by re-parsing. The
+ *  analysis reads the plain files. */
+function keptAnswers(prepare: Prepare): Prepare {
+  return async (repo) => {
+    const files = persistentRepo(repo);
+    try {
+      return await prepare(files);
+    } finally {
+      // a repo that cannot be written stays uncached; a failed run keeps what it derived
+      await flushStores(files).catch(() => undefined);
+    }
+  };
 }
 
 /** canary weight argument: a whole number from 0 to 100, in the words planSetWeight uses. */
@@ -98,8 +141,12 @@ export const CHANGES: Record<string, Change> = {
   async 'set-image'({ co: { ws }, args, v }) {
     const { image, tag, digest } = imageArg(args[0], 'set-image');
     const registry = registryFromEnv(process.env);
-    const template = await topLevelTemplate(ws.dir);
-    return run(ws, (repo) => planSetImage(repo, { ...withPinnedDigests({ image, tag, digest, paths: v.path }, registry), tag }), v, setImageAnalysis(ws.dir, image), template);
+    const [{ template, analysis }, { planSetImage }, { withPinnedDigests }] = await Promise.all([
+      setImageSettings(ws.dir, image),
+      import('../jobs/set-image-plan.ts'),
+      import('../jobs/digests.ts'),
+    ]);
+    return run(ws, keptAnswers((repo) => planSetImage(repo, { ...withPinnedDigests({ image, tag, digest, paths: v.path }, registry), tag })), v, analysis, template);
   },
   async release(r) {
     const results: Result[] = [];
@@ -112,11 +159,13 @@ export const CHANGES: Record<string, Change> = {
     const [app, pct] = args;
     const weight = weightArg(pct);
     const cfg = appConfig(await requireConfig(ws.dir), app);
+    const { planSetWeight } = await import('../jobs/weights.ts');
     // a weight set by hand leaves an A/B route or mirror as it is
     return run(ws, (repo) => planSetWeight(repo, app, cfg, weight, 'set-weight', 'keep'), v, analysisMode(cfg), cfg.commitMessage);
   },
   async ab({ co: { ws }, args, v }) {
     const [app, ...words] = args;
+    const [{ parseAbWords }, { planAb }] = await Promise.all([import('../rollout/ab-match.ts'), import('../jobs/ab.ts')]);
     const spec = parseAbWords(words);
     if (!spec.ok) throw new CliUsageError(`ab: ${spec.error}`, 'ab');
     const cfg = appConfig(await requireConfig(ws.dir), app);
@@ -125,6 +174,7 @@ export const CHANGES: Record<string, Change> = {
   async abort({ co: { ws }, args, v }) {
     const app = args[0];
     const cfg = appConfig(await requireConfig(ws.dir), app);
+    const { planSetWeight } = await import('../jobs/weights.ts');
     // as /canary abort: the A/B route and mirror go too
     return run(ws, (repo) => planSetWeight(repo, app, cfg, 0, 'abort'), v, analysisMode(cfg), cfg.commitMessage);
   },
@@ -135,11 +185,13 @@ export const CHANGES: Record<string, Change> = {
     const config = await requireConfig(ws.dir);
     const app = args[0] ?? onlyApp(config, 'promote');
     const cfg = appConfig(config, app);
+    const { promotePrepare } = await import('../jobs/promote-next.ts');
     return run(ws, await promotePrepare(ws, app, cfg, co.user), v, analysisMode(cfg), cfg.commitMessage);
   },
   pause: (r) => toggle(r, 'pause'),
   resume: (r) => toggle(r, 'resume'),
   async rollback({ co: { ws }, args, v }) {
+    const { rollbackApp } = await import('../jobs/rollback.ts');
     return rollbackApp(ws, args[0], { dryRun: Boolean(v['dry-run']) });
   },
 };

@@ -2,7 +2,7 @@
 // the CLI named in a trailer), locked against other runs, and its config.
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type AppConfig, type Config } from '../config/index.ts';
+import type { AppConfig, Config } from '../config/index.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import { gitIdentity } from '../git/identity.ts';
 import { acquireLock, type HeldLock } from '../git/lock.ts';
@@ -68,7 +68,9 @@ export async function lockCheckout(ws: Workspace, argv: readonly string[], timeo
 }
 
 export async function requireConfig(dir: string): Promise<Config> {
-  const loaded = await loadConfig(dir);
+  // loaded by the commands that need a config: set-image works without one
+  const { loadConfig } = await import('../config/index.ts');
+  const loaded = loadConfig(dir);
   if (!loaded) throw new ConfigError('CONFIG_MISSING', 'no .github/gitops-canary.yml in the config repo', { file: '.github/gitops-canary.yml' });
   return loaded.config;
 }

@@ -14,7 +14,7 @@ import { commitTemplateProblem } from './commit-template.ts';
 
 export const APP_NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
 export const TRACK_NAME = /^[a-z0-9][a-z0-9-]*$/;
-export const CONFIG_FILES = ['.github/gitops-canary.yml', '.github/gitops-canary.yaml'] as const;
+export { CONFIG_FILES } from './names.ts';
 export const DEFAULT_SCHEDULE = '*/5 * * * *';
 
 /** A string validated by `check` (a function returning why it is wrong, or undefined). */

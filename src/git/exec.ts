@@ -95,6 +95,9 @@ export class GitRunner {
         'color.ui=false',
         'advice.detachedHead=false',
         'gc.auto=0',
+        // nor the `git maintenance run --auto` that `git commit` and `git fetch` would each
+        // start afterwards: a process more per call, for housekeeping left to the repo's owner
+        'maintenance.auto=false',
       ],
       errors: (error, result) => {
         if (error instanceof RawFailure) return error;

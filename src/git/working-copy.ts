@@ -28,8 +28,13 @@ export type Mode = 'managed' | 'local';
 
 const writeCounts = new Map<string, number>();
 
+// a full sha, SHA-1 or SHA-256
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
 export class WorkingCopy {
-  private gitDirCache?: string;
+  /** Set by whoever learns the git directory first (Workspace.local asks git for it in
+   *  the same process as the top level). */
+  protected gitDirCache?: string;
   /** Files last read byte for byte (not valid UTF-8): they are written back the same way,
    *  so every byte an edit does not touch stays as it was. */
   private readonly latin1 = new Set<string>();
@@ -75,12 +80,21 @@ export class WorkingCopy {
     return r.stdout.trim();
   }
 
+  /** HEAD's commit and tree shas in one git call; null when HEAD is unborn. */
+  async headTree(): Promise<{ sha: string; tree: string } | null> {
+    const r = await this.runner.run(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}'], { ok: [0, 128] });
+    const [sha, tree] = r.stdout.trim().split('\n');
+    return r.code === 0 && OBJECT_ID.test(sha ?? '') && OBJECT_ID.test(tree ?? '') ? { sha, tree } : null;
+  }
+
   /** The tree sha of HEAD when the tracked files match it exactly, else undefined: a key
    *  under which results derived from the files may be cached. */
   async cleanTree(): Promise<string | undefined> {
-    if (!(await this.resolve('HEAD'))) return undefined;
-    const diff = await this.runner.run(['diff-index', '--quiet', 'HEAD', '--'], { ok: [0, 1] });
-    return diff.code === 0 ? this.tree('HEAD') : undefined;
+    const head = await this.headTree();
+    if (!head) return undefined;
+    // the commit just read, not HEAD again: the answer is about one commit
+    const diff = await this.runner.run(['diff-index', '--quiet', head.sha, '--'], { ok: [0, 1] });
+    return diff.code === 0 ? head.tree : undefined;
   }
 
   /** Text of a regular file inside the working copy. Symlinks, devices, FIFOs and files
@@ -157,7 +171,12 @@ export class WorkingCopy {
 
   /** `untracked: false` lists tracked files only, sparing git a walk of every directory. */
   async status(opts: { untracked?: boolean } = {}): Promise<Status> {
-    const { stdout } = await this.runner.run(['status', '--porcelain=v1', '-z', `--untracked-files=${opts.untracked === false ? 'no' : 'all'}`]);
+    const files = await this.statusEntries(opts.untracked !== false);
+    return { branch: await this.currentBranch(), clean: files.length === 0, files };
+  }
+
+  private async statusEntries(untracked: boolean): Promise<StatusEntry[]> {
+    const { stdout } = await this.runner.run(['status', '--porcelain=v1', '-z', `--untracked-files=${untracked ? 'all' : 'no'}`]);
     const files: StatusEntry[] = [];
     const parts = stdout.split('\0');
     for (let i = 0; i < parts.length; i++) {
@@ -166,7 +185,7 @@ export class WorkingCopy {
       files.push({ index: p[0], worktree: p[1], path: p.slice(3) });
       if (p[0] === 'R' || p[0] === 'C') i++; // the rename source follows
     }
-    return { branch: await this.currentBranch(), clean: files.length === 0, files };
+    return files;
   }
 
   /** Unified diff between two revisions, optionally limited to paths. */
@@ -192,7 +211,8 @@ export class WorkingCopy {
 
   /** Throws GIT_DIRTY naming the modified tracked files. Untracked files are ignored. */
   async assertClean(): Promise<void> {
-    const { files } = await this.status({ untracked: false });
+    // the entries alone: which branch is checked out does not matter here
+    const files = await this.statusEntries(false);
     const dirty = files.filter((f) => f.index !== '?' && f.index !== '!').map((f) => f.path);
     if (dirty.length) {
       const shown = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? `, and ${dirty.length - 10} more` : '');

@@ -123,13 +123,16 @@ export class Workspace extends WorkingCopy {
    *  added to every commit made here. */
   static async local(dir: string, opts: { author?: Author; userConfig?: boolean; trailers?: Trailers } = {}): Promise<Workspace> {
     const probe = new GitRunner({ cwd: path.resolve(dir), author: opts.author, userConfig: opts.userConfig });
-    const top = (await probe.run(['rev-parse', '--show-toplevel'], { code: 'GIT_NO_REPO', what: `${dir} is not inside a git repository; git rev-parse` })).stdout.trim();
+    // the git directory in the same process: the lock and commit messages live there
+    const found = (await probe.run(['rev-parse', '--show-toplevel', '--absolute-git-dir'], { code: 'GIT_NO_REPO', what: `${dir} is not inside a git repository; git rev-parse` })).stdout;
+    const [top, gitDir] = found.trim().split('\n').map((l) => l.trim());
     const runner = new GitRunner({ cwd: top, author: opts.author, userConfig: opts.userConfig });
     let ws = new Workspace(top, runner, null, 'local');
     const branch = await ws.currentBranch();
     const remote = branch ? await ws.config(`branch.${branch}.remote`) : null;
     if (remote && remote !== '.') ws = new Workspace(top, runner, remote, 'local');
     ws.commitTrailers = opts.trailers ?? {};
+    if (gitDir) ws.gitDirCache = gitDir;
     return ws;
   }
 
@@ -146,24 +149,30 @@ export class Workspace extends WorkingCopy {
 
   /** Fetches and hard-resets to `<remote>/<branch>` (default branch when omitted). In the
    *  user's checkout: refuses a dirty tree (GIT_DIRTY) or unpushed commits (GIT_DIVERGED),
-   *  and never deletes untracked files. */
-  async sync(branch?: string): Promise<void> {
+   *  and never deletes untracked files. `fetch: false` (the bot's clone only) resets to the
+   *  remote branch as this clone last fetched or pushed it: for a caller that fetched in
+   *  the same job and lets a rejected push tell it the remote moved since. */
+  async sync(branch?: string, opts: { fetch?: boolean } = {}): Promise<void> {
     if (this.mode === 'local') return this.syncLocal(branch);
-    if (this.remote) await this.fetch();
+    if (this.remote && opts.fetch !== false) await this.fetch();
     const b = branch ?? (await this.defaultBranch());
     const target = this.remote ? `refs/remotes/${this.remote}/${b}` : `refs/heads/${b}`;
+    const s = this.synced;
+    if (s && s.branch === b && s.writes === this.fileWrites) {
+      // Known clean at s.head when HEAD is still there: move to the remote head touching
+      // only the files that differ, and there can be no untracked files to clean. Where
+      // the remote branch and HEAD are comes from one git call.
+      const r = await this.runner.run(['rev-parse', `${target}^{commit}`, 'HEAD', '--symbolic-full-name', 'HEAD'], { ok: [0, 128] });
+      const [head, at, full] = r.stdout.trim().split('\n');
+      if (r.code === 0 && at === s.head && full === `refs/heads/${b}`) {
+        if (head !== s.head) await this.runner.run(['reset', '-q', '--keep', head]);
+        this.synced = { branch: b, head, writes: this.fileWrites };
+        return;
+      }
+    }
     const head = await this.resolve(target);
     if (!head) {
       throw new GitError('GIT_NO_BRANCH', `branch ${b} does not exist${this.remote ? ` on ${this.remote}` : ''}`);
-    }
-    const s = this.synced;
-    const at = s && s.branch === b && s.writes === this.fileWrites ? await this.headState() : undefined;
-    if (s && at?.sha === s.head && at.branch === b) {
-      // Known clean at s.head: move to the remote head touching only the files that
-      // differ, and there can be no untracked files to clean.
-      if (head !== s.head) await this.runner.run(['reset', '-q', '--keep', head]);
-      this.synced = { branch: b, head, writes: this.fileWrites };
-      return;
     }
     this.synced = undefined;
     await this.runner.run(['checkout', '-q', '-f', '-B', b, target]);
@@ -175,7 +184,10 @@ export class Workspace extends WorkingCopy {
    *  no need to compare every file's stat data with the index. */
   override async cleanTree(): Promise<string | undefined> {
     const s = this.synced ?? this.checked;
-    if (s && s.writes === this.fileWrites && (await this.resolve('HEAD')) === s.head) return this.tree(s.head);
+    if (s && s.writes === this.fileWrites) {
+      const head = await this.headTree();
+      if (head?.sha === s.head) return head.tree;
+    }
     return super.cleanTree();
   }
 
@@ -183,10 +195,11 @@ export class Workspace extends WorkingCopy {
    *  planning right after need not compare them again (see cleanTree). */
   private checked?: SyncState;
 
-  private async syncLocal(branch?: string): Promise<void> {
+  /** `current`: the branch checked out, when the caller has just asked. */
+  private async syncLocal(branch?: string, current?: string | null): Promise<void> {
     this.checked = undefined;
     await this.assertClean();
-    const current = await this.currentBranch();
+    current = current === undefined ? await this.currentBranch() : current;
     const b = branch ?? current ?? (await this.defaultBranch());
     if (b !== current) await this.runner.run(['checkout', '-q', b], { code: 'GIT_NO_BRANCH' });
     const upstream = await this.upstreamRef(b);
@@ -239,11 +252,13 @@ export class Workspace extends WorkingCopy {
     const message = formatMessage(req);
     const files = req.files.map(normalizeRepoPath);
     if (files.length === 0) return null;
-    if (this.mode === 'local' && !(await this.currentBranch())) {
+    // in the user's checkout: on a branch, and with a commit yet? (one git call for both)
+    const head = this.mode === 'local' ? await this.headState() : undefined;
+    if (head && !head.branch) {
       throw new GitError('GIT_DETACHED_HEAD', `${this.dir} has a detached HEAD; check out a branch before committing`);
     }
     await this.stage(files);
-    if (!(await this.resolve('HEAD'))) return this.commitMessage(message, this.mode === 'local' ? ['--only', '--', ...files] : []);
+    if (!(head ? head.sha : await this.resolve('HEAD'))) return this.commitMessage(message, this.mode === 'local' ? ['--only', '--', ...files] : []);
     if (this.mode === 'managed') return this.commitIndex(message);
     // What the index now holds beyond HEAD: comparing the index with a tree reads no file.
     const staged = (await this.runner.run(['diff-index', '--cached', '--name-only', '-z', '--no-renames', 'HEAD', '--'])).stdout.split('\0').filter(Boolean);
@@ -308,18 +323,22 @@ export class Workspace extends WorkingCopy {
    *  race throws GIT_PUSH_REJECTED (transient). `sha`: push that commit rather than the
    *  branch's tip. */
   async push(branch: string, opts: { force?: boolean; sha?: string } = {}): Promise<void> {
-    if (!this.remote) throw new GitError('GIT_NO_REMOTE', `${this.dir} has no remote to push ${branch} to`);
-    if (opts.force && (!isBotBranch(branch) || branch === (await this.defaultBranch()))) {
-      throw new GitError('GIT_FORCE_REFUSED', `refusing to force-push ${branch}: only gitops-canary/* branches may be force-pushed`);
-    }
-    const dst = this.mode === 'local' ? ((await this.config(`branch.${branch}.merge`)) ?? `refs/heads/${branch}`) : `refs/heads/${branch}`;
-    await pushBranch(this.runner, this.remote, opts.sha ?? `refs/heads/${branch}`, dst, opts.force ?? false);
+    await this.pushOnly(branch, opts);
     // The bot writes only files it commits, so after pushing the checked-out branch its
     // tree is exactly what was pushed: the next job need not reset or clean it.
     if (this.mode === 'managed' && !opts.force) {
       const { sha, branch: current } = await this.headState();
       if (sha && current === branch && (!opts.sha || sha === opts.sha)) this.synced = { branch, head: sha, writes: this.fileWrites };
     }
+  }
+
+  private async pushOnly(branch: string, opts: { force?: boolean; sha?: string }): Promise<void> {
+    if (!this.remote) throw new GitError('GIT_NO_REMOTE', `${this.dir} has no remote to push ${branch} to`);
+    if (opts.force && (!isBotBranch(branch) || branch === (await this.defaultBranch()))) {
+      throw new GitError('GIT_FORCE_REFUSED', `refusing to force-push ${branch}: only gitops-canary/* branches may be force-pushed`);
+    }
+    const dst = this.mode === 'local' ? ((await this.config(`branch.${branch}.merge`)) ?? `refs/heads/${branch}`) : `refs/heads/${branch}`;
+    await pushBranch(this.runner, this.remote, opts.sha ?? `refs/heads/${branch}`, dst, opts.force ?? false);
   }
 
   /** Pushes the checked-out branch (after sync(branch) + commit/revert). */
@@ -333,18 +352,23 @@ export class Workspace extends WorkingCopy {
    *  and returns what to commit, or null for "nothing to change". On a rejected push the
    *  tree is reset to the new remote head and `apply` runs again (never a rebase, never a
    *  force), up to `attempts` times. Without a remote it only commits. If the push
-   *  finally fails, the working copy is reset to the remote so no half-done commit stays. */
+   *  finally fails, the working copy is reset to the remote so no half-done commit stays.
+   *  `fetch: false`: the first attempt plans on the remote branch as last fetched or
+   *  pushed (see sync); a scheduler tick stepping many apps fetches once, not per app. */
   async commitAndPush(opts: {
     branch?: string;
     attempts?: number;
+    fetch?: boolean;
     apply: (ws: Workspace) => Promise<CommitRequest | null>;
   }): Promise<{ sha: string; attempts: number } | null> {
     return this.exclusive(async () => {
       const attempts = Math.max(1, opts.attempts ?? 5);
-      const branch = opts.branch ?? (this.mode === 'local' ? await this.currentBranch() : null) ?? (await this.defaultBranch());
+      const current = this.mode === 'local' && opts.branch === undefined ? await this.currentBranch() : undefined;
+      const branch = opts.branch ?? current ?? (await this.defaultBranch());
       let lastError: unknown;
       for (let attempt = 1; attempt <= attempts; attempt++) {
-        if (attempt === 1) await this.sync(branch);
+        // the user's checkout: sync need not ask again which branch is checked out
+        if (attempt === 1) await (current === undefined ? this.sync(branch, { fetch: opts.fetch }) : this.syncLocal(branch, current));
         else await this.resetToRemote(branch);
         const req = await opts.apply(this);
         if (!req) return null;
@@ -354,7 +378,10 @@ export class Workspace extends WorkingCopy {
         try {
           // the commit itself, not whatever the branch points at by now: the sha reported
           // is then always the one the remote accepted
-          await this.push(branch, { sha });
+          await this.pushOnly(branch, { sha });
+          // commit() moved the branch sync checked out to `sha`, from the files written
+          // for it alone: the tree is what was pushed (the next sync checks HEAD is there)
+          if (this.mode === 'managed') this.synced = { branch, head: sha, writes: this.fileWrites };
           return { sha, attempts: attempt };
         } catch (err) {
           lastError = err;

@@ -6,10 +6,10 @@ import type { Edit, Skipped } from '../plan.ts';
 import { compareVersions, parseVersion } from '../policy/index.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { followAliases } from '../manifests/anchored-images.ts';
-import { applyAndConfirmAsync } from '../manifests/parse.ts';
+import { applyAndConfirmAsync, parseManifestAsync, parseManifestToEdit } from '../manifests/parse.ts';
 import { imageEditors } from '../manifests/registry.ts';
 import { indexedImageScan } from '../manifests/image-index.ts';
-import { imageTokens, loadFiles, loadFluxPolicies, pathFilter } from '../manifests/scan.ts';
+import { imageTokens, loadFluxPolicies, pathFilter } from '../manifests/scan.ts';
 import { YAML_FILE } from '../manifests/files.ts';
 import type { Change, ImageRef, ManifestFile } from '../manifests/types.ts';
 
@@ -60,15 +60,41 @@ async function screen(repo: RepoFiles, image: string, paths?: string[]): Promise
   return { editors: imageEditors(policies), hits, skipped: [...skipped] };
 }
 
-/** Parses the screened files a batch at a time and hands each one over with its
- *  references, so only one batch of parse trees is alive at once on large repos. */
-async function eachFile(repo: RepoFiles, s: Screened, image: string, fn: (file: ManifestFile, found: Found[]) => void | Promise<void>): Promise<Skipped[]> {
+/** Reads the screened files a batch at a time and hands each one over, parsed, with its
+ *  references. A file is parsed just before its turn, so one file's parse trees are alive
+ *  at a time and die young (with a batch parsed ahead, the collector kept moving them).
+ *  Files that cannot be read or parsed are reported as loadFiles reports them, ahead of
+ *  the problems found in the files of the same batch. */
+async function eachFile(
+  repo: RepoFiles,
+  s: Screened,
+  image: string,
+  fn: (file: ManifestFile, found: Found[]) => void | Promise<void>,
+  parse: (rel: string, text: string) => Promise<ManifestFile> = parseManifestAsync,
+): Promise<Skipped[]> {
   const skipped: Skipped[] = [];
   const seen = new Set(s.skipped.map((x) => x.file));
-  for (let i = 0; i < s.hits.length; i += 32) {
-    const loaded = await loadFiles(repo, s.hits.slice(i, i + 32));
-    skipped.push(...loaded.skipped.filter((x) => !seen.has(x.file)));
-    for (const file of loaded.files) {
+  for (let i = 0; i < s.hits.length; i += READ_BATCH) {
+    const batch = s.hits.slice(i, i + READ_BATCH);
+    const read = await Promise.all(batch.map((rel) => repo.read(rel).then((text) => ({ rel, text }), (error: unknown) => ({ rel, error }))));
+    const unloadable: Skipped[] = [];
+    const at = skipped.length;
+    for (const r of read) {
+      if (!('text' in r)) {
+        const { error } = r;
+        // refusals (FILE_TOO_LARGE, FILE_NOT_REGULAR, …) keep their code; their message names the file
+        if (error instanceof BotError) unloadable.push({ file: r.rel, code: error.code, reason: error.message });
+        else unloadable.push({ file: r.rel, code: 'READ_FAILED', reason: (error as Error | undefined)?.message ?? 'unreadable' });
+        continue;
+      }
+      let file: ManifestFile;
+      try {
+        file = await parse(r.rel, r.text);
+      } catch (err) {
+        if (!(err instanceof BotError)) throw err;
+        unloadable.push({ file: r.rel, code: err.code, reason: err.message });
+        continue;
+      }
       try {
         const found: Found[] = [];
         for (const editor of s.editors) {
@@ -82,9 +108,14 @@ async function eachFile(repo: RepoFiles, s: Screened, image: string, fn: (file: 
         skipped.push({ file: file.path, code: err.code, reason: err.message });
       }
     }
+    skipped.splice(at, 0, ...unloadable.filter((x) => !seen.has(x.file)));
   }
   return skipped;
 }
+
+// Reads in flight at once: they overlap, but a huge hit list cannot open thousands of
+// descriptors at once (as loadFiles).
+const READ_BATCH = 32;
 
 export interface RefScan {
   refs: Array<{ ref: ImageRef }>;
@@ -176,6 +207,6 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
       if (!(err instanceof BotError)) throw err;
       skipped.push({ file: file.path, code: err.code, reason: err.message });
     }
-  });
+  }, parseManifestToEdit);
   return { edits, skipped: [...skipped, ...unreadable, ...s.skipped], writes, refs };
 }

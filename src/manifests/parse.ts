@@ -5,7 +5,7 @@ import type { ObjectRef } from '../plan.ts';
 import type { Change, ManifestDoc, ManifestFile } from './types.ts';
 import { aliasUses, confirmAliases, samePath, writtenScalars } from './anchors.ts';
 import { applyTextEdits } from './text.ts';
-import { parseStream, parseStreamAsync, parseStreamSpan, toJS, isMap, isScalar, type Node, type ParsedDocument, type ParsedStream } from './yaml.ts';
+import { parseStream, parseStreamAsync, parseStreamSpan, reparseEdited, toJS, isMap, isScalar, type Node, type ParseSource, type ParsedDocument, type ParsedStream } from './yaml.ts';
 
 function lineIndex(text: string): (offset: number) => number {
   const starts = [0];
@@ -73,6 +73,25 @@ export async function parseManifestAsync(path: string, text: string): Promise<Ma
   return manifestOf(path, text, takeConfirmed(text) ?? (text.length < ASYNC_FROM ? parseStream(text) : await parseStreamAsync(text)));
 }
 
+// What the parse of a file about to be edited keeps for the confirm step of that edit
+// (reparseKept): the lexemes and the CST, used up by the one confirm they serve.
+const sources = new WeakMap<ManifestFile, ParseSource>();
+
+/** How often the confirm step re-parsed from what a parse kept, for tests and the bench. */
+export const confirmCounters = { kept: 0 };
+
+/** parseManifestAsync for a file a plan is about to edit: a single document's parse keeps
+ *  what lets the confirm step re-parse the edited text without the parser. Several
+ *  documents keep nothing: the confirm step re-parses just the edited ones. */
+export async function parseManifestToEdit(path: string, text: string): Promise<ManifestFile> {
+  const handed = takeConfirmed(text);
+  if (handed || text.length >= ASYNC_FROM) return manifestOf(path, text, handed ?? (await parseStreamAsync(text)));
+  const stream = parseStream(text, { keep: true });
+  const file = manifestOf(path, text, stream);
+  if (stream.source && stream.docs.length === 1) sources.set(file, stream.source);
+  return file;
+}
+
 // The confirm step parses each edited text whole, and the analysis of the change parses
 // the same text next (src/analysis/view.ts): it gets the confirm step's parse instead,
 // once. Parsing is a function of the text, and nothing changes a parsed document. Bounded
@@ -128,7 +147,7 @@ export function refuseAnchored(node: unknown, where: Location): void {
  *  Returns the new text; throws EditError (and writes nothing) when a check fails. */
 export function applyAndConfirm(file: ManifestFile, changes: Change[]): string {
   const next = edited(file, changes);
-  const reparsed = reparseChanged(file, changes, next) ?? parseStream(next);
+  const reparsed = reparseKept(file, changes, next) ?? reparseChanged(file, changes, next) ?? parseStream(next);
   const out = confirmed(file, changes, next, reparsed);
   confirmAliases(file, changes, reparsed);
   keepConfirmed(next, reparsed);
@@ -138,7 +157,8 @@ export function applyAndConfirm(file: ManifestFile, changes: Change[]): string {
 /** applyAndConfirm for the jobs: a large file's re-parse lets other work run meanwhile. */
 export async function applyAndConfirmAsync(file: ManifestFile, changes: Change[]): Promise<string> {
   const next = edited(file, changes);
-  const reparsed = reparseChanged(file, changes, next) ?? (next.length < ASYNC_FROM ? parseStream(next) : await parseStreamAsync(next));
+  const small = next.length < ASYNC_FROM;
+  const reparsed = (small ? reparseKept(file, changes, next) : undefined) ?? reparseChanged(file, changes, next) ?? (small ? parseStream(next) : await parseStreamAsync(next));
   const out = confirmed(file, changes, next, reparsed);
   confirmAliases(file, changes, reparsed);
   keepConfirmed(next, reparsed);
@@ -164,6 +184,20 @@ function refuseAliased(file: ManifestFile, c: Change): void {
       throw new EditError('EDIT_ANCHORED', `value is ${use.kind === 'collection' ? 'copied by an alias of a collection holding it' : 'aliased'} at ${file.path}:${file.lineOf(use.start)}; edit it by hand`, at(node));
     }
   }
+}
+
+/** The re-parse the confirm step needs, from what the file's parse kept (see
+ *  reparseEdited in yaml.ts): only when the edits replace flow scalars by flow scalars
+ *  and the result parses cleanly. Anything else (an inserted line, a text that no longer
+ *  parses) is left to the re-parses below, which report it as they always did. */
+function reparseKept(file: ManifestFile, changes: Change[], next: string): ParsedStream | undefined {
+  const source = sources.get(file);
+  if (!source) return undefined;
+  sources.delete(file);
+  const reparsed = reparseEdited(source, next, changes.flatMap((c) => c.text));
+  if (!reparsed || reparsed.error || reparsed.docs.length !== file.docs.length) return undefined;
+  confirmCounters.kept++;
+  return reparsed;
 }
 
 // A directive line (`%YAML 1.1`) changes how every later document reads.

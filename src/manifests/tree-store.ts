@@ -22,6 +22,8 @@ const FORMAT = 1;
 const KEEP = 8;
 const DIR = 'gitops-canary';
 const STORE = Symbol('treeStore');
+// a reader's store of answers keyed by content, kept in this process (withContentStore)
+const MEMORY = Symbol('contentMemory');
 
 interface Stored {
   format: number;
@@ -48,8 +50,11 @@ export function persistentRepo(repo: RepoFiles): RepoFiles {
   return { ...repo, [STORE]: true } as RepoFiles;
 }
 
-/** Carries the persistence of `from` over to a reader built on it. */
+/** Carries the persistence of `from` (and its store kept in memory) over to a reader
+ *  built on it. */
 export function persistLike<T extends RepoFiles>(from: RepoFiles, to: T): T {
+  const memory = (from as { [MEMORY]?: TreeStore })[MEMORY];
+  if (memory) withContentStore(to, memory);
   return (from as { [STORE]?: boolean })[STORE] ? Object.assign(to, { [STORE]: true }) : to;
 }
 
@@ -78,7 +83,29 @@ export async function treeStoreOf(repo: RepoFiles): Promise<TreeStore | undefine
  *  commit changed. Of each kind of answer only what the last process to use that kind
  *  used is kept, so it cannot grow without end. Undefined when `repo` does not persist or has no git directory. */
 export function contentStoreOf(repo: RepoFiles): TreeStore | undefined {
+  const memory = (repo as { [MEMORY]?: TreeStore })[MEMORY];
+  if (memory) return memory;
   return isPersistent(repo) ? opened(repo.root, SHARED) : undefined;
+}
+
+/** A store of answers keyed by content kept in this process only, never on disk: for the
+ *  bot's scheduler tick, whose planning passes over trees a file or two apart (one per
+ *  app it steps) would otherwise parse every Service and workload again for each. */
+export function memoryContentStore(): TreeStore {
+  const sections: Record<string, Record<string, unknown>> = {};
+  return {
+    tree: SHARED,
+    get: <T>(section: string, key: string) => sections[section]?.[key] as T | undefined,
+    set(section, key, value) {
+      (sections[section] ??= {})[key] = value;
+    },
+    flush: async () => undefined,
+  };
+}
+
+/** `repo`, keeping its answers keyed by content in `store` (see memoryContentStore). */
+export function withContentStore<T extends RepoFiles>(repo: T, store: TreeStore): T {
+  return Object.assign(repo, { [MEMORY]: store });
 }
 
 /** Writes what `repo`'s stores gained (see TreeStore.flush). */

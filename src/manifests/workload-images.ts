@@ -7,7 +7,7 @@ import { formatImageRef, parseImageRef, sameRepository, validateDigest, validate
 import { markerAfter, type FluxMarker, type FluxPolicy } from './flux-policies.ts';
 import { replaceScalar } from './text.ts';
 import type { Change, ImageEditor, ImageRef, ManifestFile, TextEdit } from './types.ts';
-import { isMap, isScalar, isSeq, parseDocument, type Node, type ParsedDocument } from './yaml.ts';
+import { isMap, isScalar, isSeq, parseDocument, readsAsNodes, type Node, type ParsedDocument } from './yaml.ts';
 
 type Path = (string | number)[];
 
@@ -120,27 +120,82 @@ function asObject(value: unknown): Record<string, unknown> | undefined {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-function objectOfValue(value: Record<string, unknown>): ObjectRef | undefined {
+/** What sitesOfObject reads of an object: its identity and its annotations. */
+interface Head {
+  object?: ObjectRef;
+  annotations: () => Record<string, string>;
+}
+
+function headOfValue(value: Record<string, unknown>): Head {
   const meta = asObject(value.metadata) ?? {};
-  if (typeof value.kind !== 'string') return undefined;
-  return {
+  const annotations = () => {
+    const a = asObject(meta.annotations) ?? {};
+    return Object.fromEntries(Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  };
+  if (typeof value.kind !== 'string') return { annotations };
+  const object = {
     ...(typeof value.apiVersion === 'string' ? { apiVersion: value.apiVersion } : {}),
     kind: value.kind,
     ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
     name: typeof meta.name === 'string' ? meta.name : '',
   };
+  return { object, annotations };
 }
 
-function annotationsOf(value: Record<string, unknown>): Record<string, string> {
-  const a = asObject(asObject(value.metadata)?.annotations) ?? {};
-  return Object.fromEntries(Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string'));
+// The same head read off the nodes, for a document that readsAsNodes: converting every
+// document whole just to name it cost more than the rest of finding its images.
+
+/** The value node of `key` as the plain value has it: of duplicate keys the last wins. */
+function field(map: unknown, key: string): unknown {
+  if (!isMap(map)) return undefined;
+  for (let i = map.items.length - 1; i >= 0; i--) {
+    const k = map.items[i].key;
+    if (isScalar(k) && k.value === key) return map.items[i].value ?? null;
+  }
+  return undefined;
 }
 
-function sitesOfObject(doc: ParsedDocument, docIndex: number, base: Path, value: Record<string, unknown>, out: ImageSite[]): void {
-  const object = objectOfValue(value);
+function stringAt(map: unknown, key: string): string | undefined {
+  const v = field(map, key);
+  return isScalar(v) && typeof v.value === 'string' ? v.value : undefined;
+}
+
+/** Annotations as the plain value names them, or undefined for a key only a conversion
+ *  can name (a collection used as a key). */
+function annotationsOfNode(map: unknown): Record<string, string> | undefined {
+  if (!isMap(map)) return {};
+  const all = new Map<string, string | undefined>();
+  for (const { key, value } of map.items) {
+    let name: string;
+    if (key === null || (isScalar(key) && key.value === null)) name = '';
+    else if (isScalar(key) && typeof key.value !== 'object' && typeof key.value !== 'symbol') name = String(key.value);
+    else return undefined;
+    all.set(name, isScalar(value) && typeof value.value === 'string' ? value.value : undefined);
+  }
+  return Object.fromEntries([...all].filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+function headOfNode(map: unknown, value: () => Record<string, unknown>): Head {
+  const meta = field(map, 'metadata');
+  const annotations = () => annotationsOfNode(field(meta, 'annotations')) ?? headOfValue(value()).annotations();
+  const kind = stringAt(map, 'kind');
+  if (kind === undefined) return { annotations };
+  const apiVersion = stringAt(map, 'apiVersion');
+  const namespace = stringAt(meta, 'namespace');
+  const object = {
+    ...(apiVersion !== undefined ? { apiVersion } : {}),
+    kind,
+    ...(namespace !== undefined ? { namespace } : {}),
+    name: stringAt(meta, 'name') ?? '',
+  };
+  return { object, annotations };
+}
+
+function sitesOfObject(doc: ParsedDocument, docIndex: number, base: Path, head: Head, out: ImageSite[]): void {
+  const object = head.object;
   const spec = object && podSpecPath(object);
   if (!object || !spec) return;
-  const annotations = annotationsOf(value);
+  const annotations = head.annotations();
   for (const list of CONTAINER_LISTS) {
     const seq = doc.getIn([...base, ...spec, list], true);
     if (!isSeq(seq)) continue;
@@ -167,15 +222,28 @@ function sitesOfObject(doc: ParsedDocument, docIndex: number, base: Path, value:
 export function workloadImageSites(file: ManifestFile): ImageSite[] {
   const out: ImageSite[] = [];
   for (const d of file.docs) {
+    if (readsAsNodes(d.doc)) {
+      const root = d.doc.contents;
+      if (!isMap(root)) continue;
+      const items = field(root, 'items');
+      if (stringAt(root, 'kind') === 'List' && isSeq(items)) {
+        items.items.forEach((item, i) => {
+          if (isMap(item)) sitesOfObject(d.doc, d.index, ['items', i], headOfNode(item, () => asObject((d.value as { items: unknown[] }).items[i])!), out);
+        });
+      } else {
+        sitesOfObject(d.doc, d.index, [], headOfNode(root, () => asObject(d.value)!), out);
+      }
+      continue;
+    }
     const value = asObject(d.value);
     if (!value) continue;
     if (value.kind === 'List' && Array.isArray(value.items)) {
       value.items.forEach((item, i) => {
         const o = asObject(item);
-        if (o) sitesOfObject(d.doc, d.index, ['items', i], o, out);
+        if (o) sitesOfObject(d.doc, d.index, ['items', i], headOfValue(o), out);
       });
     } else {
-      sitesOfObject(d.doc, d.index, [], value, out);
+      sitesOfObject(d.doc, d.index, [], headOfValue(value), out);
     }
   }
   return out;

@@ -25,7 +25,7 @@ import {
   YAMLSeq,
   Scalar,
   Document,
-  type CST,
+  CST,
   type Node,
   type ParsedNode,
 } from 'yaml';
@@ -52,6 +52,15 @@ export interface ParsedStream {
   docs: ParsedDocument[];
   /** The first problem of any document, with its offset, or undefined when all parsed. */
   error?: StreamError;
+  /** The lexemes and CST of a clean parse that was asked to keep them (reparseEdited). */
+  source?: ParseSource;
+}
+
+/** The lexemes of a text and the CST the parser built of them, kept so that an edited
+ *  copy of the text can be re-parsed without running the parser again (reparseEdited). */
+export interface ParseSource {
+  readonly lexemes: readonly string[];
+  readonly tokens: readonly CST.Token[];
 }
 
 /** What the CST walk found: where nesting went too deep, or the first alias of each document. */
@@ -92,7 +101,7 @@ const TICK_EVERY = 1023;
 
 /** CST tokens of `text`, fed to the parser one lexeme at a time so that a megabyte of
  *  `[` stops at the stack bound instead of building a CST a million levels deep. */
-function* tokens(text: string, shape: Shape, lineCounter?: LineCounter, base = 0): Generator<CST.Token | Tick> {
+function* tokens(text: string, shape: Shape, lineCounter?: LineCounter, base = 0, lexemes?: string[]): Generator<CST.Token | Tick> {
   const parser = new Parser(lineCounter?.addNewLine);
   // a span of a larger text (parseStreamSpan): every offset counts from that text's start
   parser.offset = base;
@@ -100,6 +109,7 @@ function* tokens(text: string, shape: Shape, lineCounter?: LineCounter, base = 0
   lineCounter?.addNewLine(0);
   let n = 0;
   for (const lexeme of new Lexer().lex(text, false)) {
+    lexemes?.push(lexeme);
     const before = parser.offset;
     yield* parser.next(lexeme);
     if (parser.stack.length > MAX_PARSER_STACK) {
@@ -148,17 +158,22 @@ interface Composed {
   docs: ParsedDocument[];
   /** A nesting or alias limit hit; syntax errors stay in each document's `errors`. */
   limit?: StreamError;
+  source?: ParseSource;
 }
 
-type ComposeOptions = { uniqueKeys: boolean; lineCounter?: LineCounter; base?: number };
+type ComposeOptions = { uniqueKeys: boolean; lineCounter?: LineCounter; base?: number; keep?: { lexemes: string[]; tokens: CST.Token[] } };
 
 /** The whole parse as one generator of ticks: run to its end at once (compose) or with
  *  pauses at the ticks (composeAsync); both give the same documents. */
 function* composing(text: string, options: ComposeOptions, single: boolean, shape: Shape, docs: ParsedDocument[]): Generator<Tick, void> {
   const composer = new Composer({ uniqueKeys: options.uniqueKeys, prettyErrors: false });
-  for (const token of screened(tokens(text, shape, options.lineCounter, options.base), shape)) {
+  const kept = options.keep?.tokens;
+  for (const token of screened(tokens(text, shape, options.lineCounter, options.base, options.keep?.lexemes), shape)) {
     if (token === TICK) yield TICK;
-    else for (const doc of composer.next(token)) docs.push(doc);
+    else {
+      kept?.push(token);
+      for (const doc of composer.next(token)) docs.push(doc);
+    }
   }
   for (const doc of composer.end(single, single ? text.length : -1)) docs.push(doc);
 }
@@ -166,9 +181,10 @@ function* composing(text: string, options: ComposeOptions, single: boolean, shap
 function compose(text: string, options: ComposeOptions, single: boolean): Composed {
   const shape: Shape = { aliases: [] };
   const docs: ParsedDocument[] = [];
-  return settle(docs, shape, () => {
+  const composed = settle(docs, shape, () => {
     for (const tick of composing(text, options, single, shape, docs)) void tick;
   });
+  return options.keep && !composed.limit ? { ...composed, source: options.keep } : composed;
 }
 
 // An asynchronous parse holds the thread at most about this long at a time (one document
@@ -223,9 +239,10 @@ function settle(docs: ParsedDocument[], shape: Shape, run: () => void): Composed
   return { docs };
 }
 
-/** Parses a (multi-document) YAML stream keeping source ranges on every node. */
-export function parseStream(text: string): ParsedStream {
-  return streamOf(compose(text, { uniqueKeys: false }, false));
+/** Parses a (multi-document) YAML stream keeping source ranges on every node. With
+ *  `keep`, a stream that parses cleanly carries its `source` for reparseEdited. */
+export function parseStream(text: string, options: { keep?: boolean } = {}): ParsedStream {
+  return streamOf(compose(text, { uniqueKeys: false, keep: options.keep ? { lexemes: [], tokens: [] } : undefined }, false));
 }
 
 /** The documents of `text.slice(start, end)` as parseStream gives them, with ranges (and
@@ -242,7 +259,7 @@ export async function parseStreamAsync(text: string): Promise<ParsedStream> {
   return streamOf(await composeAsync(text, { uniqueKeys: false }));
 }
 
-function streamOf({ docs, limit }: Composed): ParsedStream {
+function streamOf({ docs, limit, source }: Composed): ParsedStream {
   if (limit) return { docs, error: limit };
   for (const d of docs) {
     if (d.errors.length > 0) {
@@ -250,7 +267,7 @@ function streamOf({ docs, limit }: Composed): ParsedStream {
       return { docs, error: { code: 'PARSE_YAML', message: e.message.split('\n')[0], offset: e.pos[0] } };
     }
   }
-  return { docs };
+  return source ? { docs, source } : { docs };
 }
 
 /** One document, as yaml's parseDocument gives it (syntax errors in `doc.errors`, a
@@ -261,6 +278,151 @@ export function parseSingleDocument(text: string, options: { uniqueKeys: boolean
   if (doc && second) doc.errors.push(new YAMLParseError([second.range[0], second.range[0] + 1], 'MULTIPLE_DOCS', 'the file holds more than one YAML document'));
   return { doc, limit };
 }
+
+// ---- re-parsing an edited text ---------------------------------------------------------
+//
+// The confirm step re-parses every text an edit produces, and an image bump edits
+// hundreds of files at once. When the edits only replace flow scalars (a tag, a weight),
+// most of that parse repeats the first one: the parser is a function of the lexemes, and
+// of a flow scalar's lexeme it reads only the length (the offsets after it) and, for a
+// quoted one, the first character (its type). So when the lexer gives the new text the
+// old lexemes, except that each replaced scalar is one scalar lexeme holding exactly the
+// replacement, the parser would build the old CST with those scalars' sources and types
+// changed and every later offset moved. That CST is made by patching the kept one, and
+// only the lexer (on the new text) and the composer (on that CST, behind the same depth
+// and alias checks as any parse) run again.
+
+type Replacement = { start: number; end: number; text: string };
+
+const FLOW_SCALARS = new Set(['scalar', 'single-quoted-scalar', 'double-quoted-scalar']);
+
+/** Characters of the text a lexeme stands for: the lexer's marks stand for none. */
+function width(lexeme: string): number {
+  return lexeme === CST.SCALAR || lexeme === CST.DOCUMENT || lexeme === CST.FLOW_END ? 0 : lexeme.length;
+}
+
+const quoted = (lexeme: string | undefined): boolean => lexeme !== undefined && (lexeme[0] === '"' || lexeme[0] === "'");
+
+/** Whether `next` is `old` with each replaced scalar (a plain one: the lexer's mark and the
+ *  scalar) swapped for a scalar that is exactly the replacement text. */
+function sameButScalars(old: readonly string[], next: readonly string[], edits: readonly Replacement[]): boolean {
+  let i = 0;
+  let j = 0;
+  let at = 0;
+  for (const e of edits) {
+    while (at < e.start) {
+      if (i >= old.length || old[i] !== next[j]) return false;
+      at += width(old[i++]);
+      j++;
+    }
+    if (at !== e.start) return false;
+    const length = e.end - e.start;
+    if (old[i] === CST.SCALAR && old[i + 1]?.length === length) i += 2;
+    else if (quoted(old[i]) && old[i].length === length) i += 1;
+    else return false;
+    if (next[j] === CST.SCALAR && next[j + 1] === e.text) j += 2;
+    else if (quoted(e.text) && next[j] === e.text) j += 1;
+    else return false;
+    at = e.end;
+  }
+  if (old.length - i !== next.length - j) return false;
+  for (; i < old.length; i++, j++) if (old[i] !== next[j]) return false;
+  return true;
+}
+
+/** The kept CST made the parser's CST of the edited text, in place: each replaced flow
+ *  scalar gets the replacement as its source (and the type the parser gives it), every
+ *  offset after an edit moves by what the edits before it added. False when some edit
+ *  replaces no flow scalar token, leaving the CST unusable. */
+function patch(tokens: readonly CST.Token[], edits: readonly Replacement[]): boolean {
+  let replaced = 0;
+  const visit = (token: CST.Token | CST.SourceToken): void => {
+    const t = token as { type: string; offset: number; source: string };
+    if (FLOW_SCALARS.has(t.type)) {
+      for (const e of edits) {
+        if (e.start !== t.offset) continue;
+        if (t.offset + t.source.length !== e.end) return;
+        t.source = e.text;
+        t.type = e.text[0] === '"' ? 'double-quoted-scalar' : e.text[0] === "'" ? 'single-quoted-scalar' : 'scalar';
+        replaced++;
+      }
+    }
+    let moved = t.offset;
+    for (const e of edits) if (e.end <= t.offset) moved += e.text.length - (e.end - e.start);
+    t.offset = moved;
+  };
+  // every token inside a token, by where each kind keeps them (see yaml's cst.d.ts)
+  const stack: Array<CST.Token | CST.SourceToken> = [...tokens];
+  const pushAll = (list: ReadonlyArray<CST.Token | CST.SourceToken> | undefined) => {
+    if (list) for (const x of list) stack.push(x);
+  };
+  while (stack.length > 0) {
+    const token = stack.pop()!;
+    visit(token);
+    switch (token.type) {
+      case 'document':
+        pushAll(token.start);
+        if (token.value) stack.push(token.value);
+        pushAll(token.end);
+        break;
+      case 'block-map':
+      case 'block-seq':
+      case 'flow-collection':
+        if (token.type === 'flow-collection') {
+          stack.push(token.start);
+          pushAll(token.end);
+        }
+        for (const item of token.items as CST.CollectionItem[]) {
+          pushAll(item.start);
+          if (item.key) stack.push(item.key);
+          pushAll(item.sep);
+          if (item.value) stack.push(item.value);
+        }
+        break;
+      case 'block-scalar':
+        pushAll(token.props);
+        break;
+      case 'alias':
+      case 'scalar':
+      case 'single-quoted-scalar':
+      case 'double-quoted-scalar':
+      case 'doc-end':
+        pushAll(token.end);
+        break;
+    }
+  }
+  return replaced === edits.length;
+}
+
+/** The parse of `next`, the text of `source`'s parse with `edits` (offsets in the old
+ *  text) applied, as parseStream gives it; undefined when the edits do not just replace
+ *  flow scalars by flow scalars (the caller then parses `next` whole). Uses up `source`:
+ *  its CST is patched in place. */
+export function reparseEdited(source: ParseSource, next: string, edits: readonly Replacement[]): ParsedStream | undefined {
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  if (sorted.length === 0) return undefined;
+  const lexemes: string[] = [];
+  for (const lexeme of new Lexer().lex(next, false)) lexemes.push(lexeme);
+  if (!sameButScalars(source.lexemes, lexemes, sorted) || !patch(source.tokens, sorted)) return undefined;
+  const shape: Shape = { aliases: [] };
+  const docs: ParsedDocument[] = [];
+  return streamOf(
+    settle(docs, shape, () => {
+      const composer = new Composer({ uniqueKeys: false, prettyErrors: false });
+      for (const token of screened(source.tokens, shape)) if (token !== TICK) for (const doc of composer.next(token)) docs.push(doc);
+      for (const doc of composer.end(false, -1)) docs.push(doc);
+    }),
+  );
+}
+
+/** Whether the document's nodes read as its plain value does: no alias to resolve and
+ *  no merge key (`<<` merges under YAML 1.1). A caller after a few fields then reads
+ *  them off the nodes instead of converting the whole document. */
+export function readsAsNodes(doc: ParsedDocument): boolean {
+  return !converted.has(doc) && !doc.schema.tags.some((t) => t.tag === MERGE_TAG);
+}
+
+const MERGE_TAG = 'tag:yaml.org,2002:merge';
 
 /** Plain JS value of a parsed document (aliases resolved). */
 export function toJS(doc: ParsedDocument): unknown {
