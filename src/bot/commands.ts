@@ -18,6 +18,7 @@ import { reconcileLines } from './reconcile/run.ts';
 import { autoMerge } from './review.ts';
 import { deliverRollback, recordToggle } from './rollback.ts';
 import type { BotDeps, ConfigRepo, Scope } from './types.ts';
+import { HISTORY_DEPTH } from '../jobs/history.ts';
 
 export interface CommentEvent {
   repo: ConfigRepo;
@@ -50,7 +51,7 @@ async function execute(deps: BotDeps, scope: Scope, ev: CommentEvent, ws: Worksp
   if (!loaded) return { text: 'this repository has no `.github/gitops-canary.yml`; nothing to do' };
   const { config } = loaded;
   if (command.verb === 'status') {
-    const log = await ws.log({ max: 1000 });
+    const log = await ws.log({ max: HISTORY_DEPTH });
     const report = await repoStatus(workspaceFiles(ws), config, botCommitsIn(log), { log, now: deps.clock.now() });
     const reconciled = reconcileLines(deps.reconciled, repoName(ev.repo.id), deps.clock.now());
     return { text: ['```', ...report.map(statusText), ...(reconciled.length ? ['', ...reconciled] : []), '```'].join('\n') };

@@ -11,6 +11,7 @@ import { repoStatus } from '../jobs/status.ts';
 import { appTimelines } from '../jobs/timeline.ts';
 import { githubLinks, localLinks, reportApp, type ReportRepo, type StatusReport } from '../web/report.ts';
 import type { BotDeps, ConfigRepo, Scope } from './types.ts';
+import { HISTORY_DEPTH } from '../jobs/history.ts';
 
 export interface StatusSource {
   report(): Promise<StatusReport>;
@@ -31,7 +32,7 @@ export function statusSource(deps: BotDeps, scopes: () => Promise<Scope[]>, opts
         await ws.sync();
         const loaded = loadConfig(ws.dir);
         if (!loaded) return { repo: name, ...(repo.htmlUrl ? { url: repo.htmlUrl } : {}), apps: [], problem: 'no .github/gitops-canary.yml' };
-        const log = await ws.log({ max: 1000 });
+        const log = await ws.log({ max: HISTORY_DEPTH });
         for (const e of log) commits.set(e.sha, e);
         const statuses = await repoStatus(workspaceFiles(ws), loaded.config, botCommitsIn(log), { log, now: deps.clock.now() });
         const timelines = appTimelines(log);
