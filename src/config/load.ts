@@ -1,14 +1,16 @@
 // Reads `.github/gitops-canary.yml`. Every problem is reported with file, line and the
 // dotted field path, all at once: someone fixing a config in a PR should see the full
 // list on the first run, not one error per push.
-import { lstatSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BotError, ConfigError } from '../errors.ts';
 import { LineCounter, isMap, isScalar, isSeq, parseSingleDocument, toJS, type ParsedDocument } from '../manifests/yaml.ts';
 import { readRepoTextSync } from '../repo-io/read.ts';
-import { checkConfigPaths } from './paths.ts';
+import { madeFrom } from '../repo-io/tree-steps.ts';
+import { checkConfigPaths, resolveRepoPath } from './paths.ts';
 import { suggestKey } from './suggest.ts';
 import { CONFIG_FILES, knownKeysAt, validateConfigValue, type Config, type SchemaIssue } from './schema.ts';
+import { configPathsToCheck } from './touched.ts';
 
 export const DEFAULT_CONFIG_FILE = CONFIG_FILES[0];
 
@@ -205,7 +207,9 @@ export function loadConfig(repoDir: string): LoadedConfig | null {
 
 // The scheduler ticks every repo every few minutes and most ticks find the same tree: the
 // config of a tree is read and its paths checked once. A config that does not load is
-// read again on every call (its error may come from the disk, not from the tree).
+// read again on every call (its error may come from the disk, not from the tree). A tree
+// the bot's own commit made from one whose config is known (each step of a tick makes
+// one) gets that answer once the paths the commit may have changed are checked again.
 const byTree = new Map<string, LoadedConfig | null>();
 const CACHED_TREES = 16;
 
@@ -215,14 +219,35 @@ const CACHED_TREES = 16;
  *  callers: read it, never change it. */
 export function loadConfigAt(repoDir: string, tree: string | undefined): LoadedConfig | null {
   if (!tree) return loadConfig(repoDir);
-  const key = `${resolve(repoDir)}\0${tree}`;
+  const dir = resolve(repoDir);
+  const key = `${dir}\0${tree}`;
   let loaded = byTree.get(key);
   if (loaded === undefined) {
-    loaded = loadConfig(repoDir);
+    const carried = carriedTo(dir, tree);
+    loaded = carried === undefined ? loadConfig(repoDir) : carried;
     if (byTree.size >= CACHED_TREES) byTree.delete(byTree.keys().next().value!);
   } else {
     byTree.delete(key);
   }
   byTree.set(key, loaded);
+  return loaded;
+}
+
+/** The loaded config of the nearest tree `tree` was made from (see tree-steps.ts), when
+ *  the files written since leave the config text as it was and the paths they may have
+ *  changed still pass; undefined otherwise (a fresh load then reports what fails). */
+function carriedTo(dir: string, tree: string): LoadedConfig | null | undefined {
+  const from = madeFrom(tree, (t) => byTree.has(`${dir}\0${t}`));
+  if (!from) return undefined;
+  const loaded = byTree.get(`${dir}\0${from.tree}`)!;
+  const recheck = configPathsToCheck(loaded?.config ?? null, from.changed);
+  if (recheck === null) return undefined;
+  if (recheck.length === 0) return loaded;
+  try {
+    const root = realpathSync.native(dir);
+    for (const [rel] of recheck) resolveRepoPath(dir, rel, '', {}, root);
+  } catch {
+    return undefined;
+  }
   return loaded;
 }

@@ -63,7 +63,7 @@ export function resolveRepoPath(repoDir: string, rel: string, where: string, loc
 }
 
 /** Every track path and traffic file of every app, with its config path as a key list. */
-function* configPaths(config: Config): Generator<[rel: string, path: (string | number)[]]> {
+export function* configPaths(config: Config): Generator<[rel: string, path: (string | number)[]]> {
   for (const [name, app] of Object.entries(config.apps)) {
     for (const [track, spec] of Object.entries(app.tracks)) {
       for (const [i, p] of spec.paths.entries()) yield [p, ['apps', name, 'tracks', track, 'paths', i]];

@@ -14,7 +14,9 @@ import { isBotBranch, pushBranch } from './push.ts';
 import { assertSecureTransport, splitCredentials } from './remote-url.ts';
 import { revertCommit } from './revert.ts';
 import { formatMessage } from './trailers.ts';
+import { generation, WatchedRunner } from './watched-runner.ts';
 import { type Mode, WorkingCopy } from './working-copy.ts';
+import { recordTreeStep } from '../repo-io/tree-steps.ts';
 
 export { BOT_AUTHOR, type Author } from './exec.ts';
 export type { LogEntry, LogOptions, FindBotCommitOptions } from './history.ts';
@@ -42,8 +44,16 @@ export type { Status, StatusEntry } from './working-copy.ts';
 
 interface SyncState {
   branch: string;
+  /** HEAD, the branch checked out and the tracked files were at this commit (the files
+   *  for as long as `writes` holds), and so was the remote branch as last fetched or
+   *  pushed. */
   head: string;
   writes: number;
+  /** Its tree, when known. */
+  tree?: string;
+  /** generation() of the clone when that was last seen to hold: while no command that
+   *  may change it has run since, it still does. */
+  seen?: number;
 }
 
 const syncStates = new Map<string, SyncState>();
@@ -87,7 +97,7 @@ export class Workspace extends WorkingCopy {
     const dir = path.resolve(opts.dir);
     const { url, token } = splitCredentials(opts.remoteUrl, opts.token);
     if (url && token) assertSecureTransport(url);
-    const runner = new GitRunner({ cwd: dir, author: opts.author, token, remoteUrl: url, hermetic: true });
+    const runner = new WatchedRunner({ cwd: dir, author: opts.author, token, remoteUrl: url, hermetic: true });
     const hasRepo = await exists(path.join(dir, '.git'));
     let fresh = false;
     if (!hasRepo) {
@@ -159,25 +169,28 @@ export class Workspace extends WorkingCopy {
     const target = this.remote ? `refs/remotes/${this.remote}/${b}` : `refs/heads/${b}`;
     const s = this.synced;
     if (s && s.branch === b && s.writes === this.fileWrites) {
+      // nothing fetched, committed or reset since the clone was last seen at the remote head
+      if (s.seen === generation(this.dir)) return;
       // Known clean at s.head when HEAD is still there: move to the remote head touching
       // only the files that differ, and there can be no untracked files to clean. Where
       // the remote branch and HEAD are comes from one git call.
-      const r = await this.runner.run(['rev-parse', `${target}^{commit}`, 'HEAD', '--symbolic-full-name', 'HEAD'], { ok: [0, 128] });
-      const [head, at, full] = r.stdout.trim().split('\n');
+      const r = await this.runner.run(['rev-parse', `${target}^{commit}`, `${target}^{tree}`, 'HEAD', '--symbolic-full-name', 'HEAD'], { ok: [0, 128] });
+      const [head, tree, at, full] = r.stdout.trim().split('\n');
       if (r.code === 0 && at === s.head && full === `refs/heads/${b}`) {
         if (head !== s.head) await this.runner.run(['reset', '-q', '--keep', head]);
-        this.synced = { branch: b, head, writes: this.fileWrites };
+        this.synced = { branch: b, head, tree, writes: this.fileWrites, seen: generation(this.dir) };
         return;
       }
     }
-    const head = await this.resolve(target);
-    if (!head) {
+    const r = await this.runner.run(['rev-parse', `${target}^{commit}`, `${target}^{tree}`, '--'], { ok: [0, 128] });
+    const [head, tree] = r.stdout.trim().split('\n');
+    if (r.code !== 0) {
       throw new GitError('GIT_NO_BRANCH', `branch ${b} does not exist${this.remote ? ` on ${this.remote}` : ''}`);
     }
     this.synced = undefined;
     await this.runner.run(['checkout', '-q', '-f', '-B', b, target]);
     await this.runner.run(['clean', '-q', '-ffdx']);
-    this.synced = { branch: b, head, writes: this.fileWrites };
+    this.synced = { branch: b, head, tree, writes: this.fileWrites, seen: generation(this.dir) };
   }
 
   /** Right after a full sync with nothing written since, the files are HEAD's tree:
@@ -185,6 +198,7 @@ export class Workspace extends WorkingCopy {
   override async cleanTree(): Promise<string | undefined> {
     const s = this.synced ?? this.checked;
     if (s && s.writes === this.fileWrites) {
+      if (s.tree && s.seen === generation(this.dir)) return s.tree;
       const head = await this.headTree();
       if (head?.sha === s.head) return head.tree;
     }
@@ -252,14 +266,24 @@ export class Workspace extends WorkingCopy {
     const message = formatMessage(req);
     const files = req.files.map(normalizeRepoPath);
     if (files.length === 0) return null;
+    if (this.mode === 'managed') {
+      // HEAD as the bot last saw it, when no command that could move it has run since
+      const s = this.synced;
+      const known = s?.tree && s.seen === generation(this.dir) ? { sha: s.head, tree: s.tree } : undefined;
+      await this.stage(files);
+      const head = known ?? (await this.headTree());
+      if (!head) return this.commitMessage(message);
+      // the index was HEAD's tree before these files were staged (nothing has run since
+      // the bot saw it so): the new tree is that tree with these files written
+      return this.commitIndex(message, head, known ? files : undefined);
+    }
     // in the user's checkout: on a branch, and with a commit yet? (one git call for both)
-    const head = this.mode === 'local' ? await this.headState() : undefined;
-    if (head && !head.branch) {
+    const head = await this.headState();
+    if (!head.branch) {
       throw new GitError('GIT_DETACHED_HEAD', `${this.dir} has a detached HEAD; check out a branch before committing`);
     }
     await this.stage(files);
-    if (!(head ? head.sha : await this.resolve('HEAD'))) return this.commitMessage(message, this.mode === 'local' ? ['--only', '--', ...files] : []);
-    if (this.mode === 'managed') return this.commitIndex(message);
+    if (!head.sha) return this.commitMessage(message, ['--only', '--', ...files]);
     // What the index now holds beyond HEAD: comparing the index with a tree reads no file.
     const staged = (await this.runner.run(['diff-index', '--cached', '--name-only', '-z', '--no-renames', 'HEAD', '--'])).stdout.split('\0').filter(Boolean);
     const ours = new Set(files);
@@ -274,9 +298,10 @@ export class Workspace extends WorkingCopy {
   /** The bot's own clone: nothing but our files is staged (sync reset it) and no hook is
    *  run there, so the commit is written from the index directly. `git commit` would
    *  first compare every file of the tree with the index. Null when the index is HEAD's
-   *  tree (the files already matched). */
-  private async commitIndex(message: string): Promise<string | null> {
-    const [head, headTree] = (await this.runner.run(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}'])).stdout.trim().split('\n');
+   *  tree (the files already matched). `head`: HEAD's commit and tree. `written`: the
+   *  files the index differs from that tree in at most, when known (recorded with the
+   *  new tree, see tree-steps.ts). */
+  private async commitIndex(message: string, { sha: head, tree: headTree }: { sha: string; tree: string }, written?: readonly string[]): Promise<string | null> {
     const tree = (await this.runner.run(['write-tree'], { code: 'GIT_COMMIT_FAILED' })).stdout.trim();
     if (tree === headTree) return null;
     const file = path.join(await this.gitDir(), `GITOPS_CANARY_MSG.${process.pid}.${randomUUID()}`);
@@ -289,10 +314,16 @@ export class Workspace extends WorkingCopy {
     } finally {
       await rm(file, { force: true });
     }
-    // moves the checked-out branch, and only from the commit the new one builds on
+    // moves the checked-out branch, and only from the commit the new one builds on (a
+    // HEAD the bot remembered wrongly fails here rather than losing a commit)
     await this.runner.run(['update-ref', '-m', `commit: ${text.split('\n')[0]}`, 'HEAD', sha, head], { code: 'GIT_COMMIT_FAILED' });
+    if (written) recordTreeStep(headTree, tree, written);
+    this.made = { sha, tree };
     return sha;
   }
+
+  /** The last commit commitIndex made, and its tree. */
+  private made?: { sha: string; tree: string };
 
   /** Stages exactly `files` (written or removed) by name: `git add` would match each as a
    *  pathspec against every index entry, which costs seconds with thousands of files. */
@@ -328,7 +359,7 @@ export class Workspace extends WorkingCopy {
     // tree is exactly what was pushed: the next job need not reset or clean it.
     if (this.mode === 'managed' && !opts.force) {
       const { sha, branch: current } = await this.headState();
-      if (sha && current === branch && (!opts.sha || sha === opts.sha)) this.synced = { branch, head: sha, writes: this.fileWrites };
+      if (sha && current === branch && (!opts.sha || sha === opts.sha)) this.synced = { branch, head: sha, writes: this.fileWrites, seen: generation(this.dir) };
     }
   }
 
@@ -380,8 +411,12 @@ export class Workspace extends WorkingCopy {
           // is then always the one the remote accepted
           await this.pushOnly(branch, { sha });
           // commit() moved the branch sync checked out to `sha`, from the files written
-          // for it alone: the tree is what was pushed (the next sync checks HEAD is there)
-          if (this.mode === 'managed') this.synced = { branch, head: sha, writes: this.fileWrites };
+          // for it alone: the tree is what was pushed, and the remote branch is there too
+          // (the next sync asks git only if something has run in the clone since)
+          if (this.mode === 'managed') {
+            const tree = this.made?.sha === sha ? this.made.tree : undefined;
+            this.synced = { branch, head: sha, writes: this.fileWrites, ...(tree ? { tree } : {}), seen: generation(this.dir) };
+          }
           return { sha, attempts: attempt };
         } catch (err) {
           lastError = err;

@@ -1,9 +1,10 @@
 // What the apps of one tick share on one branch, so that stepping an app costs about what
 // its own change costs rather than a read of the whole repo: the history, read once and
 // then only the commits pushed on top of it; each file, read once and kept while the
-// trees the steps leave differ from it only elsewhere (git names the changed files); the
-// objects the analysis parses out of them, kept by content (every step's analysis asks
-// for the same Services, DestinationRules and workloads); the branch's name.
+// trees the steps leave differ from it only elsewhere (the step that made a tree names
+// the files it wrote; for anyone else's, git names the changed files); the objects the
+// analysis parses out of them, kept by content (every step's analysis asks for the same
+// Services, DestinationRules and workloads); the branch's name.
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { readLogSince, type LogEntry } from '../../git/history.ts';
@@ -13,6 +14,7 @@ import type { Workspace } from '../../git/workspace.ts';
 import { HISTORY_DEPTH } from '../../jobs/history.ts';
 import type { RepoFiles } from '../../manifests/files.ts';
 import { withContentStore, type TreeStore } from '../../manifests/tree-store.ts';
+import { changedSince } from '../../repo-io/tree-steps.ts';
 
 export interface TickBranch {
   /** The branch the apps' state lives on as configured: undefined for the default one. */
@@ -48,6 +50,8 @@ export function tickBranch(ws: Workspace, name: string | undefined, content: Tre
  *  it is. */
 function keptFiles(ws: Workspace): { pass(): RepoFiles } {
   const texts = new Map<string, Promise<string>>();
+  // every step's analysis asks for the same few hundred paths
+  const keys = new Map<string, string>();
   let listing: Promise<string[]> | undefined;
   let at: { tree: string; ready: Promise<void> } | undefined;
 
@@ -56,7 +60,8 @@ function keptFiles(ws: Workspace): { pass(): RepoFiles } {
     const from = at;
     const ready = (async () => {
       await from?.ready;
-      const changed = from ? await changedBetween(ws.runner, ws.dir, from.tree, tree).catch(() => null) : null;
+      // the tick's own steps say what they wrote; git is asked about anyone else's
+      const changed = from ? (changedSince(from.tree, tree) ?? (await changedBetween(ws.runner, ws.dir, from.tree, tree).catch(() => null))) : null;
       if (changed === null) {
         texts.clear();
         listing = undefined;
@@ -114,11 +119,14 @@ function keptFiles(ws: Workspace): { pass(): RepoFiles } {
         },
         async read(rel) {
           const tree = await clean();
-          let key: string;
-          try {
-            key = normalizeRepoPath(rel);
-          } catch {
-            return ws.readFile(rel); // refused there, with its reason
+          let key = keys.get(rel);
+          if (key === undefined) {
+            try {
+              key = normalizeRepoPath(rel);
+            } catch {
+              return ws.readFile(rel); // refused there, with its reason
+            }
+            keys.set(rel, key);
           }
           if (tree === undefined) return ws.readFile(key);
           await moveTo(tree);
