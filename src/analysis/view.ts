@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { YAML_FILE, type RepoFiles } from '../manifests/files.ts';
 import { parseManifest, parseManifestAsync } from '../manifests/parse.ts';
 import { contentStoreOf, type TreeStore } from '../manifests/tree-store.ts';
+import { keepObjects, keptObjectsOf, objectsOfFile, type KeptObject } from '../manifests/indexed-edits.ts';
 import type { ManifestDoc, ManifestFile } from '../manifests/types.ts';
 import type { RepoObject, RepoView } from './types.ts';
 
@@ -22,7 +23,7 @@ export function overlayView(files: RepoFiles, writes: ReadonlyMap<string, string
       // A file that cannot be read or parsed is not this change's problem: the editors
       // report the files they touch, and an unrelated broken file must not block it.
       p = read(rel)
-        .then((text) => (content ? keptObjects(content, rel, text) : parseManifestAsync(rel, text).then(objectsOf)))
+        .then((text) => planned(files.root, rel, text) ?? (content ? keptObjects(content, rel, text) : parsedObjects(files.root, rel, text, writes.has(rel))))
         .catch((): RepoObject[] => []);
       parsed.set(rel, p);
     }
@@ -48,8 +49,12 @@ export function overlayView(files: RepoFiles, writes: ReadonlyMap<string, string
   };
 }
 
-/** An object as kept on disk: what a check reads, and which document it is. */
-type KeptObject = Pick<RepoObject, 'ref' | 'value'> & { doc: number };
+/** The objects of a text an image plan kept or derived (manifests/indexed-edits.ts): the
+ *  texts a change writes are then not parsed again, unless a check asks for a line. */
+function planned(root: string, rel: string, text: string): RepoObject[] | undefined {
+  const kept = keptObjectsOf(root, rel, text);
+  return kept && withLines(kept, rel, text);
+}
 
 // A repo's Services and workloads are the same texts from one status to the next: their
 // objects are kept by content (see tree-store.ts), and a file is parsed again only when
@@ -64,40 +69,25 @@ async function keptObjects(content: TreeStore, rel: string, text: string): Promi
     } catch {
       // a parse failure is as lasting as the text
     }
-    kept = file ? keptOf(file) : [];
+    kept = file ? objectsOfFile(file) : [];
     content.set('objects', key, kept);
   }
+  return withLines(kept, rel, text);
+}
+
+function withLines(kept: readonly KeptObject[], rel: string, text: string): RepoObject[] {
   let file: ManifestFile | undefined;
-  return kept.map(({ ref, value, doc }) => ({
+  return kept.map(({ ref, value, doc, line }) => ({
     file: rel,
     ref,
     value,
     lineAt(path: readonly (string | number)[]) {
+      // the object's own line (every schema check asks for it) needs no parse
+      if (path.length === 0 && line !== undefined) return line;
       file ??= parseManifest(rel, text);
       return lineIn(file, file.docs[doc], path);
     },
   }));
-}
-
-function keptOf(file: ManifestFile): KeptObject[] {
-  const out: KeptObject[] = [];
-  file.docs.forEach((d, doc) => {
-    const value = objectValue(d);
-    if (value) out.push({ ref: d.object!, value, doc });
-  });
-  return out;
-}
-
-/** The document's object when it is a named mapping that converts. */
-function objectValue(d: ManifestDoc): Record<string, unknown> | undefined {
-  if (!d.object || !d.object.name) return undefined;
-  let value: unknown;
-  try {
-    value = d.value;
-  } catch {
-    return undefined;
-  }
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function lineIn(file: ManifestFile, d: ManifestDoc, path: readonly (string | number)[]): number {
@@ -109,11 +99,11 @@ function lineIn(file: ManifestFile, d: ManifestDoc, path: readonly (string | num
   return file.lineOf((d.doc.contents?.range?.[0] ?? 0) as number);
 }
 
-function objectsOf(file: ManifestFile): RepoObject[] {
-  const out: RepoObject[] = [];
-  for (const d of file.docs) {
-    const value = objectValue(d);
-    if (value) out.push({ file: file.path, ref: d.object!, value, lineAt: (path) => lineIn(file, d, path) });
-  }
-  return out;
+/** The objects of a text, parsed; a text the change writes keeps them for the plan that
+ *  edits it next (manifests/indexed-edits.ts). */
+async function parsedObjects(root: string, rel: string, text: string, written: boolean): Promise<RepoObject[]> {
+  const file = await parseManifestAsync(rel, text);
+  const kept = objectsOfFile(file);
+  if (written) keepObjects(root, rel, text, kept);
+  return kept.map(({ ref, value, doc }) => ({ file: rel, ref, value, lineAt: (path) => lineIn(file, file.docs[doc], path) }));
 }

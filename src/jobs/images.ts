@@ -1,15 +1,20 @@
 // Planning image changes: find every reference to one image in the screened files, ask
 // the caller's gate whether each may move, and prepare the edited texts (confirmed by
-// re-parsing) without writing anything.
+// re-parsing) without writing anything. A text planned before (or written by a plan) is
+// planned from the facts kept of it, with no parse (./image-splice.ts).
 import { BotError, EditError } from '../errors.ts';
 import type { Edit, Skipped } from '../plan.ts';
 import { compareVersions, parseVersion } from '../policy/index.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { followAliases } from '../manifests/anchored-images.ts';
-import { applyAndConfirmAsync, parseManifestAsync, parseManifestToEdit } from '../manifests/parse.ts';
+import type { FluxPolicy } from '../manifests/flux-policies.ts';
+import { factsKey, keepFactsOf, keepSpliced, keptFacts, type SpanWrite } from '../manifests/indexed-edits.ts';
+import { applyAndConfirmAsync, keptLexemes, parseManifestAsync, parseManifestToEdit } from '../manifests/parse.ts';
 import { imageEditors } from '../manifests/registry.ts';
 import { indexedImageScan } from '../manifests/image-index.ts';
 import { imageTokens, loadFluxPolicies, pathFilter } from '../manifests/scan.ts';
+import { imageMatcher } from '../manifests/workload-images.ts';
+import { planFromFacts, type SpliceContext } from './image-splice.ts';
 import { YAML_FILE } from '../manifests/files.ts';
 import type { Change, ImageRef, ManifestFile } from '../manifests/types.ts';
 
@@ -45,6 +50,7 @@ type Found = { file: ManifestFile; ref: ImageRef; editor: Editor };
 
 interface Screened {
   editors: Editor[];
+  policies: Map<string, FluxPolicy>;
   hits: string[];
   skipped: Skipped[];
 }
@@ -57,7 +63,7 @@ async function screen(repo: RepoFiles, image: string, paths?: string[]): Promise
   const hits = (await repo.grep(tokens)).filter((rel) => YAML_FILE.test(rel) && include(rel)).sort();
   // A broken file holding an ImagePolicy is reported even when it does not mention the
   // image, since markers elsewhere can no longer be resolved through it.
-  return { editors: imageEditors(policies), hits, skipped: [...skipped] };
+  return { editors: imageEditors(policies), policies, hits, skipped: [...skipped] };
 }
 
 /** Reads the screened files a batch at a time and hands each one over, parsed, with its
@@ -71,6 +77,7 @@ async function eachFile(
   image: string,
   fn: (file: ManifestFile, found: Found[]) => void | Promise<void>,
   parse: (rel: string, text: string) => Promise<ManifestFile> = parseManifestAsync,
+  planned?: (rel: string, text: string) => Promise<boolean>,
 ): Promise<Skipped[]> {
   const skipped: Skipped[] = [];
   const seen = new Set(s.skipped.map((x) => x.file));
@@ -87,6 +94,8 @@ async function eachFile(
         else unloadable.push({ file: r.rel, code: 'READ_FAILED', reason: (error as Error | undefined)?.message ?? 'unreadable' });
         continue;
       }
+      // a text whose kept facts planned it needs no parse
+      if (planned && (await planned(r.rel, r.text))) continue;
       let file: ManifestFile;
       try {
         file = await parse(r.rel, r.text);
@@ -181,8 +190,35 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
   const writes = new Map<string, string>();
   const edits: Edit[] = [];
   const refs: ImageRef[] = [];
+  // A text planned before is planned from what was kept of it, without a parse
+  // (./image-splice.ts); the full path below keeps the facts of each text it parses.
+  const ctx: SpliceContext = { root: repo.root, editors: s.editors, policies: s.policies, image: target.image, matches: imageMatcher(target.image), target, gate, written: new Map() };
+  const keys = new Map<string, string>();
+  const planned = async (rel: string, text: string): Promise<boolean> => {
+    const key = factsKey(repo.root, rel, text, s.policies);
+    const p = planFromFacts(ctx, key, rel, text);
+    if (!p) {
+      keys.set(rel, key);
+      return false;
+    }
+    refs.push(...p.refs);
+    skipped.push(...p.skipped);
+    if (p.write !== undefined) {
+      writes.set(rel, p.write);
+      edits.push(...p.edits);
+    }
+    return true;
+  };
+  const parse = async (rel: string, text: string): Promise<ManifestFile> => {
+    const file = await parseManifestToEdit(rel, text);
+    const key = keys.get(rel);
+    if (key !== undefined) keepFactsOf(repo.root, key, file, s.editors, keptLexemes(file));
+    return file;
+  };
   const unreadable = await eachFile(repo, s, target.image, async (file, found) => {
     const changes: Change[] = [];
+    // the changes as splices of values alone, while they are (see keepSpliced)
+    let spliced: SpanWrite[] | undefined = [];
     for (const { ref, editor } of found) {
       refs.push(ref);
       const verdict = gate(ref);
@@ -192,7 +228,12 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
       }
       try {
         const change = await setRef(editor, file, ref, target);
-        if (change) changes.push(withAliases(file, change, ref, s.editors, gate));
+        if (!change) continue;
+        const followed = withAliases(file, change, ref, s.editors, gate);
+        changes.push(followed);
+        const [t] = followed.text;
+        if (ref.editor !== 'workload-images' || followed.text.length !== 1 || followed.aliases?.length || typeof followed.expect !== 'string') spliced = undefined;
+        else spliced?.push({ ref, value: followed.expect, text: t.text });
       } catch (err) {
         if (!(err instanceof BotError)) throw err;
         skipped.push({ file: ref.file, object: ref.object, field: ref.field, code: err.code, reason: err.message });
@@ -200,13 +241,17 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
     }
     if (changes.length === 0) return;
     try {
-      writes.set(file.path, await applyAndConfirmAsync(file, changes));
+      const next = await applyAndConfirmAsync(file, changes);
+      writes.set(file.path, next);
+      const key = keys.get(file.path);
+      const kept = key === undefined ? undefined : keptFacts(key);
+      if (spliced && kept) keepSpliced(repo.root, file.path, file.text, next, kept, spliced, s.editors, s.policies);
       // the aliases an anchored value carries along are shown as edits of their own
       edits.push(...changes.flatMap((c) => [c.edit, ...(c.aliases ?? []).map((a) => a.edit)]));
     } catch (err) {
       if (!(err instanceof BotError)) throw err;
       skipped.push({ file: file.path, code: err.code, reason: err.message });
     }
-  }, parseManifestToEdit);
+  }, parse, planned);
   return { edits, skipped: [...skipped, ...unreadable, ...s.skipped], writes, refs };
 }

@@ -92,6 +92,12 @@ export async function parseManifestToEdit(path: string, text: string): Promise<M
   return file;
 }
 
+/** The lexemes the parse of a file about to be edited kept, while its confirm step has
+ *  not used them up (the planner keeps them with the text's facts). */
+export function keptLexemes(file: ManifestFile): readonly string[] | undefined {
+  return sources.get(file)?.lexemes;
+}
+
 // The confirm step parses each edited text whole, and the analysis of the change parses
 // the same text next (src/analysis/view.ts): it gets the confirm step's parse instead,
 // once. Parsing is a function of the text, and nothing changes a parsed document. Bounded

@@ -428,3 +428,34 @@ const MERGE_TAG = 'tag:yaml.org,2002:merge';
 export function toJS(doc: ParsedDocument): unknown {
   return converted.has(doc) ? converted.get(doc) : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
 }
+
+// ---- confirming a scalar replacement without a parse -----------------------------------
+//
+// The image planner keeps, per text, the lexemes and where each image value sits (see
+// manifests/indexed-edits.ts). The lexer alone then confirms an edit: when the edited
+// text lexes to the old lexemes with each replaced scalar swapped for one lexeme that is
+// exactly the replacement, the parser would build the old CST but for those scalars (see
+// above), so every document keeps its shape, and each new value reads as its own text.
+
+/** The lexemes of `text`, as the parser would be fed them. */
+export function lexemesOf(text: string): string[] {
+  const out: string[] = [];
+  for (const lexeme of new Lexer().lex(text, false)) out.push(lexeme);
+  return out;
+}
+
+/** Whether `next` (the lexemes of the edited text) are `old` with each edit's flow scalar
+ *  replaced by a flow scalar lexeme that is exactly its new text. */
+export function onlyScalarsReplaced(old: readonly string[], next: readonly string[], edits: readonly Replacement[]): boolean {
+  return edits.length > 0 && sameButScalars(old, next, [...edits].sort((a, b) => a.start - b.start));
+}
+
+/** Whether the lexemes hold nothing that makes one value stand for another or read
+ *  differently from its text: no anchor, alias, tag or directive. */
+export function plainStructure(lexemes: readonly string[]): boolean {
+  for (let i = 0; i < lexemes.length; i++) {
+    const c = lexemes[i][0];
+    if ((c === '&' || c === '*' || c === '!' || c === '%') && lexemes[i - 1] !== CST.SCALAR) return false;
+  }
+  return true;
+}

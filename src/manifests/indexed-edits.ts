@@ -1,0 +1,373 @@
+// What an image edit needs of a text, kept by content so a text planned before is not
+// parsed again: every image reference in it (all images, per editor, as the image index
+// finds them), where each container image value sits (span, quoting, the value), its
+// lexemes, and its objects as plain data for the analysis. Kept per (policies, repo,
+// path, content hash): it cannot be stale, only absent.
+//
+// An edit that only replaces container image values is then planned from these facts,
+// spliced into the text, and confirmed by the lexer alone (see onlyScalarsReplaced in
+// yaml.ts): the edited text must lex to the old lexemes but for each replaced scalar,
+// which must be exactly the written text and read back as the intended string. Such a
+// text has the old documents with those values changed, so its facts (and objects) are
+// derived from the old ones, and the next edit of it needs no parse either. Anything
+// else (an anchor, alias, tag or directive anywhere, a value over several lines or in
+// a block scalar, a duplicate key on the way, a reference another editor found) keeps
+// no span and is planned by the full path: parse, edit, confirm.
+import { createHash } from 'node:crypto';
+import type { ObjectRef } from '../plan.ts';
+import { parseImageRef } from '../policy/image.ts';
+import type { FluxPolicy } from './flux-policies.ts';
+import { applyTextEdits } from './text.ts';
+import type { ImageEditor, ImageRef, ManifestDoc, ManifestFile, TextEdit } from './types.ts';
+import { nodeAt, scalarText } from './workload-images.ts';
+import { isMap, isScalar, isSeq, lexemesOf, onlyScalarsReplaced, parseDocument, plainStructure, readsAsNodes } from './yaml.ts';
+
+export type ScalarStyle = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE';
+
+/** A container image value as the text holds it. */
+export interface ValueSpan {
+  start: number;
+  end: number;
+  style: ScalarStyle;
+  /** The value as the editor reads it (scalarText). */
+  current: string;
+}
+
+/** An object of a text as the analysis reads it (see analysis/view.ts). */
+export interface KeptObject {
+  ref: ObjectRef;
+  value: Record<string, unknown>;
+  doc: number;
+  /** The line the document's contents start on (where a finding on the whole object
+   *  goes): a splice of values on one line each moves no line. */
+  line?: number;
+}
+
+export interface EditFacts {
+  /** Every editor's references to any image, undefined where its screen said no. */
+  byEditor: Array<ImageRef[] | undefined>;
+  /** By offset: the workload image values an edit may splice. */
+  spans: Map<number, ValueSpan>;
+  lexemes?: readonly string[];
+}
+
+const WORKLOAD = 'workload-images';
+// a text's facts hold its lexemes (some 15 KB for a 2 KB manifest): 2,048 texts (about
+// 30 MB at most) cover the ~800 files of a fleet-wide sidecar and the texts one bump
+// moves them to
+const FACTS_LIMIT = 2048;
+const facts = new Map<string, EditFacts>();
+const objects = new Map<string, KeptObject[]>();
+const policyKeys = new WeakMap<ReadonlyMap<string, FluxPolicy>, string>();
+
+/** How often a text was planned from kept facts, and how often the full path had to
+ *  run for a text with facts, for tests and the bench. */
+export const indexedEditCounters = { spliced: 0, declined: 0 };
+
+const digest = (s: string) => createHash('sha256').update(s).digest('base64');
+
+function policiesKey(policies: ReadonlyMap<string, FluxPolicy>): string {
+  let key = policyKeys.get(policies);
+  if (key === undefined) policyKeys.set(policies, (key = digest(JSON.stringify([...policies]))));
+  return key;
+}
+
+/** Where the facts of one text are kept: the references depend on the ImagePolicies. */
+export function factsKey(root: string, rel: string, text: string, policies: ReadonlyMap<string, FluxPolicy>): string {
+  return `${policiesKey(policies)}\0${root}\0${rel}\0${digest(text)}`;
+}
+
+function bounded<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  if (map.size >= FACTS_LIMIT) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
+
+export function keptFacts(key: string): EditFacts | undefined {
+  return facts.get(key) ?? resolvePending(key);
+}
+
+const objectsKey = (root: string, rel: string, text: string) => `${root}\0${rel}\0${digest(text)}`;
+
+/** The objects of `text` at `rel` in the repo at `root` when some plan kept or derived them. */
+export function keptObjectsOf(root: string, rel: string, text: string): KeptObject[] | undefined {
+  return objects.get(objectsKey(root, rel, text));
+}
+
+/** The document's object when it is a named mapping that converts. */
+export function objectValue(d: ManifestDoc): Record<string, unknown> | undefined {
+  if (!d.object || !d.object.name) return undefined;
+  let value: unknown;
+  try {
+    value = d.value;
+  } catch {
+    return undefined;
+  }
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+export function objectsOfFile(file: ManifestFile): KeptObject[] {
+  const out: KeptObject[] = [];
+  file.docs.forEach((d, doc) => {
+    const value = objectValue(d);
+    if (value) out.push({ ref: d.object!, value, doc, line: file.lineOf((d.doc.contents?.range?.[0] ?? 0) as number) });
+  });
+  return out;
+}
+
+/** Whether each map on `path` holds its key once: the node the editor reads is then the
+ *  value the plain data has there (of duplicate keys the last wins). */
+function uniquePath(root: unknown, path: readonly (string | number)[]): boolean {
+  let node = root;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const hits = node.items.filter((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (hits.length !== 1 || !isScalar(hits[0].key) || typeof hits[0].key.value !== 'string') return false;
+      node = hits[0].value;
+    } else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    else return false;
+  }
+  return true;
+}
+
+function spanOf(file: ManifestFile, ref: ImageRef): ValueSpan | undefined {
+  let node;
+  try {
+    node = nodeAt(file, ref);
+  } catch {
+    return undefined;
+  }
+  if (!isScalar(node) || !node.range || node.anchor || node.tag) return undefined;
+  const style = node.type;
+  if (style !== 'PLAIN' && style !== 'QUOTE_DOUBLE' && style !== 'QUOTE_SINGLE') return undefined;
+  const [start, end] = node.range;
+  const current = scalarText(node);
+  if (current === undefined || /[\r\n]/.test(file.text.slice(start, end))) return undefined;
+  if (!uniquePath(file.docs[ref.docIndex].doc.contents, ref.path)) return undefined;
+  return { start, end, style, current };
+}
+
+/** Keeps what the full path's parse of `file` tells an image edit; `lexemes` when the
+ *  parse kept them. Nothing is kept where finding every image fails. */
+export function keepFactsOf(root: string, key: string, file: ManifestFile, editors: readonly ImageEditor[], lexemes?: readonly string[]): EditFacts | undefined {
+  if (!file.docs.every((d) => readsAsNodes(d.doc))) return undefined;
+  let byEditor: Array<ImageRef[] | undefined>;
+  try {
+    byEditor = editors.map((e) => (e.screen(file.text) ? e.find(file) : undefined));
+  } catch {
+    return undefined;
+  }
+  const spans = new Map<number, ValueSpan>();
+  editors.forEach((e, j) => {
+    if (e.name !== WORKLOAD) return;
+    for (const ref of byEditor[j] ?? []) {
+      const span = spanOf(file, ref);
+      if (span) spans.set(ref.offset, span);
+    }
+  });
+  const kept: EditFacts = { byEditor, spans, ...(lexemes ? { lexemes } : {}) };
+  bounded(facts, key, kept);
+  bounded(objects, objectsKey(root, file.path, file.text), objectsOfFile(file));
+  return kept;
+}
+
+/** One value to write: the reference found at `ref.offset`, its new value, and the text
+ *  the editor writes for it. */
+export interface SpanWrite {
+  ref: ImageRef;
+  value: string;
+  text: string;
+}
+
+const plainMemo = new Map<string, boolean>();
+
+/** A plain scalar `value` alone reads back as that string. */
+function plainReads(value: string): boolean {
+  let ok = plainMemo.get(value);
+  if (ok === undefined) {
+    const doc = parseDocument(value);
+    ok = doc.errors.length === 0 && isScalar(doc.contents) && doc.contents.value === value;
+    if (plainMemo.size > 1000) plainMemo.clear();
+    plainMemo.set(value, ok);
+  }
+  return ok;
+}
+
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+/** Whether the flow scalar `written`, lexed as one scalar, reads as `value`: quoted with
+ *  no escape or quote inside, or plain and reading as the string alone. */
+function readsAs(written: string, value: string): boolean {
+  if (!PRINTABLE.test(value)) return false;
+  if (written[0] === '"') return written === `"${value}"` && !/["\\]/.test(value);
+  if (written[0] === "'") return written === `'${value}'` && !value.includes("'");
+  return written === value && value !== '' && plainReads(value);
+}
+
+const styleOf = (written: string): ScalarStyle => (written[0] === '"' ? 'QUOTE_DOUBLE' : written[0] === "'" ? 'QUOTE_SINGLE' : 'PLAIN');
+
+/** `text` with the writes spliced in, confirmed by the lexer (see the top of this file),
+ *  with the facts and objects of the new text kept; undefined when it cannot be confirmed
+ *  that way (the full path then plans the file). */
+export function spliceConfirmed(root: string, rel: string, text: string, kept: EditFacts, writes: readonly SpanWrite[], editors: readonly ImageEditor[], policies: ReadonlyMap<string, FluxPolicy>): string | undefined {
+  const c = confirmSplice(text, kept, writes);
+  if (!c) return decline();
+  indexedEditCounters.spliced++;
+  deriveFacts(root, rel, text, c.next, kept, writes, c.edits, c.lexemes, editors, policies);
+  return c.next;
+}
+
+interface Splice {
+  next: string;
+  edits: TextEdit[];
+  lexemes: string[];
+}
+
+function confirmSplice(text: string, kept: EditFacts, writes: readonly SpanWrite[]): Splice | undefined {
+  const edits: TextEdit[] = [];
+  for (const w of writes) {
+    const span = kept.spans.get(w.ref.offset);
+    if (!span || !readsAs(w.text, w.value)) return undefined;
+    edits.push({ start: span.start, end: span.end, text: w.text });
+  }
+  const old = (kept.lexemes ??= lexemesOf(text));
+  if (!plainStructure(old)) return undefined;
+  const next = applyTextEdits(text, edits);
+  const lexemes = lexemesOf(next);
+  return onlyScalarsReplaced(old, lexemes, edits) ? { next, edits, lexemes } : undefined;
+}
+
+interface Pending {
+  root: string;
+  rel: string;
+  text: string;
+  next: string;
+  kept: EditFacts;
+  writes: readonly SpanWrite[];
+  editors: readonly ImageEditor[];
+  policies: ReadonlyMap<string, FluxPolicy>;
+}
+
+// Texts the full path wrote by splicing values alone: their facts are derived (the lexer
+// run) only when a later plan asks for them, so a one-off run pays nothing for them.
+const pending = new Map<string, Pending>();
+
+/** Keeps, for a later plan, that `next` is `text` (whose facts `kept` are) with the values
+ *  of `writes` spliced in, as the full path wrote it. */
+export function keepSpliced(root: string, rel: string, text: string, next: string, kept: EditFacts, writes: readonly SpanWrite[], editors: readonly ImageEditor[], policies: ReadonlyMap<string, FluxPolicy>): void {
+  bounded(pending, factsKey(root, rel, next, policies), { root, rel, text, next, kept, writes, editors, policies });
+}
+
+function resolvePending(key: string): EditFacts | undefined {
+  const p = pending.get(key);
+  if (!p) return undefined;
+  pending.delete(key);
+  const c = confirmSplice(p.text, p.kept, p.writes);
+  if (!c || c.next !== p.next) return undefined;
+  deriveFacts(p.root, p.rel, p.text, c.next, p.kept, p.writes, c.edits, c.lexemes, p.editors, p.policies);
+  return facts.get(key);
+}
+
+/** Keeps the objects of a text a change writes, as the analysis read them. */
+export function keepObjects(root: string, rel: string, text: string, kept: KeptObject[]): void {
+  bounded(objects, objectsKey(root, rel, text), kept);
+}
+
+function decline(): undefined {
+  indexedEditCounters.declined++;
+  return undefined;
+}
+
+/** The facts of `next`, the confirmed splice of `writes` into `text`: the same references
+ *  at moved offsets, the written ones reading their new values. Kept only while no other
+ *  editor could find anything in either text: their finds are not derived here. */
+function deriveFacts(
+  root: string,
+  rel: string,
+  text: string,
+  next: string,
+  kept: EditFacts,
+  writes: readonly SpanWrite[],
+  edits: readonly TextEdit[],
+  lexemes: readonly string[],
+  editors: readonly ImageEditor[],
+  policies: ReadonlyMap<string, FluxPolicy>,
+): void {
+  for (const [j, e] of editors.entries()) {
+    if (e.name === WORKLOAD) continue;
+    const screened = e.screen(text);
+    if (screened !== e.screen(next)) return;
+    if (screened && (e.name !== 'kustomize-images' || kept.byEditor[j]?.length !== 0)) return;
+  }
+  const moved = (offset: number) => offset + edits.reduce((d, e) => (e.end <= offset ? d + e.text.length - (e.end - e.start) : d), 0);
+  const written = new Map(writes.map((w) => [w.ref.offset, w]));
+  const spans = new Map<number, ValueSpan>();
+  for (const [offset, span] of kept.spans) {
+    const w = written.get(offset);
+    const start = moved(span.start);
+    spans.set(start, w ? { start, end: start + w.text.length, style: styleOf(w.text), current: w.value } : { start, end: start + span.end - span.start, style: span.style, current: span.current });
+  }
+  const byEditor = kept.byEditor.map((refs, j) => {
+    if (!refs || editors[j].name !== WORKLOAD) return refs;
+    return refs.map((r) => {
+      const w = written.get(r.offset);
+      return w ? rewritten(r, w.value, moved(r.offset)) : { ...r, offset: moved(r.offset) };
+    });
+  });
+  bounded(facts, factsKey(root, rel, next, policies), { byEditor, spans, lexemes });
+  const before = keptObjectsOf(root, rel, text);
+  const after = before && derivedObjects(before, writes);
+  if (after) bounded(objects, objectsKey(root, rel, next), after);
+}
+
+/** The reference the workload editor finds at a value now reading `value`. */
+function rewritten(r: ImageRef, value: string, offset: number): ImageRef {
+  const parts = parseImageRef(value);
+  return {
+    file: r.file,
+    object: r.object,
+    field: r.field,
+    docIndex: r.docIndex,
+    path: r.path,
+    part: r.part,
+    repository: parts.repository,
+    ...(parts.tag !== undefined ? { tag: parts.tag } : {}),
+    ...(parts.digest !== undefined ? { digest: parts.digest } : {}),
+    ...(r.filter !== undefined ? { filter: r.filter } : {}),
+    ...(r.policy !== undefined ? { policy: r.policy } : {}),
+    editor: r.editor,
+    offset,
+  };
+}
+
+/** The objects with each written value set at its path, copying only the containers on
+ *  the way (the rest is shared: nothing changes a kept object). */
+function derivedObjects(before: readonly KeptObject[], writes: readonly SpanWrite[]): KeptObject[] | undefined {
+  const out = before.map((o) => ({ ...o }));
+  for (const w of writes) {
+    const o = out.find((x) => x.doc === w.ref.docIndex);
+    if (!o) continue;
+    const value = setIn(o.value, w.ref.path, w.value);
+    if (!value) return undefined;
+    o.value = value as Record<string, unknown>;
+  }
+  return out;
+}
+
+function setIn(node: unknown, path: readonly (string | number)[], value: string): unknown {
+  if (path.length === 0) return value;
+  const [seg, ...rest] = path;
+  if (Array.isArray(node) && typeof seg === 'number' && seg < node.length) {
+    const inner = setIn(node[seg], rest, value);
+    if (inner === undefined) return undefined;
+    const copy = node.slice();
+    copy[seg] = inner;
+    return copy;
+  }
+  if (node && typeof node === 'object' && !Array.isArray(node) && Object.prototype.hasOwnProperty.call(node, seg)) {
+    const inner = setIn((node as Record<string, unknown>)[seg], rest, value);
+    return inner === undefined ? undefined : { ...(node as Record<string, unknown>), [seg]: inner };
+  }
+  return undefined;
+}
+
