@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Compiles src/ to dist/ with tsc (tsconfig.build.json), from a clean output directory so
-// no file of a deleted module lingers in what ships.
+// no file of a deleted module lingers in what ships, then bundles the CLI into
+// dist/bundle/ with esbuild (scripts/bundle-cli.mjs), which the bin loads.
 //
 //   node scripts/build.mjs [--out DIR] [--if-stale]
 //
@@ -14,11 +15,13 @@ import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } 
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundleCli } from './bundle-cli.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const STAMP = '.build-stamp';
-/** Everything the compiled output depends on besides the sources themselves. */
-const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
+/** Everything the compiled output depends on besides the sources themselves. The CLI's
+ *  bundle holds the dependencies' code too: a lockfile change rebuilds it. */
+const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'scripts/bundle-cli.mjs'];
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, 'if-stale': { type: 'boolean' } } });
 const out = path.resolve(ROOT, values.out ?? 'dist');
@@ -35,7 +38,7 @@ function newestMtime(dir) {
 function stale() {
   const stamp = path.join(out, STAMP);
   if (!existsSync(stamp)) return true;
-  const inputs = Math.max(newestMtime(path.join(ROOT, 'src')), ...INPUTS.map((f) => statSync(path.join(ROOT, f)).mtimeMs));
+  const inputs = Math.max(newestMtime(path.join(ROOT, 'src')), ...INPUTS.map((f) => statSync(path.join(ROOT, f), { throwIfNoEntry: false })?.mtimeMs ?? 0));
   return inputs > statSync(stamp).mtimeMs;
 }
 
@@ -59,5 +62,7 @@ const started = new Date();
 rmSync(out, { recursive: true, force: true });
 const r = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', out], { cwd: ROOT, stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
+// without esbuild (a dev dependency, as TypeScript) the bin runs dist/cli.js as it is
+await bundleCli(ROOT, out);
 writeFileSync(path.join(out, STAMP), `${started.toISOString()}\n`);
 utimesSync(path.join(out, STAMP), started, started);

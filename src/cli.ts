@@ -52,6 +52,15 @@ function printResult(result: Result | Result[], json: boolean, out: Out): void {
   out.log(json ? JSON.stringify(Array.isArray(result) && result.length !== 1 ? list : list[0], null, 2) : list.map((r) => r.message).join('\n\n'));
 }
 
+/** Starts loading the code `command` runs on: it compiles while git answers the checkout's
+ *  questions in processes of its own, instead of after. */
+function loadCommand(command: string): Promise<unknown> {
+  const modules: Promise<unknown>[] = [command === 'status' ? import('./cli/status.ts') : import('./cli/changes.ts')];
+  if (command === 'set-image') modules.push(import('./jobs/set-image-plan.ts'), import('./jobs/digests.ts'));
+  // a module that fails to load fails where it is imported for use
+  return Promise.all(modules).catch(() => undefined);
+}
+
 async function execute(p: Parsed & { command: string }, argv: string[], out: Out, deps: WatchDeps): Promise<number> {
   const { command, args, values: v } = p;
   // the app takes the same limit from its settings
@@ -63,8 +72,10 @@ async function execute(p: Parsed & { command: string }, argv: string[], out: Out
     return validateCommand(dir, directoryFiles(dir), { json: Boolean(v.json), format: v.format as string | undefined }, out);
   }
   const timeoutMs = lockTimeoutMs(v);
+  const code = loadCommand(command);
   const co = await openCheckout(v, out, COMMANDS[command].changes && !v['dry-run']);
   if (command === 'status') return (await import('./cli/status.ts')).statusCommand(co.ws, v, out, argv, deps);
+  await code;
   const { runChange } = await import('./cli/changes.ts');
   const lock = await lockCheckout(co.ws, argv, timeoutMs, out);
   let result: Result | Result[];

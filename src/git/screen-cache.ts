@@ -1,18 +1,35 @@
 // `git grep` over a large repo costs a full read of the tree on every event, yet two
 // events rarely see more than a handful of changed files between them. For a clean tree
 // the hits for a set of tokens are remembered and carried forward to a newer tree by
-// re-checking only the files `git diff` names between the two trees.
+// re-checking only the files `git diff` names between the two trees. The CLI keeps what
+// it found on disk (src/manifests/tree-store.ts) and hands it back here (seedScreen), so
+// a cold process carries forward too.
 import { readRepoText, RepoFileError } from '../repo-io/read.ts';
+import { changedSince } from '../repo-io/tree-steps.ts';
 import type { GitRunner } from './exec.ts';
 
 interface Entry {
   tree: string;
   hits: Set<string>;
+  /** Trees carried forward to since the last full search. */
+  carried: number;
+}
+
+/** What a search found in a tree, as the CLI keeps it between processes. */
+export interface ScreenRecord {
+  tree: string;
+  hits: readonly string[];
+  carried: number;
 }
 
 const MAX_ENTRIES = 256;
 /** Beyond this many changed files a fresh `git grep` is cheaper than re-reading them. */
 const MAX_CHANGED = 500;
+/** Every so many carried trees a full search again: an answer kept on disk is only as
+ *  good as the first one it was carried from, and this bounds how long a wrong one
+ *  (a file from an older version, one edited by hand) can miss a file that did not
+ *  change since. */
+export const MAX_CARRIED = 64;
 const entries = new Map<string, Entry>();
 
 async function fullGrep(runner: GitRunner, tokens: string[], paths: string[] = []): Promise<Set<string>> {
@@ -26,6 +43,9 @@ async function fullGrep(runner: GitRunner, tokens: string[], paths: string[] = [
 let lastDiff: { key: string; changed: Promise<string[] | null> } | undefined;
 
 export function changedBetween(runner: GitRunner, dir: string, from: string, to: string): Promise<string[] | null> {
+  // a tree the bot's own commit made from `from` names its files without git
+  const made = changedSince(from, to);
+  if (made) return Promise.resolve(made);
   const key = `${dir}\0${from}\0${to}`;
   if (lastDiff?.key !== key) {
     const changed = runner
@@ -43,6 +63,7 @@ export function changedBetween(runner: GitRunner, dir: string, from: string, to:
 const ASK_GIT = new Set(['FILE_NOT_REGULAR', 'FILE_TOO_LARGE', 'FILE_READ_FAILED']);
 
 async function carryForward(runner: GitRunner, dir: string, tokens: string[], from: Entry, tree: string): Promise<Set<string> | null> {
+  if (from.carried >= MAX_CARRIED) return null;
   const changed = await changedBetween(runner, dir, from.tree, tree);
   if (changed === null) return null;
   if (changed.length > MAX_CHANGED) return null;
@@ -70,14 +91,50 @@ async function carryForward(runner: GitRunner, dir: string, tokens: string[], fr
  *  known to match (see WorkingCopy.cleanTree), or undefined to always search afresh. */
 export async function screenFiles(runner: GitRunner, dir: string, tokens: string[], tree: string | undefined): Promise<string[]> {
   if (tree === undefined) return [...(await fullGrep(runner, tokens))];
-  const key = `${dir}\0${[...tokens].sort().join('\0')}`;
+  const key = keyOf(dir, tokens);
   const known = entries.get(key);
   let hits: Set<string> | null = null;
-  if (known?.tree === tree) hits = known.hits;
-  else if (known) hits = await carryForward(runner, dir, tokens, known, tree);
-  hits ??= await fullGrep(runner, tokens);
+  let carried = 0;
+  if (known?.tree === tree) {
+    hits = known.hits;
+    carried = known.carried;
+  } else if (known) {
+    hits = await carryForward(runner, dir, tokens, known, tree);
+    carried = known.carried + 1;
+  }
+  if (!hits) {
+    hits = await fullGrep(runner, tokens);
+    carried = 0;
+  }
+  remember(key, { tree, hits, carried });
+  return [...hits].sort();
+}
+
+function keyOf(dir: string, tokens: readonly string[]): string {
+  return `${dir}\0${[...new Set(tokens)].sort().join('\0')}`;
+}
+
+function remember(key: string, entry: Entry): void {
   entries.delete(key);
   if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
-  entries.set(key, { tree, hits });
-  return [...hits].sort();
+  entries.set(key, entry);
+}
+
+/** What this process last found for `tokens` in `dir`, to keep for a later process. */
+export function screenRecord(dir: string, tokens: readonly string[]): ScreenRecord | undefined {
+  const e = entries.get(keyOf(dir, tokens));
+  return e && { tree: e.tree, hits: [...e.hits].sort(), carried: e.carried };
+}
+
+/** Starts this process from what an earlier one found (screenRecord), unless it has
+ *  searched itself: the next search in another tree re-checks only what changed. */
+export function seedScreen(dir: string, tokens: readonly string[], record: ScreenRecord): void {
+  const key = keyOf(dir, tokens);
+  if (!entries.has(key)) remember(key, { tree: record.tree, hits: new Set(record.hits), carried: record.carried });
+}
+
+/** Forgets every search (tests run several "processes" in one). */
+export function forgetScreens(): void {
+  entries.clear();
+  lastDiff = undefined;
 }

@@ -247,12 +247,26 @@ export function screenToken(repository: string): string {
 export function imageTokens(policies: ReadonlyMap<string, FluxPolicy>, image: string): string[] {
   const tokens = [screenToken(image)];
   if (policies.size === 0) return tokens;
-  tokens.push(...(policyIds(policies).get(normalizeRepository(image)) ?? []));
+  const want = normalizeRepository(image);
+  if (!idsByRepository.has(policies) && !askedOnce.has(policies)) {
+    askedOnce.add(policies);
+    tokens.push(...idsNaming(policies, want));
+  } else tokens.push(...(policyIds(policies).get(want) ?? []));
   return tokens;
 }
 
 // Every app asks which policies name its image: normalise each policy's repository once.
 const idsByRepository = new WeakMap<ReadonlyMap<string, FluxPolicy>, Map<string, string[]>>();
+// ... but a CLI run asks for one image: the first question normalises only the policies
+// that can name it (normalising keeps the repository's last path segment as written)
+const askedOnce = new WeakSet<ReadonlyMap<string, FluxPolicy>>();
+
+function idsNaming(policies: ReadonlyMap<string, FluxPolicy>, normalized: string): string[] {
+  const last = screenToken(normalized);
+  const ids: string[] = [];
+  for (const [id, p] of policies) if (p.repository.includes(last) && normalizeRepository(p.repository) === normalized) ids.push(id);
+  return ids;
+}
 
 function policyIds(policies: ReadonlyMap<string, FluxPolicy>): Map<string, string[]> {
   let ids = idsByRepository.get(policies);

@@ -8,19 +8,20 @@
 // Only readers made by persistentRepo use it (the CLI's status): the bot's own caches
 // live in its process, and a change must never rest on a file anyone can write.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { maxFileSize } from '../repo-io/read.ts';
 import { packageVersion } from '../version.ts';
 import type { RepoFiles } from './files.ts';
+import { closeScreens, flushScreens, keptGrep } from './kept-screens.ts';
+import { storeDirOf } from './store-dir.ts';
 
 /** Bump when the shape or the meaning of a stored answer changes. */
 const FORMAT = 1;
 /** Trees kept per repo: a branch switch back and forth finds its answers still there. */
 const KEEP = 8;
-const DIR = 'gitops-canary';
 const STORE = Symbol('treeStore');
 // a reader's store of answers keyed by content, kept in this process (withContentStore)
 const MEMORY = Symbol('contentMemory');
@@ -45,9 +46,10 @@ export interface TreeStore {
 /** The name under which answers that hold for any tree are kept (keyed by content). */
 const SHARED = 'shared';
 
-/** `repo` whose derived answers are kept on disk per clean tree. */
+/** `repo` whose derived answers are kept on disk per clean tree, its searches too
+ *  (kept-screens.ts). */
 export function persistentRepo(repo: RepoFiles): RepoFiles {
-  return { ...repo, [STORE]: true } as RepoFiles;
+  return { ...repo, grep: keptGrep(repo), [STORE]: true } as RepoFiles;
 }
 
 /** Carries the persistence of `from` (and its store kept in memory) over to a reader
@@ -112,12 +114,12 @@ export function withContentStore<T extends RepoFiles>(repo: T, store: TreeStore)
 export async function flushStores(repo: RepoFiles): Promise<void> {
   await (await treeStoreOf(repo))?.flush();
   await contentStoreOf(repo)?.flush();
+  if (isPersistent(repo)) await flushScreens(repo.root);
 }
 
 function opened(root: string, tree: string): TreeStore | undefined {
-  const gitDir = commonGitDir(root);
-  if (!gitDir) return undefined;
-  const dir = path.join(gitDir, DIR);
+  const dir = storeDirOf(root);
+  if (!dir) return undefined;
   const id = `${dir}\0${tree}`;
   let store = open.get(id);
   if (!store) {
@@ -131,23 +133,7 @@ function opened(root: string, tree: string): TreeStore | undefined {
 /** Forgets the stores this process opened (tests run several "processes" in one). */
 export function closeTreeStores(): void {
   open.clear();
-}
-
-// `.git` is a directory, or (a worktree, a submodule) a file naming one whose
-// `commondir` leads to the repository's shared one. Read here rather than asking git:
-// a process less on every status.
-function commonGitDir(root: string): string | undefined {
-  const dotGit = path.join(root, '.git');
-  try {
-    if (statSync(dotGit).isDirectory()) return dotGit;
-    const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
-    if (!m) return undefined;
-    const gitDir = path.resolve(root, m[1].trim());
-    const common = path.join(gitDir, 'commondir');
-    return existsSync(common) ? path.resolve(gitDir, readFileSync(common, 'utf8').trim()) : gitDir;
-  } catch {
-    return undefined;
-  }
+  closeScreens();
 }
 
 function fileOf(dir: string, tree: string): string {

@@ -1,8 +1,10 @@
 // set-image in a cold process keeps the Flux image policies it derived on disk (per tree,
-// and per policy file content: src/manifests/tree-store.ts), as status does. Kept or
+// and per policy file content: src/manifests/tree-store.ts), as status does, and the files
+// its searches found (src/manifests/kept-screens.ts). Kept or
 // derived afresh, the answer must be the same: each run below happens in two identical
 // checkouts, one keeping its store and one whose store is removed before every run, and
-// both must push the same files. A marker naming a policy whose id shares nothing with
+// both must push the same files; so must the `git grep` results it keeps (a commit adding
+// a reference the kept search never saw). A marker naming a policy whose id shares nothing with
 // the image moves only when the policies are right. The last test counts the git
 // processes one run spawns, through a `git` on PATH that logs each call.
 import { execFile } from 'node:child_process';
@@ -141,6 +143,32 @@ describe('set-image with the policies kept on disk', { timeout: 180_000 }, () =>
     expect(after[DEPLOY]).toContain(`${IMAGE}:1.0.3`);
     expect(after[VALUES]).toBe(before[VALUES]);
   });
+
+  it('finds a reference a commit added, and leaves one a commit removed, though the search was kept', async () => {
+    // the kept checkout searched its tree in the runs above; this commit lands after them
+    const added = 'apps/shop/worker.yaml';
+    const worker = replaceExactly(replaceExactly(FILES[DEPLOY], 'name: storefront', 'name: storefront-worker'), `${IMAGE}:1.0.0`, `${IMAGE}:1.0.3`);
+    const gone = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: storefront
+  namespace: apps
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/acme/elsewhere:1.0.0
+`;
+    for (const r of [kept, fresh]) await r.remote.commitOnRemote({ [added]: worker, [DEPLOY]: gone }, 'a worker; the web moves to another image');
+    const run = await both('set-image', `${IMAGE}:1.0.4`);
+    expect(run.kept.code, run.kept.err).toBe(0);
+    expect(run.kept.out.replace(/committed \w+/, '')).toBe(run.fresh.out.replace(/committed \w+/, ''));
+    const after = await remoteSnapshot(kept.remote);
+    expect(after).toEqual(await remoteSnapshot(fresh.remote));
+    expect(after[added]).toBe(replaceExactly(worker, ':1.0.3', ':1.0.4'));
+    expect(after[DEPLOY]).toBe(gone);
+  });
 });
 
 /** The first `git` on PATH that is not `skip`. */
@@ -159,7 +187,7 @@ function realGit(skip: string): string {
 }
 
 describe('the git processes of one set-image', { timeout: 120_000 }, () => {
-  it('in a checkout without an upstream, on a tree seen before: one screen of the tree, at most 14 processes', async () => {
+  it('in a checkout without an upstream, on a tree seen before: no screen of the tree, at most 13 processes', async () => {
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'gcb-git-count-'));
     try {
       const dir = path.join(scratch, 'config');
@@ -194,13 +222,13 @@ describe('the git processes of one set-image', { timeout: 120_000 }, () => {
       // the subcommand, after the `-c key=value` settings every call carries
       const subcommand = (argv: string[]) => argv.find((a, i) => a !== '-c' && argv[i - 1] !== '-c');
       const named = (sub: string) => calls.filter((argv) => subcommand(argv) === sub);
-      // the Flux policies came from the store: only the image's own screen
-      expect(named('grep')).toHaveLength(1);
+      // the Flux policies and the image's screen came from the store: no search at all
+      expect(named('grep')).toHaveLength(0);
       // the commit does not start `git maintenance` behind the run's back
       expect(named('commit')).toHaveLength(1);
       expect(named('commit')[0]).toContain('maintenance.auto=false');
       // 19 before: a screen for the policies, HEAD and the branch asked again and again
-      expect(calls.length).toBeLessThanOrEqual(14);
+      expect(calls.length).toBeLessThanOrEqual(13);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

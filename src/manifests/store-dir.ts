@@ -1,0 +1,29 @@
+// Where the CLI keeps what it derived from a repo between processes: a directory in the
+// repository's (shared) git directory, so every worktree of it finds the same answers.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const DIR = 'gitops-canary';
+
+/** The store directory of the checkout at `root`; undefined without a git directory. */
+export function storeDirOf(root: string): string | undefined {
+  const gitDir = commonGitDir(root);
+  return gitDir && path.join(gitDir, DIR);
+}
+
+// `.git` is a directory, or (a worktree, a submodule) a file naming one whose
+// `commondir` leads to the repository's shared one. Read here rather than asking git:
+// a process less on every run.
+function commonGitDir(root: string): string | undefined {
+  const dotGit = path.join(root, '.git');
+  try {
+    if (statSync(dotGit).isDirectory()) return dotGit;
+    const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+    if (!m) return undefined;
+    const gitDir = path.resolve(root, m[1].trim());
+    const common = path.join(gitDir, 'commondir');
+    return existsSync(common) ? path.resolve(gitDir, readFileSync(common, 'utf8').trim()) : gitDir;
+  } catch {
+    return undefined;
+  }
+}

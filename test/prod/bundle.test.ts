@@ -1,0 +1,87 @@
+// The CLI's bundle (scripts/bundle-cli.mjs, built by `npm run build` into dist/bundle/),
+// which the bin loads in place of dist/cli.js: built on its own beside a copy of the bin
+// and package.json, with no compiled module and no node_modules next to it, it runs
+// status and set-image, names the package version in its trailer (a path taken relative
+// to a module), and reads a few dozen files where the unbundled build reads hundreds.
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleCli } from '../../scripts/bundle-cli.mjs';
+import { configRepo, type ConfigRepo } from '../helpers/cli.ts';
+import { gitEnv } from '../helpers/git-remote.ts';
+import { ROOT } from './dockerfile.ts';
+
+const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+
+let scratch: string;
+let app: string;
+let repo: ConfigRepo;
+
+/** The bin of the bundled copy, as installed: no GITOPS_CANARY_FROM_SOURCE. */
+function runBin(args: string[], opts: { imports?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = gitEnv();
+  delete env.GITOPS_CANARY_FROM_SOURCE;
+  const pre = opts.imports ? ['--import', opts.imports] : [];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [...pre, path.join(app, 'bin/gitops-canary.mjs'), ...args], { cwd: repo.dir, env, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'cli-bundle-'));
+  app = path.join(scratch, 'app');
+  cpSync(path.join(ROOT, 'bin'), path.join(app, 'bin'), { recursive: true });
+  cpSync(path.join(ROOT, 'package.json'), path.join(app, 'package.json'));
+  expect(await bundleCli(ROOT, path.join(app, 'dist'))).toBe(true);
+  repo = await configRepo();
+}, 120_000);
+
+afterAll(async () => {
+  await repo?.cleanup();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('the bundled CLI', { timeout: 120_000 }, () => {
+  it('is one entry file with its chunks, and nothing else beside it', () => {
+    expect(readdirSync(path.join(app, 'dist'))).toEqual(['bundle']);
+    const files = readdirSync(path.join(app, 'dist/bundle'));
+    expect(files).toContain('cli.mjs');
+    expect(files.every((f) => f.endsWith('.mjs'))).toBe(true);
+  });
+
+  it('runs status and set-image from the bundle alone, its trailer naming the package version', async () => {
+    const status = await runBin(['status']);
+    expect(status).toMatchObject({ code: 0, stderr: '' });
+    expect(status.stdout).toContain('stable 100% / canary 0%');
+
+    const set = await runBin(['set-image', 'ghcr.io/example/podinfo:0.2.1']);
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('committed');
+    const [last] = await repo.remoteLog();
+    expect(last.trailers).toMatchObject({ Action: 'set-image', Tag: '0.2.1', 'Committed-By': `gitops-canary CLI ${version}` });
+  });
+
+  it('reads a few dozen module files for a set-image, all of the bundle', async () => {
+    const log = path.join(scratch, 'modules.log');
+    const hooks = path.join(scratch, 'hooks.mjs');
+    const register = path.join(scratch, 'register.mjs');
+    writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  if (url.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, url + '\\n');\n  return next(url, context);\n}\n`);
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const set = await runBin(['set-image', 'ghcr.io/example/podinfo:0.2.2'], { imports: pathToFileURL(register).href });
+    expect(set).toMatchObject({ code: 0, stderr: '' });
+    const loaded = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((u) => new URL(u).pathname);
+    const bundle = path.join(app, 'dist/bundle') + path.sep;
+    const ours = loaded.filter((p) => p !== register);
+    expect(ours.filter((p) => !p.startsWith(bundle) && !p.startsWith(path.join(app, 'bin') + path.sep))).toEqual([]);
+    expect(existsSync(path.join(app, 'node_modules'))).toBe(false);
+    // the unbundled build reads some 270 modules (and the CommonJS files behind them)
+    expect(ours.length).toBeLessThan(80);
+  });
+});
