@@ -13,6 +13,9 @@ interface Entry {
   hits: Set<string>;
   /** Trees carried forward to since the last full search. */
   carried: number;
+  /** The tree the hits were carried from, and every file that can differ between the
+   *  two; none after a full search. */
+  step?: { from: string; changed: readonly string[] };
 }
 
 /** What a search found in a tree, as the CLI keeps it between processes. */
@@ -62,29 +65,51 @@ export function changedBetween(runner: GitRunner, dir: string, from: string, to:
 
 const ASK_GIT = new Set(['FILE_NOT_REGULAR', 'FILE_TOO_LARGE', 'FILE_READ_FAILED']);
 
-async function carryForward(runner: GitRunner, dir: string, tokens: string[], from: Entry, tree: string): Promise<Set<string> | null> {
+const REFUSED = Symbol('refused');
+type Changed = string | null | typeof REFUSED;
+/** Larger texts are read again rather than held. */
+const KEEP_TEXT = 64 * 1024;
+// The token sets that move between the same two trees (the image's, the Flux policy
+// kinds) re-check the same changed files: read each once. Texts of tree `to` only, which
+// its id names.
+let lastTexts: { key: string; texts: Map<string, Promise<Changed>> } | undefined;
+
+function changedText(dir: string, from: string, to: string, rel: string): Promise<Changed> {
+  const key = `${dir}\0${from}\0${to}`;
+  if (lastTexts?.key !== key) lastTexts = { key, texts: new Map() };
+  let text = lastTexts.texts.get(rel);
+  if (!text) {
+    // Files we refuse to read (symlinks, devices, files over the size limit) are left to
+    // git, which screens them as a fresh search would: the two paths must agree. Missing
+    // files and files below a symlinked directory are not in the tree git would search.
+    const texts = lastTexts.texts;
+    text = readRepoText(dir, rel).then(
+      (r) => {
+        if (r.text.length > KEEP_TEXT) texts.delete(rel);
+        return r.text;
+      },
+      (err) => (err instanceof RepoFileError && ASK_GIT.has(err.code) ? REFUSED : null),
+    );
+    texts.set(rel, text);
+  }
+  return text;
+}
+
+async function carryForward(runner: GitRunner, dir: string, tokens: string[], from: Entry, tree: string): Promise<{ hits: Set<string>; changed: string[] } | null> {
   if (from.carried >= MAX_CARRIED) return null;
   const changed = await changedBetween(runner, dir, from.tree, tree);
   if (changed === null) return null;
   if (changed.length > MAX_CHANGED) return null;
   const hits = new Set(from.hits);
-  // Files we refuse to read (symlinks, devices, files over the size limit) are left to
-  // git, which screens them as a fresh search would: the two paths must agree. Missing
-  // files and files below a symlinked directory are not in the tree git would search.
   const refused: string[] = [];
   for (const rel of changed) {
-    const text = await readRepoText(dir, rel).then(
-      (r) => r.text,
-      (err) => {
-        if (err instanceof RepoFileError && ASK_GIT.has(err.code)) refused.push(rel);
-        return null;
-      },
-    );
-    if (text !== null && tokens.some((t) => text.includes(t))) hits.add(rel);
+    const text = await changedText(dir, from.tree, tree, rel);
+    if (text === REFUSED) refused.push(rel);
+    if (typeof text === 'string' && tokens.some((t) => text.includes(t))) hits.add(rel);
     else hits.delete(rel);
   }
   if (refused.length > 0) for (const rel of await fullGrep(runner, tokens, refused)) hits.add(rel);
-  return hits;
+  return { hits, changed };
 }
 
 /** Tracked files containing any token. `tree` is the sha of a tree the working files are
@@ -95,18 +120,23 @@ export async function screenFiles(runner: GitRunner, dir: string, tokens: string
   const known = entries.get(key);
   let hits: Set<string> | null = null;
   let carried = 0;
+  let step: Entry['step'];
   if (known?.tree === tree) {
     hits = known.hits;
     carried = known.carried;
+    step = { from: tree, changed: [] };
   } else if (known) {
-    hits = await carryForward(runner, dir, tokens, known, tree);
+    const moved = await carryForward(runner, dir, tokens, known, tree);
+    hits = moved?.hits ?? null;
     carried = known.carried + 1;
+    step = moved ? { from: known.tree, changed: moved.changed } : undefined;
   }
   if (!hits) {
     hits = await fullGrep(runner, tokens);
     carried = 0;
+    step = undefined;
   }
-  remember(key, { tree, hits, carried });
+  remember(key, { tree, hits, carried, step });
   return [...hits].sort();
 }
 
@@ -126,6 +156,15 @@ export function screenRecord(dir: string, tokens: readonly string[]): ScreenReco
   return e && { tree: e.tree, hits: [...e.hits].sort(), carried: e.carried };
 }
 
+/** How the last search for `tokens` in `dir` came to its answer in tree `to`: carried
+ *  from tree `from`, re-checking `changed`, the only files that can differ between the
+ *  two. Whoever kept something per file of `from` re-derives only these. Undefined after
+ *  a full search. */
+export function screenStep(dir: string, tokens: readonly string[]): { from: string; to: string; changed: readonly string[] } | undefined {
+  const e = entries.get(keyOf(dir, tokens));
+  return e?.step && { from: e.step.from, to: e.tree, changed: e.step.changed };
+}
+
 /** Starts this process from what an earlier one found (screenRecord), unless it has
  *  searched itself: the next search in another tree re-checks only what changed. */
 export function seedScreen(dir: string, tokens: readonly string[], record: ScreenRecord): void {
@@ -137,4 +176,5 @@ export function seedScreen(dir: string, tokens: readonly string[], record: Scree
 export function forgetScreens(): void {
   entries.clear();
   lastDiff = undefined;
+  lastTexts = undefined;
 }

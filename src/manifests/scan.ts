@@ -12,6 +12,7 @@ import type { RepoFiles } from './files.ts';
 import { YAML_FILE } from './files.ts';
 import type { ManifestFile } from './types.ts';
 import { contentStoreOf, treeStoreOf, type TreeStore } from './tree-store.ts';
+import { screenStep } from '../git/screen-cache.ts';
 
 export interface Loaded {
   files: ManifestFile[];
@@ -191,50 +192,115 @@ export async function loadFluxPolicies(repo: RepoFiles): Promise<Policies> {
   const store = await treeStoreOf(repo);
   let result = store?.get<Policies>('flux', '');
   if (!result) {
-    result = await searchFluxPolicies(repo);
+    result = await searchFluxPolicies(repo, version);
     store?.set('flux', '', result);
   }
   if (version !== undefined) byVersion.set(repo.root, { version, result });
   return result;
 }
 
-async function searchFluxPolicies(repo: RepoFiles): Promise<Policies> {
-  const hits = (await repo.grep(['ImagePolicy', 'ImageRepository'])).filter((rel) => YAML_FILE.test(rel)).sort();
-  const content = contentStoreOf(repo);
-  if (content) return keptFluxPolicies(repo, hits, content);
-  const { files, skipped } = await loadFiles(repo, hits, parseCached(repo.root));
-  return { policies: collectFluxPolicies(files), skipped };
-}
+const FLUX_TOKENS = ['ImagePolicy', 'ImageRepository'];
 
 type KeptFlux = FluxDocs | { skip: { code: string; reason: string } };
+/** What one policy file gave, and the key of its text in the content store (when kept). */
+type FluxFile = { kept: KeptFlux; key?: string };
 
-/** searchFluxPolicies with each file's image automation objects kept by content: a
- *  cold process parses only the policy files that changed. */
-async function keptFluxPolicies(repo: RepoFiles, hits: string[], content: TreeStore): Promise<Policies> {
-  const files: FluxDocs[] = [];
-  const skipped: Skipped[] = [];
-  for (const { rel, text, error } of await readAll(repo, hits)) {
-    if (text === undefined) {
-      // as loadFiles reports them
-      if (error instanceof BotError) skipped.push({ file: rel, code: error.code, reason: error.message });
-      else skipped.push({ file: rel, code: 'READ_FAILED', reason: error?.message ?? 'unreadable' });
-      continue;
-    }
-    const key = `${rel}\0${createHash('sha256').update(text).digest('base64')}`;
-    let kept = content.get<KeptFlux>('flux', key);
-    if (!kept) {
-      try {
-        kept = fluxDocsOf(parseCached(repo.root)(rel, text));
-      } catch (err) {
-        if (!(err instanceof BotError)) throw err;
-        kept = { skip: { code: err.code, reason: err.message } };
-      }
-      content.set('flux', key, kept);
-    }
-    if ('skip' in kept) skipped.push({ file: rel, ...kept.skip });
-    else files.push(kept);
+// Per checkout, what each policy file of the tree searched last gave: the next tree
+// re-reads only the files the screen re-checked on its way there (screenStep), so a
+// commit costs the files it changed, not every policy file of the repo. The CLI keeps
+// the same per tree in the content store, as the path and content key of each file.
+const FLUX_TREES_LIMIT = 256;
+const fluxTrees = new Map<string, { tree: string; files: Map<string, FluxFile> }>();
+interface KeptFluxTree {
+  tree: string;
+  files: Array<[string, string]>;
+}
+
+async function searchFluxPolicies(repo: RepoFiles, version: string | undefined): Promise<Policies> {
+  const hits = (await repo.grep(FLUX_TOKENS)).filter((rel) => YAML_FILE.test(rel)).sort();
+  const content = contentStoreOf(repo);
+  const earlier = version === undefined ? undefined : carriedFluxFiles(repo, content, version);
+  const files = new Map<string, FluxFile>();
+  const fresh: string[] = [];
+  for (const rel of hits) {
+    const f = earlier?.(rel);
+    if (f) files.set(rel, f);
+    else fresh.push(rel);
   }
-  return { policies: collectFluxPolicies(files), skipped };
+  for (const { rel, text, error } of await readAll(repo, fresh)) {
+    // read failures as loadFiles reports them
+    if (text === undefined) files.set(rel, { kept: { skip: readFailure(error) } });
+    else files.set(rel, fluxFileOf(repo, content, rel, text));
+  }
+  const docs: FluxDocs[] = [];
+  const skipped: Skipped[] = [];
+  for (const rel of hits) {
+    const { kept } = files.get(rel)!;
+    if ('skip' in kept) skipped.push({ file: rel, ...kept.skip });
+    else docs.push(kept);
+  }
+  if (version !== undefined) {
+    fluxTrees.delete(repo.root);
+    if (fluxTrees.size >= FLUX_TREES_LIMIT) fluxTrees.delete(fluxTrees.keys().next().value as string);
+    fluxTrees.set(repo.root, { tree: version, files });
+    const keys = [...files].flatMap(([rel, f]): Array<[string, string]> => (f.key ? [[rel, f.key]] : []));
+    content?.set('fluxTree', '', { tree: version, files: keys } satisfies KeptFluxTree);
+  }
+  return { policies: collectFluxPolicies(docs), skipped };
+}
+
+function readFailure(error: Error | undefined): { code: string; reason: string } {
+  // Refusals (FILE_TOO_LARGE, FILE_NOT_REGULAR, …) keep their code; their message names the file.
+  if (error instanceof BotError) return { code: error.code, reason: error.message };
+  return { code: 'READ_FAILED', reason: error?.message ?? 'unreadable' };
+}
+
+/** What a policy file gives; with a content store, kept there by content, so a cold
+ *  process parses only the policy files that changed. */
+function fluxFileOf(repo: RepoFiles, content: TreeStore | undefined, rel: string, text: string): FluxFile {
+  const key = content && `${rel}\0${createHash('sha256').update(text).digest('base64')}`;
+  let kept = key === undefined ? undefined : content!.get<KeptFlux>('flux', key);
+  if (!kept) {
+    try {
+      kept = fluxDocsOf(parseCached(repo.root)(rel, text));
+    } catch (err) {
+      if (!(err instanceof BotError)) throw err;
+      kept = { skip: { code: err.code, reason: err.message } };
+    }
+    if (key !== undefined) content!.set('flux', key, kept);
+  }
+  return key === undefined ? { kept } : { kept, key };
+}
+
+/** For a file of the tree `version` that the policy screen did not re-check on its way
+ *  from the tree searched before (so its text is the same), what it gave there; undefined
+ *  for every file when the screen searched afresh or came from another tree. */
+function carriedFluxFiles(repo: RepoFiles, content: TreeStore | undefined, version: string): ((rel: string) => FluxFile | undefined) | undefined {
+  const step = screenStep(repo.root, FLUX_TOKENS);
+  if (!step || step.to !== version) return undefined;
+  const changed = new Set(step.changed);
+  const mine = fluxTrees.get(repo.root);
+  if (mine?.tree === step.from) return (rel) => (changed.has(rel) ? undefined : mine.files.get(rel));
+  const kept = content?.get<KeptFluxTree>('fluxTree', '');
+  if (!validFluxTree(kept) || kept.tree !== step.from) return undefined;
+  const keys = new Map(kept.files);
+  return (rel) => {
+    const key = changed.has(rel) ? undefined : keys.get(rel);
+    // a key names its file: a record pointing a file at another file's objects is ignored
+    const docs = key?.startsWith(`${rel}\0`) ? content!.get<KeptFlux>('flux', key) : undefined;
+    return docs && key ? { kept: docs, key } : undefined;
+  };
+}
+
+function validFluxTree(x: unknown): x is KeptFluxTree {
+  const t = x as Partial<KeptFluxTree> | undefined;
+  return !!t && typeof t.tree === 'string' && Array.isArray(t.files) && t.files.every((f) => Array.isArray(f) && f.length === 2 && typeof f[0] === 'string' && typeof f[1] === 'string');
+}
+
+/** Forgets the policy files carried between trees (tests run several "processes" in one). */
+export function forgetFluxTrees(): void {
+  fluxTrees.clear();
+  byVersion.clear();
 }
 
 /** The last path segment of an image repository: a token every reference to it contains. */
