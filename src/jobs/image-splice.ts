@@ -6,6 +6,7 @@ import { BotError } from '../errors.ts';
 import { objectLabel, type Edit, type Skipped } from '../plan.ts';
 import type { FluxPolicy } from '../manifests/flux-policies.ts';
 import { keptFacts, spliceConfirmed, type SpanWrite } from '../manifests/indexed-edits.ts';
+import type { FactsFile } from '../manifests/kept-facts.ts';
 import type { ImageEditor, ImageRef } from '../manifests/types.ts';
 import { nextRef, writeScalar } from '../manifests/workload-images.ts';
 import { Scalar } from '../manifests/yaml.ts';
@@ -21,6 +22,8 @@ export interface SpliceContext {
   gate: (ref: ImageRef) => Verdict;
   /** The scalar text written per quoting style and value: the same for every file. */
   written: Map<string, string>;
+  /** Where a persistent reader keeps the facts between processes. */
+  store?: FactsFile;
 }
 
 export interface FilePlan {
@@ -39,7 +42,7 @@ function lineOf(text: string, offset: number): number {
 }
 
 export function planFromFacts(ctx: SpliceContext, key: string, rel: string, text: string): FilePlan | undefined {
-  const facts = keptFacts(key);
+  const facts = keptFacts(key, ctx.store);
   if (!facts) return undefined;
   const found: ImageRef[] = [];
   ctx.editors.forEach((e, j) => {
@@ -73,7 +76,7 @@ export function planFromFacts(ctx: SpliceContext, key: string, rel: string, text
     out.edits.push({ file: rel, object: ref.object, field: ref.field, old: span.current, new: value });
   }
   if (writes.length === 0) return out;
-  const next = spliceConfirmed(ctx.root, rel, text, facts, writes, ctx.editors, ctx.policies);
+  const next = spliceConfirmed(ctx.root, rel, text, facts, writes, ctx.editors, ctx.policies, ctx.store);
   return next === undefined ? undefined : { ...out, write: next };
 }
 

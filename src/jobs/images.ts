@@ -10,7 +10,9 @@ import { followAliases } from '../manifests/anchored-images.ts';
 import type { FluxPolicy } from '../manifests/flux-policies.ts';
 import { factsKey, keepFactsOf, keepSpliced, keptFacts, type SpanWrite } from '../manifests/indexed-edits.ts';
 import { applyAndConfirmAsync, keptLexemes, parseManifestAsync, parseManifestToEdit } from '../manifests/parse.ts';
+import { factsFileOf } from '../manifests/kept-facts.ts';
 import { imageEditors } from '../manifests/registry.ts';
+import { isPersistent } from '../manifests/tree-store.ts';
 import { indexedImageScan } from '../manifests/image-index.ts';
 import { imageTokens, loadFluxPolicies, pathFilter } from '../manifests/scan.ts';
 import { imageMatcher } from '../manifests/workload-images.ts';
@@ -192,7 +194,9 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
   const refs: ImageRef[] = [];
   // A text planned before is planned from what was kept of it, without a parse
   // (./image-splice.ts); the full path below keeps the facts of each text it parses.
-  const ctx: SpliceContext = { root: repo.root, editors: s.editors, policies: s.policies, image: target.image, matches: imageMatcher(target.image), target, gate, written: new Map() };
+  // a persistent reader (the CLI) keeps them between processes too (kept-facts.ts)
+  const store = isPersistent(repo) ? factsFileOf(repo.root) : undefined;
+  const ctx: SpliceContext = { root: repo.root, editors: s.editors, policies: s.policies, image: target.image, matches: imageMatcher(target.image), target, gate, written: new Map(), ...(store ? { store } : {}) };
   const keys = new Map<string, string>();
   const planned = async (rel: string, text: string): Promise<boolean> => {
     const key = factsKey(repo.root, rel, text, s.policies);
@@ -212,7 +216,7 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
   const parse = async (rel: string, text: string): Promise<ManifestFile> => {
     const file = await parseManifestToEdit(rel, text);
     const key = keys.get(rel);
-    if (key !== undefined) keepFactsOf(repo.root, key, file, s.editors, keptLexemes(file));
+    if (key !== undefined) keepFactsOf(repo.root, key, file, s.editors, keptLexemes(file), store);
     return file;
   };
   const unreadable = await eachFile(repo, s, target.image, async (file, found) => {
@@ -245,7 +249,7 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
       writes.set(file.path, next);
       const key = keys.get(file.path);
       const kept = key === undefined ? undefined : keptFacts(key);
-      if (spliced && kept) keepSpliced(repo.root, file.path, file.text, next, kept, spliced, s.editors, s.policies);
+      if (spliced && kept) keepSpliced(repo.root, file.path, file.text, next, kept, spliced, s.editors, s.policies, store);
       // the aliases an anchored value carries along are shown as edits of their own
       edits.push(...changes.flatMap((c) => [c.edit, ...(c.aliases ?? []).map((a) => a.edit)]));
     } catch (err) {
@@ -253,5 +257,8 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
       skipped.push({ file: file.path, code: err.code, reason: err.message });
     }
   }, parse, planned);
+  // the next process plans the texts written here from their facts: derived now, as a
+  // later plan in this process would (a lex of each; see keepSpliced)
+  if (store) for (const [rel, next] of writes) keptFacts(factsKey(repo.root, rel, next, s.policies), store);
   return { edits, skipped: [...skipped, ...unreadable, ...s.skipped], writes, refs };
 }

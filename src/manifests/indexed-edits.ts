@@ -13,10 +13,16 @@
 // else (an anchor, alias, tag or directive anywhere, a value over several lines or in
 // a block scalar, a duplicate key on the way, a reference another editor found) keeps
 // no span and is planned by the full path: parse, edit, confirm.
+//
+// A persistent reader (the CLI) also keeps each text's facts and objects, without the
+// lexemes (the lexer reads the text again for less than it costs to keep them), in a
+// file of the repo's own (kept-facts.ts), so a cold process plans such a text with no
+// parse either. Facts read from there are checked against the text they are used for.
 import { createHash } from 'node:crypto';
 import type { ObjectRef } from '../plan.ts';
 import { parseImageRef } from '../policy/image.ts';
 import type { FluxPolicy } from './flux-policies.ts';
+import type { FactsFile } from './kept-facts.ts';
 import { applyTextEdits } from './text.ts';
 import type { ImageEditor, ImageRef, ManifestDoc, ManifestFile, TextEdit } from './types.ts';
 import { nodeAt, scalarText } from './workload-images.ts';
@@ -49,6 +55,15 @@ export interface EditFacts {
   /** By offset: the workload image values an edit may splice. */
   spans: Map<number, ValueSpan>;
   lexemes?: readonly string[];
+  /** Read from a kept facts file: each span is checked against the text it splices. */
+  stored?: true;
+}
+
+/** An entry of a kept facts file: the facts without the lexemes, and the objects. */
+interface StoredFacts {
+  byEditor: Array<ImageRef[] | undefined>;
+  spans: Array<[number, ValueSpan]>;
+  objects?: KeptObject[];
 }
 
 const WORKLOAD = 'workload-images';
@@ -60,9 +75,10 @@ const facts = new Map<string, EditFacts>();
 const objects = new Map<string, KeptObject[]>();
 const policyKeys = new WeakMap<ReadonlyMap<string, FluxPolicy>, string>();
 
-/** How often a text was planned from kept facts, and how often the full path had to
- *  run for a text with facts, for tests and the bench. */
-export const indexedEditCounters = { spliced: 0, declined: 0 };
+/** How often a text was planned from kept facts, how often the full path had to run for
+ *  a text with facts, and how often facts were read from a kept file, for tests and the
+ *  bench. */
+export const indexedEditCounters = { spliced: 0, declined: 0, stored: 0 };
 
 const digest = (s: string) => createHash('sha256').update(s).digest('base64');
 
@@ -83,8 +99,64 @@ function bounded<V>(map: Map<string, V>, key: string, value: V): void {
   map.set(key, value);
 }
 
-export function keptFacts(key: string): EditFacts | undefined {
-  return facts.get(key) ?? resolvePending(key);
+/** The facts of the text `key` names, from this process or else from `store`. */
+export function keptFacts(key: string, store?: FactsFile): EditFacts | undefined {
+  return facts.get(key) ?? resolvePending(key) ?? (store && storedFacts(key, store));
+}
+
+// factsKey less its policies: the objects do not depend on them
+const objectsKeyOf = (key: string) => key.slice(key.indexOf('\0') + 1);
+
+function save(store: FactsFile | undefined, key: string, kept: EditFacts, objects: KeptObject[] | undefined): void {
+  store?.set(key, { byEditor: kept.byEditor, spans: [...kept.spans], ...(objects ? { objects } : {}) } satisfies StoredFacts);
+}
+
+function storedFacts(key: string, store: FactsFile): EditFacts | undefined {
+  const x = store.get(key);
+  if (!validStored(x)) return undefined;
+  indexedEditCounters.stored++;
+  const kept: EditFacts = { byEditor: x.byEditor, spans: new Map(x.spans), stored: true };
+  bounded(facts, key, kept);
+  if (x.objects) bounded(objects, objectsKeyOf(key), x.objects);
+  return kept;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+const isOffset = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+const STYLES = new Set(['PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE']);
+
+function validRef(r: unknown): boolean {
+  return (
+    isObject(r) &&
+    typeof r.file === 'string' &&
+    typeof r.field === 'string' &&
+    typeof r.repository === 'string' &&
+    typeof r.editor === 'string' &&
+    isOffset(r.offset) &&
+    isOffset(r.docIndex) &&
+    isObject(r.object) &&
+    typeof r.object.kind === 'string' &&
+    Array.isArray(r.path) &&
+    r.path.every((p) => typeof p === 'string' || isOffset(p))
+  );
+}
+
+function validSpan(e: unknown): boolean {
+  if (!Array.isArray(e) || e.length !== 2 || !isOffset(e[0]) || !isObject(e[1])) return false;
+  const s = e[1];
+  return isOffset(s.start) && isOffset(s.end) && (s.start as number) < (s.end as number) && typeof s.style === 'string' && STYLES.has(s.style) && typeof s.current === 'string';
+}
+
+function validObject(o: unknown): boolean {
+  return isObject(o) && isObject(o.ref) && typeof o.ref.kind === 'string' && typeof o.ref.name === 'string' && isObject(o.value) && isOffset(o.doc) && (o.line === undefined || isOffset(o.line));
+}
+
+// a kept file is read whole by every later plan: an entry of another shape is ignored
+function validStored(x: unknown): x is StoredFacts {
+  if (!isObject(x) || !Array.isArray(x.byEditor) || !Array.isArray(x.spans)) return false;
+  if (!x.byEditor.every((refs) => refs === undefined || (Array.isArray(refs) && refs.every(validRef)))) return false;
+  if (!x.spans.every(validSpan)) return false;
+  return x.objects === undefined || (Array.isArray(x.objects) && x.objects.every(validObject));
 }
 
 const objectsKey = (root: string, rel: string, text: string) => `${root}\0${rel}\0${digest(text)}`;
@@ -149,7 +221,7 @@ function spanOf(file: ManifestFile, ref: ImageRef): ValueSpan | undefined {
 
 /** Keeps what the full path's parse of `file` tells an image edit; `lexemes` when the
  *  parse kept them. Nothing is kept where finding every image fails. */
-export function keepFactsOf(root: string, key: string, file: ManifestFile, editors: readonly ImageEditor[], lexemes?: readonly string[]): EditFacts | undefined {
+export function keepFactsOf(root: string, key: string, file: ManifestFile, editors: readonly ImageEditor[], lexemes?: readonly string[], store?: FactsFile): EditFacts | undefined {
   if (!file.docs.every((d) => readsAsNodes(d.doc))) return undefined;
   let byEditor: Array<ImageRef[] | undefined>;
   try {
@@ -167,7 +239,9 @@ export function keepFactsOf(root: string, key: string, file: ManifestFile, edito
   });
   const kept: EditFacts = { byEditor, spans, ...(lexemes ? { lexemes } : {}) };
   bounded(facts, key, kept);
-  bounded(objects, objectsKey(root, file.path, file.text), objectsOfFile(file));
+  const objs = objectsOfFile(file);
+  bounded(objects, objectsKey(root, file.path, file.text), objs);
+  save(store, key, kept, objs);
   return kept;
 }
 
@@ -209,11 +283,20 @@ const styleOf = (written: string): ScalarStyle => (written[0] === '"' ? 'QUOTE_D
 /** `text` with the writes spliced in, confirmed by the lexer (see the top of this file),
  *  with the facts and objects of the new text kept; undefined when it cannot be confirmed
  *  that way (the full path then plans the file). */
-export function spliceConfirmed(root: string, rel: string, text: string, kept: EditFacts, writes: readonly SpanWrite[], editors: readonly ImageEditor[], policies: ReadonlyMap<string, FluxPolicy>): string | undefined {
+export function spliceConfirmed(
+  root: string,
+  rel: string,
+  text: string,
+  kept: EditFacts,
+  writes: readonly SpanWrite[],
+  editors: readonly ImageEditor[],
+  policies: ReadonlyMap<string, FluxPolicy>,
+  store?: FactsFile,
+): string | undefined {
   const c = confirmSplice(text, kept, writes);
   if (!c) return decline();
   indexedEditCounters.spliced++;
-  deriveFacts(root, rel, text, c.next, kept, writes, c.edits, c.lexemes, editors, policies);
+  deriveFacts(root, rel, text, c.next, kept, writes, c.edits, c.lexemes, editors, policies, store);
   return c.next;
 }
 
@@ -228,9 +311,13 @@ function confirmSplice(text: string, kept: EditFacts, writes: readonly SpanWrite
   for (const w of writes) {
     const span = kept.spans.get(w.ref.offset);
     if (!span || !readsAs(w.text, w.value)) return undefined;
+    // a stored span must still hold the value it names, in its style, in this text
+    if (kept.stored && (span.end > text.length || styleOf(text.slice(span.start, span.end)) !== span.style || !readsAs(text.slice(span.start, span.end), span.current))) return undefined;
     edits.push({ start: span.start, end: span.end, text: w.text });
   }
-  const old = (kept.lexemes ??= lexemesOf(text));
+  // facts read from a kept file are used once by a process that plans once: their
+  // lexemes are not kept in it either (some 15 KB a text, for the collector to move)
+  const old = kept.lexemes ?? (kept.stored ? lexemesOf(text) : (kept.lexemes = lexemesOf(text)));
   if (!plainStructure(old)) return undefined;
   const next = applyTextEdits(text, edits);
   const lexemes = lexemesOf(next);
@@ -246,6 +333,7 @@ interface Pending {
   writes: readonly SpanWrite[];
   editors: readonly ImageEditor[];
   policies: ReadonlyMap<string, FluxPolicy>;
+  store?: FactsFile;
 }
 
 // Texts the full path wrote by splicing values alone: their facts are derived (the lexer
@@ -254,8 +342,18 @@ const pending = new Map<string, Pending>();
 
 /** Keeps, for a later plan, that `next` is `text` (whose facts `kept` are) with the values
  *  of `writes` spliced in, as the full path wrote it. */
-export function keepSpliced(root: string, rel: string, text: string, next: string, kept: EditFacts, writes: readonly SpanWrite[], editors: readonly ImageEditor[], policies: ReadonlyMap<string, FluxPolicy>): void {
-  bounded(pending, factsKey(root, rel, next, policies), { root, rel, text, next, kept, writes, editors, policies });
+export function keepSpliced(
+  root: string,
+  rel: string,
+  text: string,
+  next: string,
+  kept: EditFacts,
+  writes: readonly SpanWrite[],
+  editors: readonly ImageEditor[],
+  policies: ReadonlyMap<string, FluxPolicy>,
+  store?: FactsFile,
+): void {
+  bounded(pending, factsKey(root, rel, next, policies), { root, rel, text, next, kept, writes, editors, policies, ...(store ? { store } : {}) });
 }
 
 function resolvePending(key: string): EditFacts | undefined {
@@ -264,7 +362,7 @@ function resolvePending(key: string): EditFacts | undefined {
   pending.delete(key);
   const c = confirmSplice(p.text, p.kept, p.writes);
   if (!c || c.next !== p.next) return undefined;
-  deriveFacts(p.root, p.rel, p.text, c.next, p.kept, p.writes, c.edits, c.lexemes, p.editors, p.policies);
+  deriveFacts(p.root, p.rel, p.text, c.next, p.kept, p.writes, c.edits, c.lexemes, p.editors, p.policies, p.store);
   return facts.get(key);
 }
 
@@ -280,7 +378,9 @@ function decline(): undefined {
 
 /** The facts of `next`, the confirmed splice of `writes` into `text`: the same references
  *  at moved offsets, the written ones reading their new values. Kept only while no other
- *  editor could find anything in either text: their finds are not derived here. */
+ *  editor could find anything in either text but Flux markers apart from the written
+ *  lines (see markersApart); other finds are not derived here. The objects (plain data,
+ *  which no editor's finds decide) are derived in any case. */
 function deriveFacts(
   root: string,
   rel: string,
@@ -292,12 +392,17 @@ function deriveFacts(
   lexemes: readonly string[],
   editors: readonly ImageEditor[],
   policies: ReadonlyMap<string, FluxPolicy>,
+  store: FactsFile | undefined,
 ): void {
+  const before = keptObjectsOf(root, rel, text);
+  const after = before && derivedObjects(before, writes);
+  if (after) bounded(objects, objectsKey(root, rel, next), after);
   for (const [j, e] of editors.entries()) {
     if (e.name === WORKLOAD) continue;
     const screened = e.screen(text);
     if (screened !== e.screen(next)) return;
-    if (screened && (e.name !== 'kustomize-images' || kept.byEditor[j]?.length !== 0)) return;
+    if (!screened || (e.name === 'kustomize-images' && kept.byEditor[j]?.length === 0)) continue;
+    if (e.name !== 'flux-markers' || !markersApart(text, kept.byEditor[j], edits)) return;
   }
   const moved = (offset: number) => offset + edits.reduce((d, e) => (e.end <= offset ? d + e.text.length - (e.end - e.start) : d), 0);
   const written = new Map(writes.map((w) => [w.ref.offset, w]));
@@ -308,16 +413,39 @@ function deriveFacts(
     spans.set(start, w ? { start, end: start + w.text.length, style: styleOf(w.text), current: w.value } : { start, end: start + span.end - span.start, style: span.style, current: span.current });
   }
   const byEditor = kept.byEditor.map((refs, j) => {
-    if (!refs || editors[j].name !== WORKLOAD) return refs;
+    if (!refs) return refs;
+    if (editors[j].name !== WORKLOAD) return refs.map((r) => ({ ...r, offset: moved(r.offset) }));
     return refs.map((r) => {
       const w = written.get(r.offset);
       return w ? rewritten(r, w.value, moved(r.offset)) : { ...r, offset: moved(r.offset) };
     });
   });
-  bounded(facts, factsKey(root, rel, next, policies), { byEditor, spans, lexemes });
-  const before = keptObjectsOf(root, rel, text);
-  const after = before && derivedObjects(before, writes);
-  if (after) bounded(objects, objectsKey(root, rel, next), after);
+  const derived: EditFacts = { byEditor, spans, ...(store ? {} : { lexemes }) };
+  const key = factsKey(root, rel, next, policies);
+  bounded(facts, key, derived);
+  save(store, key, derived, after);
+}
+
+/** Whether the splice leaves every marked value as it was: a Flux marker is a comment
+ *  after an unclaimed scalar on its line, and only workload image values (claimed) were
+ *  written, so the markers, the scalars they mark and their values stay, at moved
+ *  offsets. A marked value on a written line is left to the full path all the same. */
+function markersApart(text: string, refs: readonly ImageRef[] | undefined, edits: readonly TextEdit[]): boolean {
+  if (!refs) return false;
+  return edits.every((e) => {
+    const from = text.lastIndexOf('\n', e.start - 1) + 1;
+    let to = text.indexOf('\n', e.end);
+    if (to === -1) to = text.length;
+    return refs.every((r) => r.offset < from || r.offset > to);
+  });
+}
+
+/** Forgets every text's facts and objects kept in this process (tests run several
+ *  "processes" in one). */
+export function forgetKeptFacts(): void {
+  facts.clear();
+  objects.clear();
+  pending.clear();
 }
 
 /** The reference the workload editor finds at a value now reading `value`. */

@@ -15,6 +15,7 @@ import { deserialize, serialize } from 'node:v8';
 import { maxFileSize } from '../repo-io/read.ts';
 import { packageVersion } from '../version.ts';
 import type { RepoFiles } from './files.ts';
+import { closeFacts, flushFacts } from './kept-facts.ts';
 import { closeScreens, flushScreens, keptGrep } from './kept-screens.ts';
 import { storeDirOf } from './store-dir.ts';
 
@@ -114,7 +115,9 @@ export function withContentStore<T extends RepoFiles>(repo: T, store: TreeStore)
 export async function flushStores(repo: RepoFiles): Promise<void> {
   await (await treeStoreOf(repo))?.flush();
   await contentStoreOf(repo)?.flush();
-  if (isPersistent(repo)) await flushScreens(repo.root);
+  if (!isPersistent(repo)) return;
+  await flushScreens(repo.root);
+  await flushFacts(repo.root);
 }
 
 function opened(root: string, tree: string): TreeStore | undefined {
@@ -134,6 +137,7 @@ function opened(root: string, tree: string): TreeStore | undefined {
 export function closeTreeStores(): void {
   open.clear();
   closeScreens();
+  closeFacts();
 }
 
 function fileOf(dir: string, tree: string): string {

@@ -4,8 +4,14 @@
 // anything is opened; the open refuses to follow a symlink swapped in since, the fd is
 // judged again, and the read stops one byte past the limit, so a file growing under us
 // is still bounded.
+//
+// A manifest is read with synchronous calls: seven thread-pool round trips per file (the
+// parent's realpath, lstat, open, fstat, read, read, close) cost several times the
+// calls themselves, and a plan reads hundreds of files (801 manifests: 70–110 ms async
+// in batches of 32, 16–40 ms so). Only a file over SYNC_MAX bytes is read
+// asynchronously, so the event loop is never held for long.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
-import { lstat, open, realpath, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { BotError, ConfigError } from '../errors.ts';
 import { normalizeRepoPath, realRootOf } from '../git/paths.ts';
@@ -42,6 +48,7 @@ export function parseMaxFileSize(raw: string | undefined): number {
 // O_NONBLOCK: should a FIFO appear between lstat and open, opening it must not hang.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 const CHUNK = 64 * 1024;
+const SYNC_MAX = 256 * 1024;
 
 function kindOf(st: Stats): string {
   if (st.isSymbolicLink()) return 'a symbolic link';
@@ -119,18 +126,35 @@ export async function readRepoBytes(root: string, rel: string): Promise<Buffer> 
   try {
     const realRoot = await realRootOf(root);
     const abs = path.join(realRoot, ...file.split('/'));
-    const target = located(realRoot, await realpath(path.dirname(abs)), abs, file);
-    judge(await lstat(target), file, max);
-    const fh = await open(target, OPEN_FLAGS);
-    try {
-      const st = await fh.stat();
-      judge(st, file, max);
-      return await readBounded(fh, st.size, max, file);
-    } finally {
-      await fh.close();
-    }
+    const target = located(realRoot, realpathSync.native(path.dirname(abs)), abs, file);
+    const st = lstatSync(target);
+    judge(st, file, max);
+    return st.size <= SYNC_MAX ? openedSync(target, file, max) : await openedAsync(target, file, max);
   } catch (err) {
     throw failed(err, file);
+  }
+}
+
+/** The bytes of the file `target`, judged again once open (see the top of this file). */
+function openedSync(target: string, file: string, max: number): Buffer {
+  const fd = openSync(target, OPEN_FLAGS);
+  try {
+    const st = fstatSync(fd);
+    judge(st, file, max);
+    return readBoundedSync(fd, st.size, max, file);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function openedAsync(target: string, file: string, max: number): Promise<Buffer> {
+  const fh = await open(target, OPEN_FLAGS);
+  try {
+    const st = await fh.stat();
+    judge(st, file, max);
+    return await readBounded(fh, st.size, max, file);
+  } finally {
+    await fh.close();
   }
 }
 
@@ -143,14 +167,7 @@ export function readRepoBytesSync(root: string, rel: string): Buffer {
     const abs = path.join(realRoot, ...file.split('/'));
     const target = located(realRoot, realpathSync(path.dirname(abs)), abs, file);
     judge(lstatSync(target), file, max);
-    const fd = openSync(target, OPEN_FLAGS);
-    try {
-      const st = fstatSync(fd);
-      judge(st, file, max);
-      return readBoundedSync(fd, st.size, max, file);
-    } finally {
-      closeSync(fd);
-    }
+    return openedSync(target, file, max);
   } catch (err) {
     throw failed(err, file);
   }

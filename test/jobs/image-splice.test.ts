@@ -4,18 +4,23 @@
 // after values, CRLF, several documents, duplicate keys, schema problems), a chain of
 // plans (a full one, then plans of the texts it wrote and of the texts it started from)
 // plans and analyzes exactly what planning everything afresh does: the same writes byte
-// for byte, edits, references, skipped files and findings.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// for byte, edits, references, skipped files and findings. The same holds when each plan
+// runs in a "new process" of a persistent reader (the CLI's), from the facts kept on disk
+// (manifests/kept-facts.ts), and when that file is corrupt, foreign or forged.
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { deserialize, serialize } from 'node:v8';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeChange } from '../../src/analysis/analyze.ts';
 import { planImages, type ImagePlan } from '../../src/jobs/images.ts';
-import { directoryFiles } from '../../src/manifests/files.ts';
-import { indexedEditCounters } from '../../src/manifests/indexed-edits.ts';
+import { directoryFiles, type RepoFiles } from '../../src/manifests/files.ts';
+import { forgetKeptFacts, indexedEditCounters } from '../../src/manifests/indexed-edits.ts';
+import { closeTreeStores, flushStores, persistentRepo } from '../../src/manifests/tree-store.ts';
 
 const IMAGE = 'ghcr.io/acme/app';
+const OTHER = 'ghcr.io/acme/other';
 
 type Quote = 'plain' | 'double' | 'single';
 const q = (v: string, quote: Quote) => (quote === 'plain' ? v : quote === 'double' ? `"${v}"` : `'${v}'`);
@@ -36,6 +41,8 @@ const doc = fc.oneof(
       schema: fc.constantFrom('ok', 'ok', 'replicas', 'field'),
       // the container list anchored, and copied by an alias elsewhere
       copied: fc.boolean(),
+      // a Flux marker: on another image's annotation, on this image's, on the edited line
+      marker: fc.constantFrom('none', 'none', 'none', 'other', 'same', 'claimed'),
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'ConfigMap' as const }) },
@@ -76,12 +83,15 @@ function render(d: Doc, i: number): string {
   if (d.kind === 'Kustomization') return `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: ${IMAGE}\n    newTag: 1.0.0\n`;
   const { before = '', field } = imageValue(d.value);
   const flow = d.value === 'flow';
-  const container = flow ? `        - {name: c, image: ${field}\n` : `        - name: c\n          image: ${field}${d.comment ? '  # pinned by hand' : ''}\n`;
+  const after = d.marker === 'claimed' ? '  # {"$imagepolicy": "flux-system:app"}' : d.comment ? '  # pinned by hand' : '';
+  const container = flow ? `        - {name: c, image: ${field}\n` : `        - name: c\n          image: ${field}${after}\n`;
   const sidecar =
     d.sidecar === 'same' ? `        - name: s\n          image: "${IMAGE}:0.9.0"\n` : d.sidecar === 'other' ? `        - name: s\n          image: nginx:1.25\n` : d.sidecar === 'bad' ? `        - name: s\n          image: "UPPER/Case:x"\n` : '';
   const replicas = d.schema === 'replicas' ? '  replicas: many\n' : '  replicas: 2\n';
   const extra = d.schema === 'field' ? '          bogus: 1\n' : '';
-  const head = `apiVersion: ${d.kind === 'Pod' ? 'v1' : d.kind === 'CronJob' ? 'batch/v1' : 'apps/v1'}\nkind: ${d.kind}\nmetadata:\n  name: w${i}\n${before}`;
+  const marked = d.marker === 'other' ? `${OTHER}:1.0.0 # {"$imagepolicy": "flux-system:other"}` : d.marker === 'same' ? `${IMAGE}:1.0.0 # {"$imagepolicy": "flux-system:app"}` : undefined;
+  const annotations = marked ? `  annotations:\n    pinned: ${marked}\n` : '';
+  const head = `apiVersion: ${d.kind === 'Pod' ? 'v1' : d.kind === 'CronJob' ? 'batch/v1' : 'apps/v1'}\nkind: ${d.kind}\nmetadata:\n  name: w${i}\n${annotations}${before}`;
   const copies = d.copied && !flow ? `      initContainers: *cs\n` : '';
   const pod = `      containers:${d.copied && !flow ? ' &cs' : ''}\n${container}${extra}${sidecar}${copies}`;
   if (d.kind === 'Pod') return `${head}spec:\n  containers:\n${pod.split('\n').slice(1).map((l) => l.slice(4)).join('\n')}`;
@@ -113,19 +123,26 @@ function textsOf(files: File[]): Map<string, string> {
   );
 }
 
-/** The plan and the findings on it, from whatever was kept for `dir`. */
-async function planned(dir: string, tag: string) {
-  const plan = await planImages(directoryFiles(dir), { image: IMAGE, tag });
+/** The plan and the findings on it, from whatever was kept for `dir`: in this process,
+ *  or (`cold`) only what a persistent reader kept on disk, as a new CLI process. */
+async function planned(dir: string, tag: string, cold = false, image = IMAGE) {
+  if (cold) {
+    closeTreeStores();
+    forgetKeptFacts();
+  }
+  const files: RepoFiles = cold ? persistentRepo(directoryFiles(dir)) : directoryFiles(dir);
+  const plan = await planImages(files, { image, tag });
+  if (cold) await flushStores(files);
   const findings = await analyzeChange(directoryFiles(dir), { plan: { action: 'set-image', title: 't', edits: plan.edits, skipped: plan.skipped, trailers: {} }, writes: plan.writes });
   return { plan, findings };
 }
 
 /** The same, planned afresh: in a copy of the repo nothing was kept for. */
-async function afresh(texts: Map<string, string>, tag: string) {
+async function afresh(texts: Map<string, string>, tag: string, image = IMAGE) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'image-splice-fresh-'));
   try {
     await writeRepo(dir, texts);
-    const { plan, findings } = await planned(dir, tag);
+    const { plan, findings } = await planned(dir, tag, false, image);
     return { plan, findings };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -140,41 +157,140 @@ function same(got: { plan: ImagePlan; findings: unknown }, want: { plan: ImagePl
   expect(got.findings).toEqual(want.findings);
 }
 
+const repoFiles = fc.uniqueArray(file, { minLength: 1, maxLength: 4, selector: (f) => f.name });
+
+/** A temp repo with a git directory (where a persistent reader keeps what it derived). */
+async function tempRepo(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  await mkdir(path.join(dir, '.git'));
+  return dir;
+}
+
+const factsFile = (dir: string) => path.join(dir, '.git', 'gitops-canary', 'facts.v8');
+
 describe('planning from kept facts', () => {
-  it('plans and analyzes a chain of changes as planning afresh does, byte for byte', async () => {
+  for (const cold of [false, true]) {
+    it(`plans and analyzes a chain of changes as planning afresh does, byte for byte${cold ? ', each plan in a new process' : ''}`, async () => {
+      const before = { ...indexedEditCounters };
+      let findings = 0;
+      await fc.assert(
+        fc.asyncProperty(repoFiles, fc.constantFrom('0.5', '1.0.0'), async (files, older) => {
+          const dir = await tempRepo('image-splice-');
+          try {
+            const texts = textsOf(files);
+            await writeRepo(dir, texts);
+            // the full path, keeping the facts of every text it parses and writes
+            const first = await planned(dir, '5.0.0', cold);
+            // the texts it wrote, planned again and again: from what the full path kept,
+            // then from what each plan from facts derived (an older tag: skipped)
+            let current = new Map([...texts, ...first.plan.writes]);
+            await writeRepo(dir, first.plan.writes);
+            for (const tag of ['6.10.0', '8.0.1234', older]) {
+              const got = await planned(dir, tag, cold);
+              same(got, await afresh(current, tag));
+              findings += got.findings.length;
+              current = new Map([...current, ...got.plan.writes]);
+              await writeRepo(dir, got.plan.writes);
+            }
+            // another image, which only a Flux marker names: its references were carried
+            // over to the texts the plans wrote
+            same(await planned(dir, '2.0.0', cold, OTHER), await afresh(current, '2.0.0', OTHER));
+            // the texts it started from, planned again
+            await writeRepo(dir, texts);
+            same(await planned(dir, '7.0.0-rc.1', cold), await afresh(texts, '7.0.0-rc.1'));
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        }),
+        { numRuns: cold ? 80 : 120 },
+      );
+      // not vacuous: most texts were planned from kept facts (read from disk, when
+      // cold), tricky ones fell back, and the analysis found problems to compare
+      expect(indexedEditCounters.spliced - before.spliced).toBeGreaterThan(cold ? 40 : 60);
+      if (cold) expect(indexedEditCounters.stored - before.stored).toBeGreaterThan(40);
+      expect(findings).toBeGreaterThan(cold ? 10 : 20);
+    }, 180_000);
+  }
+
+  it('ignores a kept facts file that is corrupt, foreign or forged, planning as afresh', async () => {
+    const spoilers: Array<[string, (dir: string, bytes: Buffer) => Promise<void>]> = [
+      ['corrupt', (dir, bytes) => writeFile(factsFile(dir), bytes.subarray(0, bytes.length >> 1))],
+      ['garbage', (dir) => writeFile(factsFile(dir), 'not a facts file')],
+      [
+        'an entry cut short',
+        (dir, bytes) => {
+          const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
+          for (const [k, v] of x.entries) x.entries.set(k, v.subarray(0, v.length >> 1));
+          return writeFile(factsFile(dir), serialize(x));
+        },
+      ],
+      ['another version', (dir, bytes) => writeFile(factsFile(dir), serialize({ ...(deserialize(bytes) as object), version: '0.0.0-other' }))],
+      [
+        'entries of another shape',
+        (dir, bytes) => {
+          const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
+          for (const k of x.entries.keys()) x.entries.set(k, serialize({ byEditor: 'all', spans: [[1, { start: 'x' }]] }));
+          return writeFile(factsFile(dir), serialize(x));
+        },
+      ],
+      [
+        // onto the `image` key before the value: a plain scalar the lexer would let a
+        // splice replace
+        'spans moved off their values',
+        (dir, bytes) => {
+          const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
+          for (const [k, bytes] of x.entries) {
+            const e = deserialize(bytes) as { spans: Array<[number, { start: number; end: number; style: string }]> };
+            for (const [, s] of e.spans) Object.assign(s, { start: s.start - 'image: '.length, end: s.start - ': '.length, style: 'PLAIN' });
+            x.entries.set(k, serialize(e));
+          }
+          return writeFile(factsFile(dir), serialize(x));
+        },
+      ],
+    ];
     const before = { ...indexedEditCounters };
-    let findings = 0;
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(file, { minLength: 1, maxLength: 4, selector: (f) => f.name }), fc.constantFrom('0.5', '1.0.0'), async (files, older) => {
-        const dir = await mkdtemp(path.join(os.tmpdir(), 'image-splice-'));
+      fc.asyncProperty(repoFiles, fc.constantFrom(...spoilers.keys()), async (files, which) => {
+        const dir = await tempRepo('image-splice-spoilt-');
         try {
           const texts = textsOf(files);
           await writeRepo(dir, texts);
-          // the full path, keeping the facts of every text it parses and writes
-          const first = await planned(dir, '5.0.0');
-          // the texts it wrote, planned again and again: from what the full path kept,
-          // then from what each plan from facts derived (an older tag: skipped)
-          let current = new Map([...texts, ...first.plan.writes]);
-          await writeRepo(dir, first.plan.writes);
-          for (const tag of ['6.10.0', '8.0.1234', older]) {
-            const got = await planned(dir, tag);
-            same(got, await afresh(current, tag));
-            findings += got.findings.length;
-            current = new Map([...current, ...got.plan.writes]);
-            await writeRepo(dir, got.plan.writes);
-          }
-          // the texts it started from, planned again
-          await writeRepo(dir, texts);
-          same(await planned(dir, '7.0.0-rc.1'), await afresh(texts, '7.0.0-rc.1'));
+          await planned(dir, '5.0.0', true);
+          const bytes = await readFile(factsFile(dir)).catch(() => undefined);
+          if (bytes) await spoilers[which][1](dir, bytes);
+          const stored = indexedEditCounters.stored;
+          same(await planned(dir, '6.10.0', true), await afresh(texts, '6.10.0'));
+          // only a forged span can pass the shape: the text it is used for refuses it
+          if (spoilers[which][0] !== 'spans moved off their values') expect(indexedEditCounters.stored).toBe(stored);
         } finally {
           await rm(dir, { recursive: true, force: true });
         }
       }),
-      { numRuns: 120 },
+      { numRuns: 60 },
     );
-    // not vacuous: most texts were planned from kept facts, tricky ones fell back, and
-    // the analysis found problems to compare
-    expect(indexedEditCounters.spliced - before.spliced).toBeGreaterThan(100);
-    expect(findings).toBeGreaterThan(20);
+    // not vacuous: the forged spans were read, and each was refused
+    expect(indexedEditCounters.stored - before.stored).toBeGreaterThan(0);
   }, 120_000);
+
+  it("ignores the facts kept by another checkout of the same texts", async () => {
+    const texts = textsOf([{ name: 'a/x.yaml', docs: [{ kind: 'Deployment', value: { tag: '1.0.0', quote: 'plain', digest: false }, comment: false, sidecar: 'none', schema: 'ok', copied: false, marker: 'none' }], crlf: false, bom: false }]);
+    const a = await tempRepo('image-splice-a-');
+    const b = await tempRepo('image-splice-b-');
+    try {
+      await writeRepo(a, texts);
+      await writeRepo(b, texts);
+      await planned(a, '5.0.0', true);
+      await mkdir(path.dirname(factsFile(b)), { recursive: true });
+      await copyFile(factsFile(a), factsFile(b));
+      const stored = indexedEditCounters.stored;
+      same(await planned(b, '5.0.0', true), await afresh(texts, '5.0.0'));
+      expect(indexedEditCounters.stored).toBe(stored);
+      // while the checkout that kept them reads them
+      same(await planned(a, '5.0.0', true), await afresh(texts, '5.0.0'));
+      expect(indexedEditCounters.stored).toBe(stored + 1);
+    } finally {
+      await rm(a, { recursive: true, force: true });
+      await rm(b, { recursive: true, force: true });
+    }
+  });
 });
