@@ -15,13 +15,11 @@
 // a stored entry are checked against the text they are used for (indexed-edits.ts). The
 // file lives in the repository's git directory, which whoever can write can already run
 // commands through its hooks.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { packageVersion } from '../version.ts';
-import { storeDirOf } from './store-dir.ts';
+import { storeDirOf, writeStoreFile } from './store-dir.ts';
 
 /** Bump when the shape or the meaning of a kept entry changes. */
 const FORMAT = 1;
@@ -113,14 +111,7 @@ function load(dir: string): Opened {
       for (const [k, v] of rest.slice(Math.max(0, rest.length - room))) entries.set(k, v);
       for (const [k, v] of [...used].slice(-KEEP)) entries.set(k, v);
       const stored: Stored = { format: FORMAT, version: packageVersion(), entries };
-      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        await mkdir(dir, { recursive: true });
-        await writeFile(tmp, serialize(stored));
-        await rename(tmp, file);
-      } catch {
-        await rm(tmp, { force: true }).catch(() => undefined);
-      }
+      await writeStoreFile(dir, file, stored);
     },
   };
 }

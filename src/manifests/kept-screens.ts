@@ -7,15 +7,15 @@
 // are confirmed by re-parsing, so a wrong file (forged, or left by a bug) can at worst
 // miss a file, and only until that file changes or the next full search (MAX_CARRIED).
 // A file that does not match this version, these tokens or the shape is ignored.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { deserialize, serialize } from 'node:v8';
+import { deserialize } from 'node:v8';
 import { screenRecord, seedScreen, type ScreenRecord } from '../git/screen-cache.ts';
 import { packageVersion } from '../version.ts';
 import type { RepoFiles } from './files.ts';
-import { storeDirOf } from './store-dir.ts';
+import { storeDirOf, writeStoreFile } from './store-dir.ts';
 
 /** Bump when the shape or the meaning of a kept search changes. */
 const FORMAT = 1;
@@ -125,14 +125,7 @@ export async function flushScreens(root: string): Promise<void> {
       continue;
     }
     const stored: Stored = { format: FORMAT, version: packageVersion(), tokens: p.tokens, record: p.latest };
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await mkdir(dir, { recursive: true });
-      await writeFile(tmp, serialize(stored));
-      await rename(tmp, file);
-    } catch {
-      await rm(tmp, { force: true }).catch(() => undefined);
-    }
+    await writeStoreFile(dir, file, stored);
   }
   await prune(dir).catch(() => undefined);
 }

@@ -1,7 +1,10 @@
 // Where the CLI keeps what it derived from a repo between processes: a directory in the
 // repository's (shared) git directory, so every worktree of it finds the same answers.
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { serialize } from 'node:v8';
 
 const DIR = 'gitops-canary';
 
@@ -9,6 +12,22 @@ const DIR = 'gitops-canary';
 export function storeDirOf(root: string): string | undefined {
   const gitDir = commonGitDir(root);
   return gitDir && path.join(gitDir, DIR);
+}
+
+/** Writes `value` to `file` in the store directory `dir` atomically (a reader sees the
+ *  old file or the new one); false when it could not be written: a repo that cannot be
+ *  written just stays uncached. */
+export async function writeStoreFile(dir: string, file: string, value: unknown): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(tmp, serialize(value));
+    await rename(tmp, file);
+    return true;
+  } catch {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    return false;
+  }
 }
 
 // `.git` is a directory, or (a worktree, a submodule) a file naming one whose

@@ -7,17 +7,16 @@
 //
 // Only readers made by persistentRepo use it (the CLI's status): the bot's own caches
 // live in its process, and a change must never rest on a file anyone can write.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { deserialize, serialize } from 'node:v8';
+import { deserialize } from 'node:v8';
 import { maxFileSize } from '../repo-io/read.ts';
 import { packageVersion } from '../version.ts';
 import type { RepoFiles } from './files.ts';
 import { closeFacts, flushFacts } from './kept-facts.ts';
 import { closeScreens, flushScreens, keptGrep } from './kept-screens.ts';
-import { storeDirOf } from './store-dir.ts';
+import { storeDirOf, writeStoreFile } from './store-dir.ts';
 
 /** Bump when the shape or the meaning of a stored answer changes. */
 const FORMAT = 1;
@@ -200,15 +199,7 @@ function load(dir: string, tree: string): TreeStore {
       if (!dirty) return;
       dirty = false;
       const stored: Stored = { format: FORMAT, version: packageVersion(), limit: maxFileSize(), tree, sections: used ? { ...all(), ...used } : all() };
-      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        await mkdir(dir, { recursive: true });
-        await writeFile(tmp, serialize(stored));
-        await rename(tmp, file);
-        await prune(dir);
-      } catch {
-        await rm(tmp, { force: true }).catch(() => undefined);
-      }
+      if (await writeStoreFile(dir, file, stored)) await prune(dir).catch(() => undefined);
     },
   };
 }
