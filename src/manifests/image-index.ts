@@ -16,7 +16,7 @@ import type { Skipped } from '../plan.ts';
 import { normalizeRepository, parseImageRef } from '../policy/image.ts';
 import type { FluxPolicy } from './flux-policies.ts';
 import { YAML_FILE, type RepoFiles } from './files.ts';
-import { parseManifestAsync } from './parse.ts';
+import { readManifestAsync } from './parse.ts';
 import { imageEditors } from './registry.ts';
 import { imageTokens, loadFluxPolicies, selectPaths } from './scan.ts';
 import { createHash } from 'node:crypto';
@@ -120,7 +120,7 @@ async function derive(rel: string, text: string, editors: ImageEditor[]): Promis
   imageIndexCounters.parses++;
   let file;
   try {
-    file = await parseManifestAsync(rel, text);
+    file = await readManifestAsync(rel, text);
   } catch (err) {
     if (!(err instanceof BotError)) throw err;
     return { kind: 'unparsed', code: err.code, reason: err.message };
@@ -310,7 +310,7 @@ async function scanTree(repo: RepoFiles, tree: string, image: string, paths: str
 
 /** The per-image search of one file, for a file where searching for all images fails. */
 async function findFor(rel: string, text: string, editors: ImageEditor[], image: string): Promise<ImageRef[]> {
-  const file = await parseManifestAsync(rel, text);
+  const file = await readManifestAsync(rel, text);
   const out: ImageRef[] = [];
   for (const e of editors) if (e.screen(text, image)) out.push(...e.find(file, image));
   return out;
@@ -332,12 +332,12 @@ export interface ImageExtract {
 export async function extractAllImages(repo: RepoFiles): Promise<ImageExtract | undefined> {
   const tree = await repo.version?.();
   if (tree === undefined) return undefined;
-  const { policies, skipped } = await loadFluxPolicies(repo);
   const t = treeIndex(repo, tree);
   // Every editor's screen asks for one of these words (`image`, `images`, `$imagepolicy`;
   // Helm values' `repository`): git finds the files holding them faster than reading all.
-  const listed = new Set(await repo.grep(EXTRACT_WORDS));
-  const files = (await yamlFiles(repo, t)).filter((rel) => listed.has(rel));
+  // Its search runs while the policies are read.
+  const [{ policies, skipped }, listed, yaml] = await Promise.all([loadFluxPolicies(repo), repo.grep(EXTRACT_WORDS).then((l) => new Set(l)), yamlFiles(repo, t)]);
+  const files = yaml.filter((rel) => listed.has(rel));
   const reads = await readAll(repo, t, files);
   const editors = editorsFor(policies);
   const byRepository = new Map<string, ImageRef[]>();

@@ -4,6 +4,7 @@ import { ParseError, EditError, type Location } from '../errors.ts';
 import type { ObjectRef } from '../plan.ts';
 import type { Change, ManifestDoc, ManifestFile } from './types.ts';
 import { aliasUses, confirmAliases, samePath, writtenScalars } from './anchors.ts';
+import { quickDocuments } from './quick-yaml.ts';
 import { applyTextEdits } from './text.ts';
 import { parseStream, parseStreamAsync, parseStreamSpan, reparseEdited, toJS, isMap, isScalar, type Node, type ParseSource, type ParsedDocument, type ParsedStream } from './yaml.ts';
 
@@ -66,6 +67,21 @@ function manifestDoc(doc: ParsedDocument, index: number, where: () => Location):
  *  fails, is nested too deep (PARSE_TOO_DEEP) or has aliases that expand too far (PARSE_ALIASES). */
 export function parseManifest(path: string, text: string): ManifestFile {
   return manifestOf(path, text, takeConfirmed(text) ?? parseStream(text));
+}
+
+/** parseManifest for a reader of values and of where they sit (finding images, the Flux
+ *  policies): a text in the plain block subset quick-yaml.ts reads is built without the
+ *  full parse. Its nodes hold what the full parse gives but the ends of collections and
+ *  comments, so an edit or a check that places text still parses in full. */
+export function readManifest(path: string, text: string): ManifestFile {
+  const docs = text.length < ASYNC_FROM ? quickDocuments(text) : undefined;
+  return docs ? manifestOf(path, text, { docs }) : parseManifest(path, text);
+}
+
+/** readManifest, a large file's parse letting other work run meanwhile. */
+export async function readManifestAsync(path: string, text: string): Promise<ManifestFile> {
+  const docs = text.length < ASYNC_FROM ? quickDocuments(text) : undefined;
+  return docs ? manifestOf(path, text, { docs }) : parseManifestAsync(path, text);
 }
 
 /** parseManifest for the jobs: a large file's parse lets other work run meanwhile. */

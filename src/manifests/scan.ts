@@ -7,7 +7,7 @@ import { normalizeRepository } from '../policy/image.ts';
 import type { Skipped } from '../plan.ts';
 import { createHash } from 'node:crypto';
 import { collectFluxPolicies, fluxDocsOf, type FluxDocs, type FluxPolicy } from './flux-policies.ts';
-import { parseManifest, parseManifestAsync } from './parse.ts';
+import { parseManifestAsync, readManifest } from './parse.ts';
 import type { RepoFiles } from './files.ts';
 import { YAML_FILE } from './files.ts';
 import type { ManifestFile } from './types.ts';
@@ -173,7 +173,7 @@ function parseCached(root: string) {
     const key = `${root}\0${rel}`;
     const hit = policyFiles.get(key);
     if (hit && hit.text === text) return hit;
-    const file = parseManifest(rel, text);
+    const file = readManifest(rel, text);
     if (policyFiles.size >= POLICY_CACHE_LIMIT) policyFiles.delete(policyFiles.keys().next().value as string);
     policyFiles.set(key, file);
     return file;

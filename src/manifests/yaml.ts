@@ -24,13 +24,58 @@ import {
   YAMLMap,
   YAMLSeq,
   Scalar,
+  Pair,
   Document,
   CST,
   type Node,
   type ParsedNode,
 } from 'yaml';
 
-export { isMap, isSeq, isScalar, isPair, isAlias, isCollection, LineCounter, YAMLMap, YAMLSeq, Scalar, Document, parseDocument };
+export { isMap, isSeq, isScalar, isPair, isAlias, isCollection, LineCounter, YAMLMap, YAMLSeq, Scalar, Pair, Document, parseDocument };
+
+/** A tag of yaml's core schema as quick-yaml.ts resolves plain scalars with it. */
+export interface CoreTag {
+  default?: boolean | 'key';
+  format?: string;
+  test?: RegExp;
+  resolve: (value: string, onError: (message: string) => void, options: never) => unknown;
+}
+
+const coreDocument = new Document();
+
+/** The tags of the schema every parse here uses (YAML 1.2 core), in the order the
+ *  composer tries them on a plain scalar. */
+export const coreTags = coreDocument.schema.tags as unknown as readonly CoreTag[];
+
+// yaml's node constructors give every node its type with Object.defineProperty, which
+// cost the quick reader more than all else it does per node. Nodes made here inherit
+// the type (and class, and a core schema for collections) from one real node per class.
+const protoScalar = new Scalar(null);
+const protoPair = new Pair(null);
+const protoMap = new YAMLMap(coreDocument.schema);
+const protoSeq = new YAMLSeq(coreDocument.schema);
+
+/** A scalar node as `new Scalar(value)` makes it. */
+export function scalarNode(value: unknown): Scalar {
+  const node = Object.create(protoScalar) as Scalar;
+  node.value = value;
+  return node;
+}
+
+/** A pair as `new Pair(key, value)` makes it. */
+export function pairNode(key: unknown, value: unknown = null): Pair {
+  const pair = Object.create(protoPair) as Pair;
+  pair.key = key;
+  pair.value = value;
+  return pair;
+}
+
+/** An empty block map or sequence, as the composer makes them. */
+export function collectionNode(seq: boolean): YAMLMap | YAMLSeq {
+  const node = Object.create(seq ? protoSeq : protoMap) as YAMLMap | YAMLSeq;
+  node.items = [];
+  return node;
+}
 export type { Node, ParsedNode };
 
 export type ParsedDocument = Document.Parsed;

@@ -1,0 +1,52 @@
+// The projection the quick reader is held to: what the editors and the analysis read
+// of a parse (kinds, classes, values, sources, types, range starts and value ends).
+import { BotError } from '../../src/errors.ts';
+import { parseManifest, readManifest } from '../../src/manifests/parse.ts';
+import { quickDocuments } from '../../src/manifests/quick-yaml.ts';
+import type { ImageEditor, ManifestFile } from '../../src/manifests/types.ts';
+import { isMap, isPair, isScalar, isSeq, parseStream } from '../../src/manifests/yaml.ts';
+
+export function project(node: unknown): unknown {
+  if (node === null || node === undefined) return node;
+  if (isScalar(node)) {
+    return { cls: node.constructor.name, v: node.value, s: node.source, t: node.type, r: node.range?.slice(0, 2), f: node.format ?? null, m: (node as { minFractionDigits?: number }).minFractionDigits ?? null };
+  }
+  if (isMap(node)) return { map: node.items.map((p) => (isPair(p) ? [project(p.key), project(p.value)] : 'not a pair')), r: node.range?.[0], flow: !!node.flow };
+  if (isSeq(node)) return { seq: node.items.map(project), r: node.range?.[0], flow: !!node.flow };
+  return { other: String(node) };
+}
+
+/** Undefined when the quick reader declines `text` or gives what the full parse gives;
+ *  otherwise what differs. */
+export function quickDiffers(text: string): string | undefined {
+  const quick = quickDocuments(text);
+  if (!quick) return undefined;
+  const full = parseStream(text);
+  if (full.error) return `the full parse fails (${full.error.message}) but the quick reader accepted`;
+  const a = JSON.stringify(full.docs.map((d) => [d.range[0], project(d.contents)]));
+  const b = JSON.stringify(quick.map((d) => [d.range[0], project(d.contents)]));
+  if (a === b) return undefined;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return `differs at ${i}: full …${a.slice(Math.max(0, i - 120), i + 80)}… quick …${b.slice(Math.max(0, i - 120), i + 80)}…`;
+}
+
+/** Undefined when every image editor finds the same references in the quick reading of
+ *  `text` as in its full parse (or the quick reader declines it); otherwise what differs. */
+export function quickFindsDiffer(rel: string, text: string, editors: ImageEditor[]): string | undefined {
+  if (!quickDocuments(text)) return undefined;
+  const outcome = (file: () => ManifestFile) =>
+    JSON.stringify(
+      editors.map((e) => {
+        if (!e.screen(text)) return 'screened out';
+        try {
+          return e.find(file());
+        } catch (err) {
+          return { error: err instanceof BotError ? err.code : String(err), message: (err as Error).message };
+        }
+      }),
+    );
+  const full = outcome(() => parseManifest(rel, text));
+  const quick = outcome(() => readManifest(rel, text));
+  return full === quick ? undefined : `image references differ: full ${full.slice(0, 400)} quick ${quick.slice(0, 400)}`;
+}
