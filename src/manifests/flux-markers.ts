@@ -46,26 +46,35 @@ function claimedOffsets(file: ManifestFile): Set<number> {
 function markedScalars(file: ManifestFile): MarkedScalar[] {
   const out: MarkedScalar[] = [];
   const claimed = claimedOffsets(file);
-  const visit = (docIndex: number, node: unknown, path: Path): void => {
+  // one path, grown and shrunk on the way: copied only for a marked scalar
+  const path: Path = [];
+  const visit = (docIndex: number, node: unknown): void => {
     if (isMap(node)) {
       for (const pair of node.items) {
         if (isPair(pair) && isScalar(pair.key) && (typeof pair.key.value === 'string' || typeof pair.key.value === 'number')) {
-          visit(docIndex, pair.value, [...path, pair.key.value]);
+          path.push(pair.key.value);
+          visit(docIndex, pair.value);
+          path.pop();
         }
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => visit(docIndex, item, [...path, i]));
+      node.items.forEach((item, i) => {
+        path.push(i);
+        visit(docIndex, item);
+        path.pop();
+      });
     } else if (isScalar(node) && node.range && !claimed.has(node.range[0])) {
-      const marker = markerAfter(file.text, node.range[1], {
+      // the place is named only when the marker is broken, while `path` is still this one
+      const marker = markerAfter(file.text, node.range[1], () => ({
         file: file.path,
-        line: file.lineOf(node.range[0]),
+        line: file.lineOf(node.range![0]),
         object: objectLabel(objectOrFile(file, docIndex)),
         field: pathLabel(path),
-      });
-      if (marker) out.push({ docIndex, path, node, marker });
+      }));
+      if (marker) out.push({ docIndex, path: [...path], node, marker });
     }
   };
-  for (const d of file.docs) visit(d.index, d.doc.contents, []);
+  for (const d of file.docs) visit(d.index, d.doc.contents);
   return out;
 }
 

@@ -105,9 +105,12 @@ const POLICY_ID = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?):([a-z0-9]([-a-z0-9.]*[a-z0-
  *  the offset just past the value), or undefined when there is none. A comment that
  *  names `$imagepolicy` but is not a valid marker is an error, since Flux would
  *  silently stop updating that field. */
-export function markerAfter(text: string, end: number, where: Location): FluxMarker | undefined {
+export function markerAfter(text: string, end: number, where: Location | (() => Location)): FluxMarker | undefined {
   let eol = text.indexOf('\n', end);
   if (eol === -1) eol = text.length;
+  // most scalars have no comment after them: no slice, no regexp
+  const hash = text.indexOf('#', end);
+  if (hash === -1 || hash >= eol) return undefined;
   const m = MARKER_LINE.exec(text.slice(end, eol).replace(/\r$/, ''));
   if (!m || !m[1].includes('$imagepolicy')) return undefined;
   let id: unknown;
@@ -121,7 +124,7 @@ export function markerAfter(text: string, end: number, where: Location): FluxMar
     throw new ParseError(
       'FLUX_MARKER_INVALID',
       `invalid Flux image policy marker ${JSON.stringify(m[1].trim())}: expected {"$imagepolicy": "<namespace>:<name>[:tag|:name|:digest]"}`,
-      where,
+      typeof where === 'function' ? where() : where,
     );
   }
   return { policy: `${parsed[1]}:${parsed[3]}`, part: (parsed[5] as MarkerPart | undefined) ?? 'ref' };

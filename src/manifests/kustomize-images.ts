@@ -101,7 +101,7 @@ function markerOf(file: ManifestFile, entry: KustomizeEntry): FluxMarker | undef
   for (const k of ['newTag', 'newName', 'name', 'digest'] as const) {
     const n = entry.nodes[k];
     if (!n?.range) continue;
-    const m = markerAfter(file.text, n.range[1], { file: file.path, line: file.lineOf(n.range[0]), object: objectLabel(entry.object), field: `${entry.label}.${k}` });
+    const m = markerAfter(file.text, n.range[1], () => ({ file: file.path, line: file.lineOf(n.range![0]), object: objectLabel(entry.object), field: `${entry.label}.${k}` }));
     if (m) return m;
   }
   return undefined;

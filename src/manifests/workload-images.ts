@@ -267,12 +267,12 @@ export function createWorkloadImageEditor(policies?: Map<string, FluxPolicy>): I
         }
         if (!matches(parts.repository)) continue;
         const offset = site.node.range![0];
-        const marker: FluxMarker | undefined = markerAfter(file.text, site.node.range![1], {
+        const marker: FluxMarker | undefined = markerAfter(file.text, site.node.range![1], () => ({
           file: file.path,
           line: file.lineOf(offset),
           object: objectLabel(site.object),
           field: site.field,
-        });
+        }));
         const v1 =
           site.container !== undefined
             ? fluxV1Filters(site.annotations, { file: file.path, object: objectLabel(site.object) }).get(site.container)

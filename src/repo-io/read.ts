@@ -100,8 +100,11 @@ async function readBounded(fh: FileHandle, size: number, max: number, file: stri
     chunks.push(buf.subarray(0, bytesRead));
     total += bytesRead;
     if (total > max) throw tooLarge(file, max);
+    // a regular file (judged so once open) reads short only at its end: no further read,
+    // and no 64 KB buffer allocated per file just to hear that
+    if (bytesRead < buf.length) break;
   }
-  return Buffer.concat(chunks, total);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
 }
 
 function readBoundedSync(fd: number, size: number, max: number, file: string): Buffer {
@@ -114,8 +117,9 @@ function readBoundedSync(fd: number, size: number, max: number, file: string): B
     chunks.push(buf.subarray(0, bytesRead));
     total += bytesRead;
     if (total > max) throw tooLarge(file, max);
+    if (bytesRead < buf.length) break;
   }
-  return Buffer.concat(chunks, total);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
 }
 
 /** The bytes of `rel` under `root`. Throws RepoFileError (or GitError GIT_UNSAFE_PATH for
