@@ -21,8 +21,8 @@
 //   git grep    one `git grep -l -F` with every app's image token over the tree
 //   parse       reading and parsing the YAML files that grep lists, in a fresh process
 //
-// Then the full extract of every image reference of the tree (what status of every app
-// and reconciliation read) in a fresh process, beside `git grep` of the words every image
+// Then the full extract of every image reference of the tree (`gitops-canary images`: what
+// status of every app and reconciliation read) in a fresh process, beside `git grep` of the words every image
 // field holds and the parse of its hits, and beside Renovate's offline extract of the same
 // tree where Renovate can be run (bench/renovate.ts: `renovate` on PATH, or RENOVATE_BIN;
 // skipped, saying so, elsewhere). Targets: status with 1,000 apps on the 10k repo under
@@ -107,21 +107,13 @@ function parseFloor(cwd: string, files: string[]): Sample {
   return { ms: (JSON.parse(out.stdout) as { ms: number }).ms };
 }
 
-const EXTRACT_SCRIPT = `
-const [ws, run, index] = await Promise.all(process.argv.slice(1, 4).map((u) => import(u)));
-const start = performance.now();
-const repo = run.workspaceFiles(await ws.Workspace.local(process.cwd()));
-const x = await index.extractAllImages(repo);
-const ms = performance.now() - start;
-const refs = [...x.byRepository.values()].reduce((n, l) => n + l.length, 0);
-console.log(JSON.stringify({ ms, refs, repositories: x.byRepository.size, skipped: x.skipped.length, files: x.files }));
-`;
-
-function extract(cwd: string): Sample & { refs: number; repositories: number; skipped: number; inProcessMs: number } {
-  const urls = ['git/workspace.js', 'jobs/run.js', 'manifests/image-index.js'].map((m) => pathToFileURL(path.join(dist, m)).href);
-  const out = run(process.execPath, ['--input-type=module', '-e', EXTRACT_SCRIPT, ...urls], cwd, { rss: true });
-  const r = JSON.parse(out.stdout) as { ms: number; refs: number; repositories: number; skipped: number };
-  return { ms: out.ms, rssMb: out.rssMb, refs: r.refs, repositories: r.repositories, skipped: r.skipped, inProcessMs: r.ms };
+/** `gitops-canary images --json` (the compiled CLI, a cold process): every image reference
+ *  of the tree, nothing kept from an earlier run. */
+function extract(cwd: string): Sample & { refs: number; repositories: number; skipped: number } {
+  rmSync(path.join(cwd, '.git/gitops-canary'), { recursive: true, force: true });
+  const out = run(process.execPath, [bin, 'images', '--json'], cwd, { rss: true });
+  const r = JSON.parse(out.stdout) as { repositories: Array<{ references: unknown[] }>; skipped: unknown[] };
+  return { ms: out.ms, rssMb: out.rssMb, refs: r.repositories.reduce((n, x) => n + x.references.length, 0), repositories: r.repositories.length, skipped: r.skipped.length };
 }
 
 function status(cwd: string, which: string): Sample {
@@ -243,7 +235,7 @@ for (const apps of sizes) {
       hits = grep.files.length;
     }
     const last = x[x.length - 1];
-    console.log(`\nfull extract of every image reference, ${repo.files} files: ${formatMs(median(x.map((e) => e.ms)))} (in the process ${formatMs(median(x.map((e) => e.inProcessMs)))}, peak RSS ${Math.max(...x.map((e) => e.rssMb ?? 0)).toFixed(0)} MB), ${last.refs} references of ${last.repositories} repositories, ${last.skipped} files skipped`);
+    console.log(`\nfull extract of every image reference (gitops-canary images --json), ${repo.files} files: ${formatMs(median(x.map((e) => e.ms)))} (peak RSS ${Math.max(...x.map((e) => e.rssMb ?? 0)).toFixed(0)} MB), ${last.refs} references of ${last.repositories} repositories, ${last.skipped} files skipped`);
     console.log(`  floors: git grep -e image -e repository ${formatMs(median(g))}, read and parse of its ${hits} hits ${formatMs(median(p))}; extract / floors ${(median(x.map((e) => e.ms)) / (median(g) + median(p))).toFixed(1)}×`);
     // Renovate, interleaved with our extract so a busy moment lands on both alike
     const ours: number[] = [];

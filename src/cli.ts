@@ -55,7 +55,7 @@ function printResult(result: Result | Result[], json: boolean, out: Out): void {
 /** Starts loading the code `command` runs on: it compiles while git answers the checkout's
  *  questions in processes of its own, instead of after. */
 function loadCommand(command: string): Promise<unknown> {
-  const modules: Promise<unknown>[] = [command === 'status' ? import('./cli/status.ts') : import('./cli/changes.ts')];
+  const modules: Promise<unknown>[] = [command === 'status' ? import('./cli/status.ts') : command === 'images' ? import('./cli/images.ts') : import('./cli/changes.ts')];
   if (command === 'set-image') modules.push(import('./jobs/set-image-plan.ts'), import('./jobs/digests.ts'));
   // a module that fails to load fails where it is imported for use
   return Promise.all(modules).catch(() => undefined);
@@ -75,6 +75,7 @@ async function execute(p: Parsed & { command: string }, argv: string[], out: Out
   const code = loadCommand(command);
   const co = await openCheckout(v, out, COMMANDS[command].changes && !v['dry-run']);
   if (command === 'status') return (await import('./cli/status.ts')).statusCommand(co.ws, v, out, argv, deps);
+  if (command === 'images') return (await import('./cli/images.ts')).imagesCommand(co.ws, v, out, argv);
   await code;
   const { runChange } = await import('./cli/changes.ts');
   const lock = await lockCheckout(co.ws, argv, timeoutMs, out);

@@ -119,6 +119,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: ['json', 'watch', 'interval', 'count'],
     examples: ['gitops-canary status', 'gitops-canary status --watch --interval 10s'],
   },
+  images: {
+    args: '', min: 0, max: 0, changes: false,
+    summary: 'every image reference, by repository: tag, file, object, field, policy',
+    about: 'Lists every image reference the editors find (container images, kustomize images, Flux markers, Helm values), grouped by repository, with its tag or digest, where it is, and the Flux policy and tag filter that steer it: what set-image and a release would change. Files that cannot be read or parsed are named on stderr.',
+    options: ['json'],
+    examples: ['gitops-canary images', 'gitops-canary images --json'],
+  },
   validate: {
     args: '', min: 0, max: 0, changes: false,
     summary: 'check the config and the routes it names; exit 1 on errors',

@@ -16,9 +16,9 @@ import type { Skipped } from '../plan.ts';
 import { normalizeRepository, parseImageRef } from '../policy/image.ts';
 import type { FluxPolicy } from './flux-policies.ts';
 import { YAML_FILE, type RepoFiles } from './files.ts';
-import { readManifestAsync } from './parse.ts';
+import { lineIndex, parseManifestAsync, quickManifest, readManifestAsync } from './parse.ts';
 import { imageEditors } from './registry.ts';
-import { imageTokens, loadFluxPolicies, selectPaths } from './scan.ts';
+import { FLUX_TOKENS, imageTokens, loadFluxPolicies, selectPaths, type FoundFlux } from './scan.ts';
 import { createHash } from 'node:crypto';
 import { contentStoreOf, persistLike, treeStoreOf, type TreeStore } from './tree-store.ts';
 import type { ImageEditor, ImageRef } from './types.ts';
@@ -118,9 +118,9 @@ function readAll(repo: RepoFiles, t: TreeIndex, rels: readonly string[]): Promis
 
 async function derive(rel: string, text: string, editors: ImageEditor[]): Promise<Derived> {
   imageIndexCounters.parses++;
-  let file;
+  let file = quickManifest(rel, text);
   try {
-    file = await readManifestAsync(rel, text);
+    file ??= await parseManifestAsync(rel, text);
   } catch (err) {
     if (!(err instanceof BotError)) throw err;
     return { kind: 'unparsed', code: err.code, reason: err.message };
@@ -318,6 +318,29 @@ async function findFor(rel: string, text: string, editors: ImageEditor[], image:
 
 const EXTRACT_WORDS = ['image', 'repository'];
 
+/** The files holding an extract word, and the policy files, of the files holding either
+ *  (all readable texts git searched as it read them). With a file git may judge otherwise
+ *  (unreadable here, or with a NUL), all are kept and the policies are searched apart. */
+function sorted(rels: string[], reads: Read[]): { files: string[]; reads: Read[]; found?: FoundFlux } {
+  if (reads.some((r) => !('text' in r) || r.git)) return { files: rels, reads };
+  const files: string[] = [];
+  const kept: Read[] = [];
+  const hits: string[] = [];
+  const texts = new Map<string, string>();
+  rels.forEach((rel, i) => {
+    const text = (reads[i] as { text: string }).text;
+    if (EXTRACT_WORDS.some((w) => text.includes(w))) {
+      files.push(rel);
+      kept.push(reads[i]);
+    }
+    if (FLUX_TOKENS.some((w) => text.includes(w))) {
+      hits.push(rel);
+      texts.set(rel, text);
+    }
+  });
+  return { files, reads: kept, found: { hits, texts } };
+}
+
 export interface ImageExtract {
   /** Every reference, keyed by normalised repository, in file order. */
   byRepository: Map<string, ImageRef[]>;
@@ -325,23 +348,35 @@ export interface ImageExtract {
   skipped: Skipped[];
   /** YAML files searched: those holding a word some image field needs. */
   files: number;
+  /** The 1-based line of `offset` in `file`, a file some reference is in. */
+  lineOf(file: string, offset: number): number;
 }
 
-/** Every image reference of the clean tree the files match (what `status` of every app
- *  and reconciliation read). Undefined when there is no clean tree. */
-export async function extractAllImages(repo: RepoFiles): Promise<ImageExtract | undefined> {
+/** Every image reference of the tree (what `images`, the status of every app and
+ *  reconciliation read). A tree with changes nobody committed is read as it is, and
+ *  nothing read is kept for the next question. */
+export async function extractAllImages(repo: RepoFiles): Promise<ImageExtract> {
   const tree = await repo.version?.();
-  if (tree === undefined) return undefined;
-  const t = treeIndex(repo, tree);
+  const t = tree === undefined ? { tree: '', reads: new Map() } : treeIndex(repo, tree);
   // Every editor's screen asks for one of these words (`image`, `images`, `$imagepolicy`;
   // Helm values' `repository`): git finds the files holding them faster than reading all.
-  // Its search runs while the policies are read.
-  const [{ policies, skipped }, listed, yaml] = await Promise.all([loadFluxPolicies(repo), repo.grep(EXTRACT_WORDS).then((l) => new Set(l)), yamlFiles(repo, t)]);
-  const files = yaml.filter((rel) => listed.has(rel));
-  const reads = await readAll(repo, t, files);
+  // The same search finds the Flux policy files, whose texts decide which is which.
+  const [listed, yaml] = await Promise.all([repo.grep([...EXTRACT_WORDS, ...FLUX_TOKENS]).then((l) => new Set(l)), yamlFiles(repo, t)]);
+  const both = yaml.filter((rel) => listed.has(rel));
+  const bothReads = await readAll(repo, t, both);
+  const sortedOut = sorted(both, bothReads);
+  const found = sortedOut.found;
+  let { files, reads } = sortedOut;
+  if (!found) {
+    const words = new Set(await repo.grep(EXTRACT_WORDS));
+    reads = reads.filter((_, i) => words.has(files[i]));
+    files = files.filter((rel) => words.has(rel));
+  }
+  const { policies, skipped } = await loadFluxPolicies(repo, found);
   const editors = editorsFor(policies);
   const byRepository = new Map<string, ImageRef[]>();
   const out: Skipped[] = [...skipped];
+  const texts = new Map<string, string>();
   for (let i = 0; i < files.length; i += READ_BATCH) {
     const batch = files.slice(i, i + READ_BATCH).map((rel, k) => ({ rel, read: reads[i + k] }));
     const found = await Promise.all(
@@ -354,6 +389,7 @@ export async function extractAllImages(repo: RepoFiles): Promise<ImageExtract | 
       } else if (d && d.kind !== 'refs') {
         out.push({ file: rel, code: d.code, reason: d.reason });
       } else if (d) {
+        if (d.byEditor.some((r) => r && r.length > 0)) texts.set(rel, read.text);
         for (const ref of d.byEditor.flatMap((r) => r ?? [])) {
           const key = normalizeRepository(ref.repository);
           const list = byRepository.get(key);
@@ -363,5 +399,11 @@ export async function extractAllImages(repo: RepoFiles): Promise<ImageExtract | 
       }
     });
   }
-  return { byRepository, skipped: out, files: files.length };
+  const lines = new Map<string, (offset: number) => number>();
+  const lineOf = (file: string, offset: number): number => {
+    let of = lines.get(file);
+    if (!of) lines.set(file, (of = lineIndex(texts.get(file) ?? '')));
+    return of(offset);
+  };
+  return { byRepository, skipped: out, files: files.length, lineOf };
 }

@@ -8,7 +8,8 @@ import { quickDocuments } from './quick-yaml.ts';
 import { applyTextEdits } from './text.ts';
 import { parseStream, parseStreamAsync, parseStreamSpan, reparseEdited, toJS, isMap, isScalar, type Node, type ParseSource, type ParsedDocument, type ParsedStream } from './yaml.ts';
 
-function lineIndex(text: string): (offset: number) => number {
+/** The 1-based line of an offset in `text`, by a binary search of its line starts. */
+export function lineIndex(text: string): (offset: number) => number {
   const starts = [0];
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return (offset) => {
@@ -88,6 +89,12 @@ export function parseManifest(path: string, text: string): ManifestFile {
 export function readManifest(path: string, text: string): ManifestFile {
   const docs = text.length < ASYNC_FROM ? quickDocuments(text) : undefined;
   return docs ? manifestOf(path, text, { docs }) : parseManifest(path, text);
+}
+
+/** readManifest when the quick reader takes the text, else undefined (no parse). */
+export function quickManifest(path: string, text: string): ManifestFile | undefined {
+  const docs = text.length < ASYNC_FROM ? quickDocuments(text) : undefined;
+  return docs && manifestOf(path, text, { docs });
 }
 
 /** readManifest, a large file's parse letting other work run meanwhile. */

@@ -185,21 +185,29 @@ const byVersion = new Map<string, { version: string; result: Policies }>();
 
 /** Every Flux ImagePolicy in the repo, resolved to its image repository and filter.
  *  Cached per clean tree: on an unchanged repo the second event needs no search at all. */
-export async function loadFluxPolicies(repo: RepoFiles): Promise<Policies> {
+export async function loadFluxPolicies(repo: RepoFiles, found?: FoundFlux): Promise<Policies> {
   const version = await repo.version?.();
   const hit = byVersion.get(repo.root);
   if (version !== undefined && hit?.version === version) return hit.result;
   const store = await treeStoreOf(repo);
   let result = store?.get<Policies>('flux', '');
   if (!result) {
-    result = await searchFluxPolicies(repo, version);
+    result = await searchFluxPolicies(repo, version, found);
     store?.set('flux', '', result);
   }
   if (version !== undefined) byVersion.set(repo.root, { version, result });
   return result;
 }
 
-const FLUX_TOKENS = ['ImagePolicy', 'ImageRepository'];
+/** What a policy file must hold (git's search for it is a screen, not a verdict). */
+export const FLUX_TOKENS = ['ImagePolicy', 'ImageRepository'];
+
+/** The search's answer, when the caller searched the tree for these tokens itself: the
+ *  YAML files holding one of them (as `git grep` lists them), with their texts. */
+export interface FoundFlux {
+  hits: string[];
+  texts: ReadonlyMap<string, string>;
+}
 
 type KeptFlux = FluxDocs | { skip: { code: string; reason: string } };
 /** What one policy file gave, and the key of its text in the content store (when kept). */
@@ -216,8 +224,8 @@ interface KeptFluxTree {
   files: Array<[string, string]>;
 }
 
-async function searchFluxPolicies(repo: RepoFiles, version: string | undefined): Promise<Policies> {
-  const hits = (await repo.grep(FLUX_TOKENS)).filter((rel) => YAML_FILE.test(rel)).sort();
+async function searchFluxPolicies(repo: RepoFiles, version: string | undefined, found?: FoundFlux): Promise<Policies> {
+  const hits = found ? [...found.hits].sort() : (await repo.grep(FLUX_TOKENS)).filter((rel) => YAML_FILE.test(rel)).sort();
   const content = contentStoreOf(repo);
   const earlier = version === undefined ? undefined : carriedFluxFiles(repo, content, version);
   const files = new Map<string, FluxFile>();
@@ -227,7 +235,8 @@ async function searchFluxPolicies(repo: RepoFiles, version: string | undefined):
     if (f) files.set(rel, f);
     else fresh.push(rel);
   }
-  for (const { rel, text, error } of await readAll(repo, fresh)) {
+  const read = found ? fresh.map((rel) => ({ rel, text: found.texts.get(rel), error: undefined })) : await readAll(repo, fresh);
+  for (const { rel, text, error } of read) {
     // read failures as loadFiles reports them
     if (text === undefined) files.set(rel, { kept: { skip: readFailure(error) } });
     else files.set(rel, fluxFileOf(repo, content, rel, text));
