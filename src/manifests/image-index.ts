@@ -21,7 +21,7 @@ import { imageEditors } from './registry.ts';
 import { FLUX_TOKENS, imageTokens, loadFluxPolicies, selectPaths, type FoundFlux } from './scan.ts';
 import { createHash } from 'node:crypto';
 import { contentStoreOf, persistLike, treeStoreOf, type TreeStore } from './tree-store.ts';
-import type { ImageEditor, ImageRef } from './types.ts';
+import type { ImageEditor, ImageRef, ManifestFile } from './types.ts';
 import { imageMatcher } from './workload-images.ts';
 import { pooled } from '../pool.ts';
 
@@ -116,15 +116,26 @@ function readAll(repo: RepoFiles, t: TreeIndex, rels: readonly string[]): Promis
   return pooled(rels, READ_BATCH, (rel) => readFile(repo, t, rel));
 }
 
-async function derive(rel: string, text: string, editors: ImageEditor[]): Promise<Derived> {
+/** What parsing `text` gives. A text the quick reader takes is done at once, with no
+ *  pause: nothing of its documents outlives the call. */
+function derive(rel: string, text: string, editors: ImageEditor[]): Derived | Promise<Derived> {
   imageIndexCounters.parses++;
-  let file = quickManifest(rel, text);
+  const quick = quickManifest(rel, text);
+  return quick ? refsOf(quick, text, editors) : deriveParsed(rel, text, editors);
+}
+
+async function deriveParsed(rel: string, text: string, editors: ImageEditor[]): Promise<Derived> {
+  let file;
   try {
-    file ??= await parseManifestAsync(rel, text);
+    file = await parseManifestAsync(rel, text);
   } catch (err) {
     if (!(err instanceof BotError)) throw err;
     return { kind: 'unparsed', code: err.code, reason: err.message };
   }
+  return refsOf(file, text, editors);
+}
+
+function refsOf(file: ManifestFile, text: string, editors: ImageEditor[]): Derived {
   try {
     return { kind: 'refs', byEditor: editors.map((e) => (e.screen(text) ? e.find(file) : undefined)) };
   } catch (err) {
@@ -138,8 +149,7 @@ const policyDigests = new Map<string, string>();
 
 /** What parsing `text` gives, kept on disk by content when `content` is given: the path,
  *  the text and the policies are the whole of its input. */
-async function deriveKept(rel: string, text: string, policies: Map<string, FluxPolicy>, content: TreeStore | undefined): Promise<Derived> {
-  if (!content) return derive(rel, text, editorsFor(policies));
+async function deriveKept(rel: string, text: string, policies: Map<string, FluxPolicy>, content: TreeStore): Promise<Derived> {
   const pk = policyKey(policies);
   let pd = policyDigests.get(pk);
   if (pd === undefined) policyDigests.set(pk, (pd = digest(pk)));
@@ -156,7 +166,7 @@ function derived(root: string, rel: string, text: string, policies: Map<string, 
   const pk = policyKey(policies);
   const hit = derivedCache.get(key);
   if (hit && hit.text === text && hit.policies === pk) return hit.result;
-  const result = deriveKept(rel, text, policies, content);
+  const result = content ? deriveKept(rel, text, policies, content) : Promise.resolve(derive(rel, text, editorsFor(policies)));
   derivedCache.delete(key);
   if (derivedCache.size >= DERIVED_LIMIT) derivedCache.delete(derivedCache.keys().next().value as string);
   derivedCache.set(key, { text, policies: pk, result });

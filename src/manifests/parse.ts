@@ -167,7 +167,9 @@ function takeConfirmed(text: string): ParsedStream | undefined {
 const ASYNC_FROM = 64 * 1024;
 
 function manifestOf(path: string, text: string, stream: ParsedStream): ManifestFile {
-  const lineOf = lineIndex(text);
+  // most files are never asked for a line: the index is made on the first question
+  let index: ((offset: number) => number) | undefined;
+  const lineOf = (offset: number) => (index ??= lineIndex(text))(offset);
   if (stream.error) {
     const { code, message, offset } = stream.error;
     throw new ParseError(code, code === 'PARSE_YAML' ? `invalid YAML: ${message}` : message, { file: path, line: lineOf(offset) });

@@ -26,10 +26,15 @@ interface Frame {
   map: boolean;
   /** A sequence at its parent key's column (`key:` then `- a` below it). */
   indentless: boolean;
-  /** The pair or item whose value is still to come, and where an empty one would sit. */
-  pending?: { pair?: Pair; at: number };
-  /** The keys of a map so far: a key given twice goes to the full parse. */
-  keys?: Set<string>;
+  /** Where the collection starts and its last value ends (its range, once closed). */
+  start: number;
+  end: number;
+  /** Where an empty value would sit of the entry still waiting for its value; -1: none. */
+  at: number;
+  /** That entry, in a map (an item of a sequence has no pair). */
+  pair: Pair | undefined;
+  /** The keys of a map of many entries: a key given twice goes to the full parse. */
+  keys: Set<string> | undefined;
 }
 
 /** Thrown inside the reader when the text leaves the subset; never escapes it. */
@@ -289,7 +294,7 @@ function read(text: string): ParsedDocument[] {
   let doc: Doc | undefined;
   const frames: Frame[] = [];
   const close = () => {
-    for (let f = frames.pop(); f; f = frames.pop()) settle(f);
+    for (let f = frames.pop(); f; f = frames.pop()) finish(f);
   };
   let pos = 0;
   while (pos < text.length) {
@@ -298,7 +303,7 @@ function read(text: string): ParsedDocument[] {
     while (c < eol && text.charCodeAt(c) === 32) c++;
     const next = eol + 1;
     if (c === eol || text.charCodeAt(c) === 35) {
-      // blank or comment; inside a pending value a comment line leaves it pending
+      // blank or comment; an entry waiting for its value goes on waiting
       pos = next;
       continue;
     }
@@ -321,26 +326,38 @@ function read(text: string): ParsedDocument[] {
   return docs.map(toDocument);
 }
 
+/** Gives the entry still waiting for its value an empty one. */
 function settle(f: Frame): void {
-  if (f.pending) fill(f, empty(f.pending.at));
+  if (f.at !== -1) fill(f, empty(f.at));
 }
 
-/** Gives the pending pair or item of `f` its value. */
+/** Settles a collection the reader leaves for good and gives it its range. */
+function finish(f: Frame): void {
+  settle(f);
+  f.node.range = [f.start, f.end, f.end];
+}
+
+/** Gives the waiting entry of `f` its value. */
 function fill(f: Frame, value: Node): void {
-  const p = f.pending!;
-  if (p.pair) p.pair.value = value;
+  if (f.pair) f.pair.value = value;
   else (f.node as YAMLSeq).items.push(value);
-  f.pending = undefined;
+  f.pair = undefined;
+  f.at = -1;
+}
+
+function wait(f: Frame, pair: Pair | undefined, at: number): void {
+  f.pair = pair;
+  f.at = at;
 }
 
 /** Reads the structural line whose content starts at `c`; returns where the next line
  *  to read starts. */
 function line(text: string, c: number, eol: number, indent: number, frames: Frame[], doc: Doc): number {
   const item = text.charCodeAt(c) === 45 && (c + 1 === eol || text.charCodeAt(c + 1) === 32);
-  while (frames.length > 0 && indent < frames[frames.length - 1].indent) settle(frames.pop()!);
+  while (frames.length > 0 && indent < frames[frames.length - 1].indent) finish(frames.pop()!);
   let top = frames[frames.length - 1];
   if (top && indent === top.indent && !top.map && top.indentless && !item) {
-    settle(frames.pop()!);
+    finish(frames.pop()!);
     top = frames[frames.length - 1];
   }
   let frame: Frame;
@@ -349,7 +366,7 @@ function line(text: string, c: number, eol: number, indent: number, frames: Fram
     frame = open(item, indent, c, false);
     doc.root = frame.node;
     frames.push(frame);
-  } else if (indent === top.indent && top.map && item && top.pending) {
+  } else if (indent === top.indent && top.map && item && top.at !== -1) {
     frame = open(true, indent, c, true);
     fill(top, frame.node);
     frames.push(frame);
@@ -358,7 +375,7 @@ function line(text: string, c: number, eol: number, indent: number, frames: Fram
     settle(top);
     frame = top;
   } else {
-    if (!top.pending || indent < top.indent) throw OUT;
+    if (top.at === -1 || indent < top.indent) throw OUT;
     frame = open(item, indent, c, false);
     fill(top, frame.node);
     frames.push(frame);
@@ -367,9 +384,7 @@ function line(text: string, c: number, eol: number, indent: number, frames: Fram
 }
 
 function open(seq: boolean, indent: number, start: number, indentless: boolean): Frame {
-  const node = collectionNode(seq);
-  node.range = [start, start, start];
-  return { indent, node, map: !seq, indentless };
+  return { indent, node: collectionNode(seq), map: !seq, indentless, start, end: start, at: -1, pair: undefined, keys: undefined };
 }
 
 /** `key:` or `key: value` at `c`, an entry of the map `frame`. */
@@ -382,13 +397,18 @@ function mapEntry(text: string, c: number, eol: number, frame: Frame): number {
   const key = plainScalar(source);
   if (typeof key.value !== 'string') throw OUT;
   scalar(key, source, 'PLAIN', c, colon, colon);
-  const map = frame.node as YAMLMap;
-  const keys = (frame.keys ??= new Set());
-  if (keys.has(source)) throw OUT;
-  keys.add(source);
+  const items = (frame.node as YAMLMap).items as Pair[];
+  // a few keys are compared one by one; past that a set is cheaper
+  if (frame.keys) {
+    if (frame.keys.has(source)) throw OUT;
+    frame.keys.add(source);
+  } else {
+    for (let i = 0; i < items.length; i++) if ((items[i].key as Scalar).source === source) throw OUT;
+    if (items.length >= 8) frame.keys = new Set([...items.map((p) => (p.key as Scalar).source as string), source]);
+  }
   const pair = pairNode(key);
-  map.items.push(pair);
-  extend(frame, colon);
+  items.push(pair);
+  if (colon > frame.end) frame.end = colon;
   return value(text, colon + 1, eol, frame, pair);
 }
 
@@ -396,7 +416,7 @@ function mapEntry(text: string, c: number, eol: number, frame: Frame): number {
 function seqItem(text: string, c: number, eol: number, frame: Frame, frames: Frame[]): number {
   let v = c + 1;
   while (v < eol && text.charCodeAt(v) === 32) v++;
-  extend(frame, c);
+  if (c > frame.end) frame.end = c;
   if (v < eol && text.charCodeAt(v) !== 35 && !text.startsWith('- ', v) && isKeyLine(text, v, eol)) {
     // `- key: value`: a map at the key's column
     const map = open(false, v - lineStart(text, v), v, false);
@@ -429,7 +449,7 @@ function value(text: string, after: number, eol: number, frame: Frame, pair: Pai
   while (v < eol && text.charCodeAt(v) === 32) v++;
   if (v === eol || text.charCodeAt(v) === 35) {
     if (v < eol && v === after) throw OUT;
-    frame.pending = { pair, at: v };
+    wait(frame, pair, v);
     return eol + 1;
   }
   if (v === after) throw OUT;
@@ -443,15 +463,11 @@ function value(text: string, after: number, eol: number, frame: Frame, pair: Pai
   } else {
     node = inlineValue(text, v, eol);
   }
-  frame.pending = { pair, at: v };
+  wait(frame, pair, v);
   fill(frame, node);
-  extend(frame, node.range![1]);
+  const end = node.range![1];
+  if (end > frame.end) frame.end = end;
   return next;
-}
-
-function extend(frame: Frame, end: number): void {
-  const r = frame.node.range!;
-  if (end > r[1]) frame.node.range = [r[0], end, end];
 }
 
 function toDocument(d: Doc): ParsedDocument {
