@@ -114,10 +114,19 @@ async function carryForward(runner: GitRunner, dir: string, tokens: string[], fr
 
 /** Tracked files containing any token. `tree` is the sha of a tree the working files are
  *  known to match (see WorkingCopy.cleanTree), or undefined to always search afresh. */
-export async function screenFiles(runner: GitRunner, dir: string, tokens: string[], tree: string | undefined): Promise<string[]> {
-  if (tree === undefined) return [...(await fullGrep(runner, tokens))];
+export async function screenFiles(runner: GitRunner, dir: string, tokens: string[], treeOrPending: string | undefined | Promise<string | undefined>): Promise<string[]> {
   const key = keyOf(dir, tokens);
-  const known = entries.get(key);
+  let known = entries.get(key);
+  // Nothing known of these tokens: the whole tree is searched whatever it is, so the search
+  // starts while the caller still asks git which tree that is.
+  const early = !known && typeof treeOrPending === 'object' ? fullGrep(runner, tokens) : undefined;
+  const tree = await treeOrPending;
+  if (tree === undefined) return [...(await (early ?? fullGrep(runner, tokens)))];
+  if (early) {
+    remember(key, { tree, hits: await early, carried: 0, step: undefined });
+    return [...entries.get(key)!.hits].sort();
+  }
+  known = entries.get(key);
   let hits: Set<string> | null = null;
   let carried = 0;
   let step: Entry['step'];

@@ -162,7 +162,7 @@ export class WorkingCopy {
   /** Tracked files whose working-copy text contains any of the fixed strings (a cheap
    *  screen before parsing). One git process for all of them; with `tree` (the clean
    *  tree the files match) results are carried forward from earlier searches. */
-  async grep(fixed: string | readonly string[], opts: { tree?: string } = {}): Promise<string[]> {
+  async grep(fixed: string | readonly string[], opts: { tree?: string | Promise<string | undefined> } = {}): Promise<string[]> {
     const tokens = [...new Set(typeof fixed === 'string' ? [fixed] : fixed)];
     if (tokens.length === 0) return [];
     if (tokens.includes('')) return this.listFiles();

@@ -18,7 +18,7 @@ export function workspaceFiles(ws: Workspace): RepoFiles {
     root: ws.dir,
     list: () => ws.listFiles(),
     read: (rel) => ws.readFile(rel),
-    grep: async (tokens) => ws.grep(tokens, { tree: await clean() }),
+    grep: (tokens) => ws.grep(tokens, { tree: clean() }),
     version: clean,
   };
 }

@@ -83,9 +83,9 @@ function treeIndex(repo: RepoFiles, tree: string): TreeIndex {
   return t;
 }
 
-function yamlFiles(repo: RepoFiles, t: TreeIndex): Promise<string[]> {
+function yamlFiles(repo: RepoFiles, t: TreeIndex, list = () => repo.list()): Promise<string[]> {
   if (!t.files) {
-    const files = repo.list().then((all) => all.filter((rel) => YAML_FILE.test(rel)).sort());
+    const files = list().then((all) => all.filter((rel) => YAML_FILE.test(rel)).sort());
     t.files = files;
     files.catch(() => {
       if (t.files === files) t.files = undefined;
@@ -366,12 +366,17 @@ export interface ImageExtract {
  *  reconciliation read). A tree with changes nobody committed is read as it is, and
  *  nothing read is kept for the next question. */
 export async function extractAllImages(repo: RepoFiles): Promise<ImageExtract> {
+  // the listing and the search start while git says which tree the files are
+  const listing = repo.list();
+  const grepped = repo.grep([...EXTRACT_WORDS, ...FLUX_TOKENS]);
+  listing.catch(() => undefined);
+  grepped.catch(() => undefined);
   const tree = await repo.version?.();
-  const t = tree === undefined ? { tree: '', reads: new Map() } : treeIndex(repo, tree);
+  const t: TreeIndex = tree === undefined ? { tree: '', reads: new Map() } : treeIndex(repo, tree);
   // Every editor's screen asks for one of these words (`image`, `images`, `$imagepolicy`;
   // Helm values' `repository`): git finds the files holding them faster than reading all.
   // The same search finds the Flux policy files, whose texts decide which is which.
-  const [listed, yaml] = await Promise.all([repo.grep([...EXTRACT_WORDS, ...FLUX_TOKENS]).then((l) => new Set(l)), yamlFiles(repo, t)]);
+  const [listed, yaml] = await Promise.all([grepped.then((l) => new Set(l)), yamlFiles(repo, t, () => listing)]);
   const both = yaml.filter((rel) => listed.has(rel));
   const bothReads = await readAll(repo, t, both);
   const sortedOut = sorted(both, bothReads);

@@ -217,9 +217,19 @@ function sitesOfObject(doc: ParsedDocument, docIndex: number, base: Path, head: 
   }
 }
 
+// Finding the images of a file asks for its sites twice (this editor, and the marker
+// editor leaving them to it); a parsed file never changes, so the first answer serves.
+const sitesOf = new WeakMap<ManifestFile, ImageSite[]>();
+
 /** Every container `image:` scalar in the file, parseable or not. The Flux marker
  *  editor uses this to leave these fields to this editor. */
 export function workloadImageSites(file: ManifestFile): ImageSite[] {
+  let sites = sitesOf.get(file);
+  if (!sites) sitesOf.set(file, (sites = findSites(file)));
+  return sites;
+}
+
+function findSites(file: ManifestFile): ImageSite[] {
   const out: ImageSite[] = [];
   for (const d of file.docs) {
     if (readsAsNodes(d.doc)) {

@@ -139,7 +139,7 @@ function keptFiles(ws: Workspace): { pass(): RepoFiles } {
             },
           );
         },
-        grep: async (tokens) => ws.grep(tokens, { tree: await clean() }),
+        grep: (tokens) => ws.grep(tokens, { tree: clean() }),
         version: clean,
       };
     },
