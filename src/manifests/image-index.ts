@@ -16,12 +16,13 @@ import type { Skipped } from '../plan.ts';
 import { normalizeRepository, parseImageRef } from '../policy/image.ts';
 import type { FluxPolicy } from './flux-policies.ts';
 import { YAML_FILE, type RepoFiles } from './files.ts';
-import { lineIndex, parseManifestAsync, quickManifest, readManifestAsync } from './parse.ts';
+import { deriveText, type Derived } from './derive.ts';
+import { lineIndex, readManifestAsync } from './parse.ts';
 import { imageEditors } from './registry.ts';
 import { FLUX_TOKENS, imageTokens, loadFluxPolicies, selectPaths, type FoundFlux } from './scan.ts';
 import { createHash } from 'node:crypto';
 import { contentStoreOf, persistLike, treeStoreOf, type TreeStore } from './tree-store.ts';
-import type { ImageEditor, ImageRef, ManifestFile } from './types.ts';
+import type { ImageEditor, ImageRef } from './types.ts';
 import { imageMatcher } from './workload-images.ts';
 import { pooled } from '../pool.ts';
 
@@ -33,12 +34,6 @@ export interface ImageScan {
 /** One file as this tree holds it. `git` = whether git must judge it (not a readable
  *  text, or a text git may take for binary). */
 type Read = { text: string; git: boolean } | { error: unknown; git: boolean };
-
-/** What parsing one text gives, whatever image is asked for. */
-type Derived =
-  | { kind: 'refs'; byEditor: Array<ImageRef[] | undefined> }
-  | { kind: 'unparsed'; code: string; reason: string }
-  | { kind: 'fallback'; code: string; reason: string };
 
 interface TreeIndex {
   tree: string;
@@ -116,32 +111,9 @@ function readAll(repo: RepoFiles, t: TreeIndex, rels: readonly string[]): Promis
   return pooled(rels, READ_BATCH, (rel) => readFile(repo, t, rel));
 }
 
-/** What parsing `text` gives. A text the quick reader takes is done at once, with no
- *  pause: nothing of its documents outlives the call. */
 function derive(rel: string, text: string, editors: ImageEditor[]): Derived | Promise<Derived> {
   imageIndexCounters.parses++;
-  const quick = quickManifest(rel, text);
-  return quick ? refsOf(quick, text, editors) : deriveParsed(rel, text, editors);
-}
-
-async function deriveParsed(rel: string, text: string, editors: ImageEditor[]): Promise<Derived> {
-  let file;
-  try {
-    file = await parseManifestAsync(rel, text);
-  } catch (err) {
-    if (!(err instanceof BotError)) throw err;
-    return { kind: 'unparsed', code: err.code, reason: err.message };
-  }
-  return refsOf(file, text, editors);
-}
-
-function refsOf(file: ManifestFile, text: string, editors: ImageEditor[]): Derived {
-  try {
-    return { kind: 'refs', byEditor: editors.map((e) => (e.screen(text) ? e.find(file) : undefined)) };
-  } catch (err) {
-    if (!(err instanceof BotError)) throw err;
-    return { kind: 'fallback', code: err.code, reason: err.message };
-  }
+  return deriveText(rel, text, editors);
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest('base64');
