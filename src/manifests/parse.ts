@@ -6,7 +6,7 @@ import type { Change, ManifestDoc, ManifestFile } from './types.ts';
 import { aliasUses, confirmAliases, samePath, writtenScalars } from './anchors.ts';
 import { quickDocuments } from './quick-yaml.ts';
 import { applyTextEdits } from './text.ts';
-import { parseStream, parseStreamAsync, parseStreamSpan, reparseEdited, toJS, isMap, isScalar, type Node, type ParseSource, type ParsedDocument, type ParsedStream } from './yaml.ts';
+import { parseStream, parseStreamAsync, parseStreamSpan, reparseEdited, stringIn, toJS, isMap, isScalar, type Node, type ParseSource, type ParsedDocument, type ParsedStream } from './yaml.ts';
 
 /** The 1-based line of an offset in `text`, by a binary search of its line starts. */
 export function lineIndex(text: string): (offset: number) => number {
@@ -24,18 +24,19 @@ export function lineIndex(text: string): (offset: number) => number {
   };
 }
 
-function str(doc: ParsedDocument, path: string[]): string | undefined {
-  const v = doc.getIn(path);
-  return typeof v === 'string' ? v : undefined;
-}
+
+const KIND = ['kind'];
+const API_VERSION = ['apiVersion'];
+const NAMESPACE = ['metadata', 'namespace'];
+const NAME = ['metadata', 'name'];
 
 /** apiVersion, kind and metadata read straight off the tree: converting a whole document
  *  to plain data just to name it costs more than parsing it. */
 function objectOf(doc: ParsedDocument): ObjectRef | undefined {
   if (!isMap(doc.contents)) return undefined;
-  const kind = str(doc, ['kind']);
+  const kind = stringIn(doc, KIND);
   if (kind === undefined) return undefined;
-  return { apiVersion: str(doc, ['apiVersion']), kind, namespace: str(doc, ['metadata', 'namespace']), name: str(doc, ['metadata', 'name']) ?? '' };
+  return { apiVersion: stringIn(doc, API_VERSION), kind, namespace: stringIn(doc, NAMESPACE), name: stringIn(doc, NAME) ?? '' };
 }
 
 /** A document whose plain-data form is computed on first use; most documents a scan

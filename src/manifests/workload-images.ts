@@ -7,7 +7,7 @@ import { formatImageRef, parseImageRef, sameRepository, validateDigest, validate
 import { markerAfter, type FluxMarker, type FluxPolicy } from './flux-policies.ts';
 import { replaceScalar } from './text.ts';
 import type { Change, ImageEditor, ImageRef, ManifestFile, TextEdit } from './types.ts';
-import { isMap, isScalar, isSeq, parseDocument, readsAsNodes, type Node, type ParsedDocument } from './yaml.ts';
+import { isMap, isScalar, isSeq, nodeIn, parseDocument, readsAsNodes, type Node, type ParsedDocument } from './yaml.ts';
 
 type Path = (string | number)[];
 
@@ -196,8 +196,9 @@ function sitesOfObject(doc: ParsedDocument, docIndex: number, base: Path, head: 
   const spec = object && podSpecPath(object);
   if (!object || !spec) return;
   const annotations = head.annotations();
+  const pod = nodeIn(nodeIn(doc.contents, base), spec);
   for (const list of CONTAINER_LISTS) {
-    const seq = doc.getIn([...base, ...spec, list], true);
+    const seq = nodeIn(pod, [list]);
     if (!isSeq(seq)) continue;
     seq.items.forEach((item, i) => {
       if (!isMap(item)) return;

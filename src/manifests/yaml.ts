@@ -469,6 +469,40 @@ export function readsAsNodes(doc: ParsedDocument): boolean {
 
 const MERGE_TAG = 'tag:yaml.org,2002:merge';
 
+/** The node `doc.getIn(path, true)` gives below `node` (a document's contents), without
+ *  the arrays getIn makes at every step: in a map the first pair of the key, in a
+ *  sequence the item at an index (a string of digits is one). Finding the images of a
+ *  fleet asks this of every document. */
+export function nodeIn(node: unknown, path: readonly (string | number)[]): unknown {
+  let at = node;
+  for (const key of path) {
+    if (isMap(at)) {
+      let found: unknown;
+      for (const it of at.items) {
+        if (isPair(it) && (it.key === key || (isScalar(it.key) && it.key.value === key))) {
+          found = it.value;
+          break;
+        }
+      }
+      at = found;
+    } else if (isSeq(at)) {
+      const idx = typeof key === 'string' && key ? Number(key) : key;
+      at = typeof idx === 'number' && Number.isInteger(idx) && idx >= 0 ? at.items[idx] : undefined;
+    } else {
+      return undefined;
+    }
+    if (at === undefined || at === null) return at ?? undefined;
+  }
+  return at;
+}
+
+/** The string `doc.getIn(path)` gives, or undefined for anything else. */
+export function stringIn(doc: ParsedDocument, path: readonly (string | number)[]): string | undefined {
+  const node = nodeIn(doc.contents, path);
+  const v = isScalar(node) ? node.value : node;
+  return typeof v === 'string' ? v : undefined;
+}
+
 /** Plain JS value of a parsed document (aliases resolved). */
 export function toJS(doc: ParsedDocument): unknown {
   return converted.has(doc) ? converted.get(doc) : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
