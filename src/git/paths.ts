@@ -8,6 +8,8 @@ import { GitError } from '../errors.ts';
 /** Normalizes a repo-relative POSIX path, rejecting absolute paths, `..` escapes and
  *  anything inside `.git`. */
 export function normalizeRepoPath(rel: string): string {
+  // paths from git's own listings are normal already: checked in one pass
+  if (typeof rel === 'string' && isNormal(rel)) return rel;
   if (typeof rel !== 'string' || rel.trim() === '') throw new GitError('GIT_UNSAFE_PATH', 'empty file path');
   if (rel.includes('\0')) throw new GitError('GIT_UNSAFE_PATH', 'file path contains a NUL byte', { file: rel.replace(/\0/g, '\\0') });
   const posix = rel.replace(/\\/g, '/');
@@ -22,6 +24,22 @@ export function normalizeRepoPath(rel: string): string {
     throw new GitError('GIT_UNSAFE_PATH', 'file path points into .git', { file: rel });
   }
   return norm;
+}
+
+/** Whether normalizeRepoPath would return `rel` as it is: segments neither empty nor `.`
+ *  or `..`, no backslash or NUL, no drive (`C:`), not under `.git`, no space at either end. */
+function isNormal(rel: string): boolean {
+  let start = 0;
+  for (let i = 0; i <= rel.length; i++) {
+    const c = i === rel.length ? 47 : rel.charCodeAt(i);
+    if (c === 0 || c === 92) return false;
+    if (c !== 47) continue;
+    const n = i - start;
+    if (n === 0 || (n <= 2 && rel.charCodeAt(start) === 46 && (n === 1 || rel.charCodeAt(start + 1) === 46))) return false;
+    if (start === 0 && ((n === 2 && rel.charCodeAt(1) === 58) || (n === 4 && rel.slice(0, 4).toLowerCase() === '.git'))) return false;
+    start = i + 1;
+  }
+  return rel.trim() === rel;
 }
 
 // The root of a working copy does not move while the process runs; resolving it once

@@ -118,14 +118,18 @@ function inlineValue(text: string, start: number, eol: number): Node {
     const next = text.charCodeAt(start + 1);
     if (start + 1 >= eol || next === 32) throw OUT;
   }
-  // a plain scalar ends at a comment (` #`); `: ` inside would make it a key
-  const raw = text.slice(start, eol);
-  const hash = raw.indexOf(' #');
-  let length = hash === -1 ? raw.length : hash;
-  while (length > 0 && raw.charCodeAt(length - 1) === 32) length--;
-  const source = length === raw.length ? raw : raw.slice(0, length);
-  const end = start + length;
-  if (source.includes(': ') || source.endsWith(':')) throw OUT;
+  // a plain scalar ends at a comment (` #`); `: ` inside would make it a key: one pass
+  let end = eol;
+  for (let i = start + 1; i < eol; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 35 && text.charCodeAt(i - 1) === 32) {
+      end = i;
+      break;
+    }
+    if (ch === 58 && (i + 1 === eol || text.charCodeAt(i + 1) === 32)) throw OUT;
+  }
+  while (end > start && text.charCodeAt(end - 1) === 32) end--;
+  const source = text.slice(start, end);
   return scalar(plainScalar(source), source, 'PLAIN', start, end, end);
 }
 
