@@ -134,11 +134,14 @@ export class Workspace extends WorkingCopy {
   static async local(dir: string, opts: { author?: Author; userConfig?: boolean; trailers?: Trailers } = {}): Promise<Workspace> {
     const probe = new GitRunner({ cwd: path.resolve(dir), author: opts.author, userConfig: opts.userConfig });
     // the git directory in the same process: the lock and commit messages live there
-    const found = (await probe.run(['rev-parse', '--show-toplevel', '--absolute-git-dir'], { code: 'GIT_NO_REPO', what: `${dir} is not inside a git repository; git rev-parse` })).stdout;
-    const [top, gitDir] = found.trim().split('\n').map((l) => l.trim());
+    // the branch in the same call (a HEAD with no commit yet fails it: asked apart then)
+    const named = await probe.run(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--symbolic-full-name', 'HEAD'], { ok: [0, 128] });
+    const found =
+      named.code === 0 ? named.stdout : (await probe.run(['rev-parse', '--show-toplevel', '--absolute-git-dir'], { code: 'GIT_NO_REPO', what: `${dir} is not inside a git repository; git rev-parse` })).stdout;
+    const [top, gitDir, head] = found.trim().split('\n').map((l) => l.trim());
     const runner = new GitRunner({ cwd: top, author: opts.author, userConfig: opts.userConfig });
     let ws = new Workspace(top, runner, null, 'local');
-    const branch = await ws.currentBranch();
+    const branch = named.code !== 0 ? await ws.currentBranch() : head?.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : null;
     const remote = branch ? await ws.config(`branch.${branch}.remote`) : null;
     if (remote && remote !== '.') ws = new Workspace(top, runner, remote, 'local');
     ws.commitTrailers = opts.trailers ?? {};

@@ -364,6 +364,8 @@ export async function extractAllImages(repo: RepoFiles): Promise<ImageExtract> {
   const byRepository = new Map<string, ImageRef[]>();
   const out: Skipped[] = [...skipped];
   const texts = new Map<string, string>();
+  // a fleet names each repository several times
+  const normalized = new Map<string, string>();
   for (let i = 0; i < files.length; i += READ_BATCH) {
     const batch = files.slice(i, i + READ_BATCH).map((rel, k) => ({ rel, read: reads[i + k] }));
     const found = await Promise.all(
@@ -378,7 +380,8 @@ export async function extractAllImages(repo: RepoFiles): Promise<ImageExtract> {
       } else if (d) {
         if (d.byEditor.some((r) => r && r.length > 0)) texts.set(rel, read.text);
         for (const ref of d.byEditor.flatMap((r) => r ?? [])) {
-          const key = normalizeRepository(ref.repository);
+          let key = normalized.get(ref.repository);
+          if (key === undefined) normalized.set(ref.repository, (key = normalizeRepository(ref.repository)));
           const list = byRepository.get(key);
           if (list) list.push(ref);
           else byRepository.set(key, [ref]);
