@@ -65,6 +65,7 @@ const TRANSIENT_RE =
 export class GitRunner {
   readonly cwd: string;
   private instance?: SimpleGit;
+  private readers?: SimpleGit;
   private readonly secrets: string[];
 
   constructor(readonly options: RunnerOptions) {
@@ -74,15 +75,25 @@ export class GitRunner {
 
   // simple-git checks the directory at construction; a clone target may not exist yet
   private get git(): SimpleGit {
-    if (this.instance) return this.instance;
+    return (this.instance ??= this.make(1));
+  }
+
+  // Commands that only read the tree and the index (grep, ls-files) run beside the queue:
+  // a search of the whole tree need not wait for, nor hold up, the small questions asked
+  // meanwhile (which commit, whether the checkout is clean).
+  private get reader(): SimpleGit {
+    return (this.readers ??= this.make(4));
+  }
+
+  private make(concurrency: number): SimpleGit {
     const options = this.options;
     const author = options.author ?? (options.userConfig ? undefined : BOT_AUTHOR);
     const allowEnvironment = ['GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL', 'GIT_TERMINAL_PROMPT', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0'];
     // a person's identity as git reads it (simple-git strips GIT_* from the environment otherwise)
     if (options.userConfig) allowEnvironment.push('GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL');
-    this.instance = simpleGit({
+    const git = simpleGit({
       baseDir: options.cwd,
-      maxConcurrentProcesses: 1,
+      maxConcurrentProcesses: concurrency,
       allowEnvironment,
       unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true },
       timeout: { block: options.timeoutMs ?? 300_000 },
@@ -110,17 +121,19 @@ export class GitRunner {
       },
     });
     const env = buildEnv(options);
-    if (env) this.instance.env(env);
-    this.instance.outputHandler((_command, stdout) => markDrained(stdout));
-    return this.instance;
+    if (env) git.env(env);
+    git.outputHandler((_command, stdout) => markDrained(stdout));
+    return git;
   }
 
   /** Runs `git <args>`; exit codes in `ok` (default [0]) resolve, anything else throws a
-   *  GitError whose message names the command and quotes git's stderr, redacted. */
-  async run(args: string[], opts: { ok?: number[]; code?: string; what?: string } = {}): Promise<RunResult> {
+   *  GitError whose message names the command and quotes git's stderr, redacted. With
+   *  `readOnly` (a command that writes neither the index nor refs) it need not wait for
+   *  the commands queued before it. */
+  async run(args: string[], opts: { ok?: number[]; code?: string; what?: string; readOnly?: boolean } = {}): Promise<RunResult> {
     const ok = opts.ok ?? [0];
     try {
-      const stdout = await this.git.raw(args);
+      const stdout = await (opts.readOnly ? this.reader : this.git).raw(args);
       return { stdout, stderr: '', code: 0 };
     } catch (err) {
       if (err instanceof RawFailure && ok.includes(err.code)) {

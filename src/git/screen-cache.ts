@@ -36,7 +36,7 @@ export const MAX_CARRIED = 64;
 const entries = new Map<string, Entry>();
 
 async function fullGrep(runner: GitRunner, tokens: string[], paths: string[] = []): Promise<Set<string>> {
-  const { stdout } = await runner.run(['grep', '-l', '-I', '-F', '-z', ...tokens.flatMap((t) => ['-e', t]), '--', ...paths.map((p) => `:(literal)${p}`)], { ok: [0, 1] });
+  const { stdout } = await runner.run(['grep', '-l', '-I', '-F', '-z', ...tokens.flatMap((t) => ['-e', t]), '--', ...paths.map((p) => `:(literal)${p}`)], { ok: [0, 1], readOnly: true });
   return new Set(stdout.split('\0').filter(Boolean));
 }
 

@@ -28,7 +28,7 @@ export class WatchedRunner extends GitRunner {
     counts.set(this.cwd, generation(this.cwd) + 1);
   }
 
-  override async run(args: string[], opts: { ok?: number[]; code?: string; what?: string } = {}): Promise<RunResult> {
+  override async run(args: string[], opts: { ok?: number[]; code?: string; what?: string; readOnly?: boolean } = {}): Promise<RunResult> {
     if (reads(args)) return super.run(args, opts);
     this.bump();
     try {

@@ -155,7 +155,7 @@ export class WorkingCopy {
 
   /** Tracked files, repo-relative. */
   async listFiles(): Promise<string[]> {
-    const { stdout } = await this.runner.run(['ls-files', '-z']);
+    const { stdout } = await this.runner.run(['ls-files', '-z'], { readOnly: true });
     return stdout.split('\0').filter(Boolean);
   }
 
