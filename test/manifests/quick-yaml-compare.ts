@@ -4,7 +4,7 @@ import { BotError } from '../../src/errors.ts';
 import { parseManifest, readManifest } from '../../src/manifests/parse.ts';
 import { quickDocuments } from '../../src/manifests/quick-yaml.ts';
 import type { ImageEditor, ManifestFile } from '../../src/manifests/types.ts';
-import { isMap, isPair, isScalar, isSeq, parseStream } from '../../src/manifests/yaml.ts';
+import { isMap, isPair, isScalar, isSeq, parseStream, toJS } from '../../src/manifests/yaml.ts';
 
 export function project(node: unknown): unknown {
   if (node === null || node === undefined) return node;
@@ -23,8 +23,9 @@ export function quickDiffers(text: string): string | undefined {
   if (!quick) return undefined;
   const full = parseStream(text);
   if (full.error) return `the full parse fails (${full.error.message}) but the quick reader accepted`;
-  const a = JSON.stringify(full.docs.map((d) => [d.range[0], project(d.contents)]));
-  const b = JSON.stringify(quick.map((d) => [d.range[0], project(d.contents)]));
+  // the nodes, and the plain value each document converts to
+  const a = JSON.stringify(full.docs.map((d) => [d.range[0], project(d.contents), toJS(d)]));
+  const b = JSON.stringify(quick.map((d) => [d.range[0], project(d.contents), toJS(d)]));
   if (a === b) return undefined;
   let i = 0;
   while (i < a.length && a[i] === b[i]) i++;

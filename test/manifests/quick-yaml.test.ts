@@ -78,6 +78,7 @@ patches:
   'a document without a marker, then two': 'a: 1\n---\n---\nb:\n',
   'nested sequences of maps': 'a:\n- b:\n  - c: 1\n    d: 2\n  - e\n-\n  f: 3\n- # empty\n',
   'root at an indent': '  a: 1\n  b:\n    c: 2\n',
+  'keys an object already answers to': 'a:\n  __proto__: {polluted: yes}\n  constructor: 1\n  toString: [x]\n',
 };
 
 const declined: Record<string, string> = {
