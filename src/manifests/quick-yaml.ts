@@ -78,15 +78,15 @@ function lineEnd(text: string, from: number): number {
   return eol === -1 ? text.length : eol;
 }
 
-/** The offset after the line's spaces and comment, or -1 when something else is left. */
+/** Whether only spaces, and maybe a comment after one, are left on the line. */
 function restIsComment(text: string, from: number, eol: number): boolean {
   let i = from;
   while (i < eol && text.charCodeAt(i) === 32) i++;
   return i === eol || (text.charCodeAt(i) === 35 && i > from);
 }
 
-/** One value on the rest of a line: [node, end of value]. Block scalars are read by the
- *  caller; here only what ends on this line. */
+/** The value that starts at `start` and ends on this line (block scalars are read by
+ *  the caller). */
 function inlineValue(text: string, start: number, eol: number): Node {
   const c = text[start];
   if (c === "'") {
@@ -384,8 +384,13 @@ function line(text: string, c: number, eol: number, indent: number, frames: Fram
     fill(top, frame.node);
     frames.push(frame);
   }
+  if (frames.length > MAX_FRAMES) throw OUT;
   return item ? seqItem(text, c, eol, frame, frames) : mapEntry(text, c, eol, frame);
 }
+
+// Manifests nest a few dozen levels; a text nested deeper is the full parse's to judge
+// (it refuses past MAX_DEPTH, and what reads the nodes recurses per level).
+const MAX_FRAMES = 128;
 
 function open(seq: boolean, indent: number, start: number, indentless: boolean): Frame {
   return { indent, node: collectionNode(seq), map: !seq, indentless, start, end: start, at: -1, pair: undefined, keys: undefined };
@@ -393,9 +398,8 @@ function open(seq: boolean, indent: number, start: number, indentless: boolean):
 
 /** `key:` or `key: value` at `c`, an entry of the map `frame`. */
 function mapEntry(text: string, c: number, eol: number, frame: Frame): number {
-  let colon = text.indexOf(':', c);
-  while (colon !== -1 && colon < eol && colon + 1 < eol && text.charCodeAt(colon + 1) !== 32) colon = text.indexOf(':', colon + 1);
-  if (colon === -1 || colon >= eol) throw OUT;
+  const colon = keyColon(text, c, eol);
+  if (colon === -1) throw OUT;
   const source = text.slice(c, colon);
   if (!KEY.test(source)) throw OUT;
   const key = plainScalar(source);
@@ -435,16 +439,19 @@ function lineStart(text: string, at: number): number {
   return text.lastIndexOf('\n', at - 1) + 1;
 }
 
+/** The first `:` of the line that ends a key (a space or the line's end after it), or -1.
+ *  Searched within the line only: a long list of items without one costs its length. */
+function keyColon(text: string, from: number, eol: number): number {
+  for (let i = from; i < eol; i++) if (text.charCodeAt(i) === 58 && (i + 1 === eol || text.charCodeAt(i + 1) === 32)) return i;
+  return -1;
+}
+
 function isKeyLine(text: string, v: number, eol: number): boolean {
   const ch = text[v];
   if (ch === "'" || ch === '"' || ch === '[' || ch === '{' || ch === '|' || ch === '>') return false;
-  for (let i = text.indexOf(':', v); i !== -1 && i < eol; i = text.indexOf(':', i + 1)) {
-    if (i + 1 === eol || text.charCodeAt(i + 1) === 32) {
-      // a comment before the colon makes it no key
-      return !text.slice(v, i).includes(' #');
-    }
-  }
-  return false;
+  const colon = keyColon(text, v, eol);
+  // a comment before the colon makes it no key
+  return colon !== -1 && !text.slice(v, colon).includes(' #');
 }
 
 /** The value after an indicator (`:` of `pair`, or `-` of an item) at `after`. */
