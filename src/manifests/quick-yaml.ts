@@ -42,6 +42,7 @@ const OUT = Symbol('out');
 
 const NOT_PLAIN_START = new Set(['&', '*', '!', '|', '>', "'", '"', '%', '@', '`', '{', '}', '[', ']', ',', '#', '?', ':', '-']);
 const KEY = /^[A-Za-z0-9_$/][A-Za-z0-9_.$/-]*$/;
+const MAX_KEY = 1000;
 
 // Only a plain scalar starting so can be other than a string (null, bool, int, float)
 const MAYBE_NOT_STRING = /^(?:$|[-+.~0-9]|(?:null|Null|NULL|true|True|TRUE|false|False|FALSE)$)/;
@@ -174,7 +175,7 @@ function flowCollection(text: string, start: number, eol: number): Coll {
       const first = flowScalar();
       spaces();
       if (isMap) {
-        if (text[i] !== ':' || text.charCodeAt(i + 1) !== 32 || first.type !== 'PLAIN' || typeof first.value !== 'string' || keys.has(first.value)) throw OUT;
+        if (text[i] !== ':' || text.charCodeAt(i + 1) !== 32 || first.type !== 'PLAIN' || typeof first.value !== 'string' || first.value.length > MAX_KEY || keys.has(first.value)) throw OUT;
         keys.add(first.value);
         i += 1;
         spaces();
@@ -401,7 +402,8 @@ function mapEntry(text: string, c: number, eol: number, frame: Frame): number {
   const colon = keyColon(text, c, eol);
   if (colon === -1) throw OUT;
   const source = text.slice(c, colon);
-  if (!KEY.test(source)) throw OUT;
+  // yaml refuses an implicit key of more than 1,024 characters
+  if (source.length > MAX_KEY || !KEY.test(source)) throw OUT;
   const key = plainScalar(source);
   if (typeof key.value !== 'string') throw OUT;
   scalar(key, source, 'PLAIN', c, colon, colon);

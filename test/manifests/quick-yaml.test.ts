@@ -106,6 +106,8 @@ const declined: Record<string, string> = {
   'sequence in a compact sequence': '- - a\n',
   'a second root': 'a: 1\n- b\n',
   'trailing comma in flow': 'a: [1, 2, ]\n',
+  'a key of more than 1,024 characters': `${'k'.repeat(1100)}: 1\n`,
+  'a flow key that long': `a: {${'k'.repeat(1100)}: 1}\n`,
   // the full parse refuses past 256 levels; nothing the reader makes may be deeper than it reads
   'nesting deeper than manifests do': Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}a:`).join('\n') + ' 1\n',
   'a sequence item nested that deep': Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}a:`).join('\n') + `\n${' '.repeat(200)}- x\n`,
