@@ -120,6 +120,8 @@ export async function screenFiles(runner: GitRunner, dir: string, tokens: string
   // Nothing known of these tokens: the whole tree is searched whatever it is, so the search
   // starts while the caller still asks git which tree that is.
   const early = !known && typeof treeOrPending === 'object' ? fullGrep(runner, tokens) : undefined;
+  // when asking for the tree fails, the search's own failure must not go unheard
+  early?.catch(() => undefined);
   const tree = await treeOrPending;
   if (tree === undefined) return [...(await (early ?? fullGrep(runner, tokens)))];
   if (early) {

@@ -79,3 +79,24 @@ describe('screening with carried-forward results', () => {
     expect(await ws.cleanTree()).toBeDefined();
   });
 });
+
+describe('a search started before the tree is known', () => {
+  it('answers as a search after it, and records the answer for that tree', async () => {
+    const ws = await Workspace.local(dir);
+    const tree = await ws.cleanTree();
+    const early = await ws.grep(['nothing-searched-yet', 'podinfo'], { tree: ws.cleanTree() });
+    expect(early).toEqual(await ws.grep(['nothing-searched-yet', 'podinfo']));
+    // known now: the same tokens on the same tree are answered without git
+    expect(await ws.grep(['podinfo', 'nothing-searched-yet'], { tree })).toEqual(early);
+  });
+
+  it('fails as the question of the tree fails, the search failing too going unheard', async () => {
+    const gone = await mkdtemp(path.join(os.tmpdir(), 'screen-gone-'));
+    await git(gone, 'init', '-q', '-b', 'main');
+    const ws = await Workspace.local(gone);
+    await rm(gone, { recursive: true, force: true });
+    await expect(ws.grep(['podinfo'], { tree: Promise.reject(new Error('no tree')) })).rejects.toThrow('no tree');
+    // an unhandled rejection of the search would fail this file when vitest sees it
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  });
+});
