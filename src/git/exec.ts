@@ -34,6 +34,16 @@ export interface RunnerOptions {
   userConfig?: boolean;
 }
 
+export interface RunOptions {
+  /** Exit codes that resolve (default [0]). */
+  ok?: number[];
+  /** The GitError code and the words naming the command, when it fails. */
+  code?: string;
+  what?: string;
+  /** A command that writes neither the index nor refs: it need not wait in the queue. */
+  readOnly?: boolean;
+}
+
 export interface RunResult {
   stdout: string;
   stderr: string;
@@ -130,7 +140,7 @@ export class GitRunner {
    *  GitError whose message names the command and quotes git's stderr, redacted. With
    *  `readOnly` (a command that writes neither the index nor refs) it need not wait for
    *  the commands queued before it. */
-  async run(args: string[], opts: { ok?: number[]; code?: string; what?: string; readOnly?: boolean } = {}): Promise<RunResult> {
+  async run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const ok = opts.ok ?? [0];
     try {
       const stdout = await (opts.readOnly ? this.reader : this.git).raw(args);

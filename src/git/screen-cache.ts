@@ -124,11 +124,8 @@ export async function screenFiles(runner: GitRunner, dir: string, tokens: string
   early?.catch(() => undefined);
   const tree = await treeOrPending;
   if (tree === undefined) return [...(await (early ?? fullGrep(runner, tokens)))];
-  if (early) {
-    remember(key, { tree, hits: await early, carried: 0, step: undefined });
-    return [...entries.get(key)!.hits].sort();
-  }
-  known = entries.get(key);
+  // what another search found meanwhile is carried only when this one had not begun
+  known = early ? undefined : entries.get(key);
   let hits: Set<string> | null = null;
   let carried = 0;
   let step: Entry['step'];
@@ -143,7 +140,7 @@ export async function screenFiles(runner: GitRunner, dir: string, tokens: string
     step = moved ? { from: known.tree, changed: moved.changed } : undefined;
   }
   if (!hits) {
-    hits = await fullGrep(runner, tokens);
+    hits = await (early ?? fullGrep(runner, tokens));
     carried = 0;
     step = undefined;
   }

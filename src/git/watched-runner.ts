@@ -2,7 +2,7 @@
 // tree, where the remote branch was last fetched or pushed to) stays true until another
 // git command changes it. The runner of each of the bot's clones counts the commands
 // that can: while the count is where it was, the bot need not ask git again.
-import { GitRunner, type RunResult } from './exec.ts';
+import { GitRunner, type RunOptions, type RunResult } from './exec.ts';
 
 // Commands that move no ref, HEAD, index entry or file.
 const READS = new Set(['log', 'rev-parse', 'rev-list', 'diff-tree', 'diff-index', 'cat-file', 'ls-files', 'ls-tree', 'grep', 'for-each-ref', 'merge-base', 'show']);
@@ -28,7 +28,7 @@ export class WatchedRunner extends GitRunner {
     counts.set(this.cwd, generation(this.cwd) + 1);
   }
 
-  override async run(args: string[], opts: { ok?: number[]; code?: string; what?: string; readOnly?: boolean } = {}): Promise<RunResult> {
+  override async run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
     if (reads(args)) return super.run(args, opts);
     this.bump();
     try {

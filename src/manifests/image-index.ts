@@ -300,11 +300,15 @@ async function findFor(rel: string, text: string, editors: ImageEditor[], image:
 
 const EXTRACT_WORDS = ['image', 'repository'];
 
-/** The files holding an extract word, and the policy files, of the files holding either
- *  (all readable texts git searched as it read them). With a file git may judge otherwise
- *  (unreadable here, or with a NUL), all are kept and the policies are searched apart. */
-function sorted(rels: string[], reads: Read[]): { files: string[]; reads: Read[]; found?: FoundFlux } {
-  if (reads.some((r) => !('text' in r) || r.git)) return { files: rels, reads };
+/** Of the files holding an extract word or a policy kind, those holding an extract word
+ *  and (`found`) the policy files, told apart by their texts as git searched them. With a
+ *  file git may judge otherwise (unreadable here, or with a NUL), git's own search of the
+ *  words decides, and the policies are searched apart. */
+async function screened(repo: RepoFiles, rels: string[], reads: Read[]): Promise<{ files: string[]; reads: Read[]; found?: FoundFlux }> {
+  if (reads.some((r) => !('text' in r) || r.git)) {
+    const words = new Set(await repo.grep(EXTRACT_WORDS));
+    return { files: rels.filter((rel) => words.has(rel)), reads: reads.filter((_, i) => words.has(rels[i])) };
+  }
   const files: string[] = [];
   const kept: Read[] = [];
   const hits: string[] = [];
@@ -350,15 +354,7 @@ export async function extractAllImages(repo: RepoFiles): Promise<ImageExtract> {
   // The same search finds the Flux policy files, whose texts decide which is which.
   const [listed, yaml] = await Promise.all([grepped.then((l) => new Set(l)), yamlFiles(repo, t, () => listing)]);
   const both = yaml.filter((rel) => listed.has(rel));
-  const bothReads = await readAll(repo, t, both);
-  const sortedOut = sorted(both, bothReads);
-  const found = sortedOut.found;
-  let { files, reads } = sortedOut;
-  if (!found) {
-    const words = new Set(await repo.grep(EXTRACT_WORDS));
-    reads = reads.filter((_, i) => words.has(files[i]));
-    files = files.filter((rel) => words.has(rel));
-  }
+  const { files, reads, found } = await screened(repo, both, await readAll(repo, t, both));
   const { policies, skipped } = await loadFluxPolicies(repo, found);
   const editors = editorsFor(policies);
   const byRepository = new Map<string, ImageRef[]>();

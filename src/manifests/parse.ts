@@ -24,7 +24,6 @@ export function lineIndex(text: string): (offset: number) => number {
   };
 }
 
-
 const KIND = ['kind'];
 const API_VERSION = ['apiVersion'];
 const NAMESPACE = ['metadata', 'namespace'];
@@ -88,11 +87,11 @@ export function parseManifest(path: string, text: string): ManifestFile {
  *  full parse. Its nodes hold what the full parse gives but the ends of collections and
  *  comments, so an edit or a check that places text still parses in full. */
 export function readManifest(path: string, text: string): ManifestFile {
-  const docs = text.length < ASYNC_FROM ? quickDocuments(text) : undefined;
-  return docs ? manifestOf(path, text, { docs }) : parseManifest(path, text);
+  return quickManifest(path, text) ?? parseManifest(path, text);
 }
 
-/** readManifest when the quick reader takes the text, else undefined (no parse). */
+/** readManifest when the quick reader takes the text, else undefined (no parse). A large
+ *  text is left to the full parse, which lets other work run meanwhile. */
 export function quickManifest(path: string, text: string): ManifestFile | undefined {
   const docs = text.length < ASYNC_FROM ? quickDocuments(text) : undefined;
   return docs && manifestOf(path, text, { docs });
@@ -100,8 +99,7 @@ export function quickManifest(path: string, text: string): ManifestFile | undefi
 
 /** readManifest, a large file's parse letting other work run meanwhile. */
 export async function readManifestAsync(path: string, text: string): Promise<ManifestFile> {
-  const docs = text.length < ASYNC_FROM ? quickDocuments(text) : undefined;
-  return docs ? manifestOf(path, text, { docs }) : parseManifestAsync(path, text);
+  return quickManifest(path, text) ?? parseManifestAsync(path, text);
 }
 
 /** parseManifest for the jobs: a large file's parse lets other work run meanwhile. */

@@ -79,10 +79,16 @@ function lineEnd(text: string, from: number): number {
   return eol === -1 ? text.length : eol;
 }
 
+/** The first offset from `from` (at most `end`) that holds no space. */
+function skipSpaces(text: string, from: number, end: number): number {
+  let i = from;
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  return i;
+}
+
 /** Whether only spaces, and maybe a comment after one, are left on the line. */
 function restIsComment(text: string, from: number, eol: number): boolean {
-  let i = from;
-  while (i < eol && text.charCodeAt(i) === 32) i++;
+  const i = skipSpaces(text, from, eol);
   return i === eol || (text.charCodeAt(i) === 35 && i > from);
 }
 
@@ -147,7 +153,7 @@ function flowCollection(text: string, start: number, eol: number): Coll {
   const keys = new Set<string>();
   let i = start + 1;
   const spaces = () => {
-    while (i < eol && text.charCodeAt(i) === 32) i++;
+    i = skipSpaces(text, i, eol);
   };
   const flowScalar = (): Scalar => {
     const ch = text[i];
@@ -222,8 +228,7 @@ function blockScalar(text: string, start: number, eol: number, parent: number): 
   let lastContentEnd = eol + 1;
   while (at < text.length) {
     const e = lineEnd(text, at);
-    let n = 0;
-    while (at + n < e && text.charCodeAt(at + n) === 32) n++;
+    const n = skipSpaces(text, at, e) - at;
     const blank = at + n === e;
     if (blank && contentIndent === -1) throw OUT;
     if (!blank) {
@@ -304,8 +309,7 @@ function read(text: string): ParsedDocument[] {
   let pos = 0;
   while (pos < text.length) {
     const eol = lineEnd(text, pos);
-    let c = pos;
-    while (c < eol && text.charCodeAt(c) === 32) c++;
+    const c = skipSpaces(text, pos, eol);
     const next = eol + 1;
     if (c === eol || text.charCodeAt(c) === 35) {
       // blank or comment; an entry waiting for its value goes on waiting
@@ -316,9 +320,7 @@ function read(text: string): ParsedDocument[] {
     if (indent === 0 && text.startsWith('---', c) && (c + 3 === eol || text.charCodeAt(c + 3) === 32)) {
       if (!restIsComment(text, c + 3, eol)) throw OUT;
       close();
-      let at = c + 3;
-      while (at < eol && text.charCodeAt(at) === 32) at++;
-      doc = { start: c, emptyAt: at };
+      doc = { start: c, emptyAt: skipSpaces(text, c + 3, eol) };
       docs.push(doc);
       pos = next;
       continue;
@@ -424,8 +426,7 @@ function mapEntry(text: string, c: number, eol: number, frame: Frame): number {
 
 /** `- ...` at `c`, an item of the sequence `frame`. */
 function seqItem(text: string, c: number, eol: number, frame: Frame, frames: Frame[]): number {
-  let v = c + 1;
-  while (v < eol && text.charCodeAt(v) === 32) v++;
+  const v = skipSpaces(text, c + 1, eol);
   if (c > frame.end) frame.end = c;
   if (v < eol && text.charCodeAt(v) !== 35 && !text.startsWith('- ', v) && isKeyLine(text, v, eol)) {
     // `- key: value`: a map at the key's column
@@ -458,8 +459,7 @@ function isKeyLine(text: string, v: number, eol: number): boolean {
 
 /** The value after an indicator (`:` of `pair`, or `-` of an item) at `after`. */
 function value(text: string, after: number, eol: number, frame: Frame, pair: Pair | undefined): number {
-  let v = after;
-  while (v < eol && text.charCodeAt(v) === 32) v++;
+  const v = skipSpaces(text, after, eol);
   if (v === eol || text.charCodeAt(v) === 35) {
     if (v < eol && v === after) throw OUT;
     wait(frame, pair, v);

@@ -491,7 +491,7 @@ export function nodeIn(node: unknown, path: readonly (string | number)[]): unkno
     } else {
       return undefined;
     }
-    if (at === undefined || at === null) return at ?? undefined;
+    if (at === undefined || at === null) return undefined;
   }
   return at;
 }

@@ -74,6 +74,22 @@ describe('gitops-canary images', () => {
     expect(text.out).toContain('  :1.2.0  apps/web/kustomization.yaml:4  Kustomization/apps/web  images[ghcr.io/acme/web].newTag (tag)  [policy flux-system:web, filter semver:1.x]');
   });
 
+  it('finds the same when a file holds a NUL past where git looks for one', async () => {
+    // git takes the file for text (no NUL in its first 8,000 bytes) where the reader would
+    // not: git's own search then decides the files, and the policies are searched apart
+    const blob = `image: ghcr.io/acme/blob:1.0.0\n# ${'x'.repeat(9000)}\0\n`;
+    repo = await configRepo(FILES);
+    const plain = JSON.parse((await repo.run('images', '--json')).out) as ImagesReport;
+    await repo.cleanup();
+    repo = await configRepo({ ...FILES, 'apps/blob.yaml': blob });
+    const run = await repo.run('images', '--json');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.out) as ImagesReport;
+    const others = report.repositories.filter((r) => r.repository !== 'ghcr.io/acme/blob');
+    expect(others).toEqual(plain.repositories);
+    expect(report.skipped.filter((s) => s.file !== 'apps/blob.yaml')).toEqual(plain.skipped);
+  });
+
   it('reads a checkout with uncommitted changes as it is', async () => {
     repo = await configRepo(FILES);
     await writeFile(path.join(repo.dir, 'apps/api/deployment.yaml'), FILES['apps/api/deployment.yaml'].replace('0.1.8', '0.1.9'));
