@@ -28,17 +28,23 @@ export interface Fleet {
 }
 
 const appName = (scenario: Scenario, i: number) => `${scenario}-${i}`;
-const vsFile = (app: string) => `apps/${app}/virtual-service.yaml`;
+/** Where an app's VirtualService is. */
+export const vsFile = (app: string) => `apps/${app}/virtual-service.yaml`;
 
-function virtualService(app: string, stable: number, canary: number): string {
+/** The example's VirtualService, named for `app`, with these weights. */
+export function virtualService(app: string, stable: number, canary: number): string {
   return exampleFiles()['apps/podinfo/virtual-service.yaml']
     .replace('name: podinfo\n', `name: ${app}\n`)
     .replace(/subset: ga\n(\s+)weight: \d+/, `subset: ga\n$1weight: ${stable}`)
     .replace(/subset: canary\n(\s+)weight: \d+/, `subset: canary\n$1weight: ${canary}`);
 }
 
-function appConfig(app: string, scenario: Scenario): string[] {
-  const gates = scenario.startsWith('gates-');
+/** One app's lines of the config: podinfo's tracks, its VirtualService, a bake of an hour,
+ *  no approval; `gateFailures`: a Prometheus gate that rolls back after that many. */
+export function appConfigLines(
+  app: string,
+  opts: { delivery?: 'commit' | 'pull-request'; branch?: string; steps?: ReadonlyArray<number | string>; gateFailures?: number } = {},
+): string[] {
   return [
     `  ${app}:`,
     '    image: ghcr.io/example/podinfo',
@@ -50,15 +56,25 @@ function appConfig(app: string, scenario: Scenario): string[] {
     `      file: ${vsFile(app)}`,
     '      stable: { subset: ga }',
     '      canary: { subset: canary }',
-    `    delivery: ${scenario === 'pending' ? 'pull-request' : 'commit'}`,
-    ...(scenario === 'branch' ? [`    branch: ${OTHER_BRANCH}`] : []),
+    `    delivery: ${opts.delivery ?? 'commit'}`,
+    ...(opts.branch !== undefined ? [`    branch: ${opts.branch}`] : []),
     '    rollout:',
-    '      steps: [10, 50, 100]',
+    `      steps: [${(opts.steps ?? [10, 50, 100]).join(', ')}]`,
     '      bake: 1h',
     '      approval: none',
     '      promote: true',
-    ...(gates ? ['      gates:', '        prometheus: { url: "http://127.0.0.1:9" }', '        failures: 3', '        checks:', '          - { name: success-rate, query: "sum(ok)", min: 0.99 }'] : []),
+    ...(opts.gateFailures !== undefined
+      ? ['      gates:', '        prometheus: { url: "http://127.0.0.1:9" }', `        failures: ${opts.gateFailures}`, '        checks:', '          - { name: success-rate, query: "sum(ok)", min: 0.99 }']
+      : []),
   ];
+}
+
+function appConfig(app: string, scenario: Scenario): string[] {
+  return appConfigLines(app, {
+    delivery: scenario === 'pending' ? 'pull-request' : 'commit',
+    ...(scenario === 'branch' ? { branch: OTHER_BRANCH } : {}),
+    ...(scenario.startsWith('gates-') ? { gateFailures: 3 } : {}),
+  });
 }
 
 interface Step {

@@ -22,13 +22,12 @@ import { planStep } from '../../../src/jobs/step.ts';
 import { directoryFiles } from '../../../src/manifests/files.ts';
 import { manualClock } from '../../../src/rollout/clock.ts';
 import { createRemote, git, type TestRemote } from '../../helpers/git-remote.ts';
-import { canaryOnMain, NOW, otherAppsCommit } from './fleet.ts';
+import { appConfigLines, canaryOnMain, NOW, otherAppsCommit, virtualService, vsFile } from './fleet.ts';
 import { exampleFiles, quietLog, trailersOnRemote } from './fixture.ts';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const HOUR = 3_600_000;
 const FIREFOX = '{ match: { headers: { user-agent: { regex: ".*Firefox.*" } } } }';
-const vsFile = (app: string) => `apps/${app}/virtual-service.yaml`;
 
 interface AppSpec {
   app: string;
@@ -39,37 +38,8 @@ interface AppSpec {
   gates?: boolean;
 }
 
-function virtualService(app: string, stable: number, canary: number): string {
-  return exampleFiles()['apps/podinfo/virtual-service.yaml']
-    .replace('name: podinfo\n', `name: ${app}\n`)
-    .replace(/subset: ga\n(\s+)weight: \d+/, `subset: ga\n$1weight: ${stable}`)
-    .replace(/subset: canary\n(\s+)weight: \d+/, `subset: canary\n$1weight: ${canary}`);
-}
-
 function configText(apps: AppSpec[]): string {
-  const lines = ['apps:'];
-  for (const { app, steps, gates } of apps) {
-    lines.push(
-      `  ${app}:`,
-      '    image: ghcr.io/example/podinfo',
-      `    source: example/${app}`,
-      '    tracks:',
-      '      stable: { filter: "semver:0.1.*", paths: ["apps/podinfo/ga-dep.yaml"] }',
-      '      canary: { filter: "semver:0.2.*", paths: ["apps/podinfo/canary-dep.yaml"] }',
-      '    traffic:',
-      `      file: ${vsFile(app)}`,
-      '      stable: { subset: ga }',
-      '      canary: { subset: canary }',
-      '    delivery: commit',
-      '    rollout:',
-      `      steps: [${steps.join(', ')}]`,
-      '      bake: 1h',
-      '      approval: none',
-      '      promote: true',
-      ...(gates ? ['      gates:', '        prometheus: { url: "http://127.0.0.1:9" }', '        failures: 1', '        checks:', '          - { name: success-rate, query: "sum(ok)", min: 0.99 }'] : []),
-    );
-  }
-  return `${lines.join('\n')}\n`;
+  return `${['apps:', ...apps.flatMap(({ app, steps, gates }) => appConfigLines(app, { steps, ...(gates ? { gateFailures: 1 } : {}) }))].join('\n')}\n`;
 }
 
 /** Each app released (step 1 written as the bot writes it, in `apps` order), then
