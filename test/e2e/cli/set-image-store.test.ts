@@ -148,18 +148,7 @@ describe('set-image with the policies kept on disk', { timeout: 180_000 }, () =>
     // the kept checkout searched its tree in the runs above; this commit lands after them
     const added = 'apps/shop/worker.yaml';
     const worker = replaceExactly(replaceExactly(FILES[DEPLOY], 'name: storefront', 'name: storefront-worker'), `${IMAGE}:1.0.0`, `${IMAGE}:1.0.3`);
-    const gone = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: storefront
-  namespace: apps
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: ghcr.io/acme/elsewhere:1.0.0
-`;
+    const gone = replaceExactly(FILES[DEPLOY], `${IMAGE}:1.0.0`, 'ghcr.io/acme/elsewhere:1.0.0');
     for (const r of [kept, fresh]) await r.remote.commitOnRemote({ [added]: worker, [DEPLOY]: gone }, 'a worker; the web moves to another image');
     const run = await both('set-image', `${IMAGE}:1.0.4`);
     expect(run.kept.code, run.kept.err).toBe(0);
