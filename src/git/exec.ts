@@ -3,6 +3,7 @@
 // identity, no signing, no EOL conversion (a person's checkout keeps its own identity and
 // signing). Credentials travel in the environment (GIT_CONFIG_KEY_n), never in argv, URLs
 // or .git/config, and every message that leaves here is redacted.
+import { spawn } from 'node:child_process';
 import { GitError as SimpleGitError, simpleGit, type SimpleGit } from 'simple-git';
 import { GitError } from '../errors.ts';
 import { redactSecrets } from './redact.ts';
@@ -97,29 +98,14 @@ export class GitRunner {
 
   private make(concurrency: number): SimpleGit {
     const options = this.options;
-    const author = options.author ?? (options.userConfig ? undefined : BOT_AUTHOR);
-    const allowEnvironment = ['GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL', 'GIT_TERMINAL_PROMPT', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0'];
-    // a person's identity as git reads it (simple-git strips GIT_* from the environment otherwise)
-    if (options.userConfig) allowEnvironment.push('GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL');
+    const allowEnvironment = allowedEnvironment(options);
     const git = simpleGit({
       baseDir: options.cwd,
       maxConcurrentProcesses: concurrency,
       allowEnvironment,
       unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true },
       timeout: { block: options.timeoutMs ?? 300_000 },
-      config: [
-        ...(author ? [`user.name=${author.name}`, `user.email=${author.email}`] : []),
-        ...(options.userConfig ? [] : ['commit.gpgsign=false', 'tag.gpgsign=false']),
-        'core.autocrlf=false',
-        'core.safecrlf=false',
-        'core.quotepath=false',
-        'color.ui=false',
-        'advice.detachedHead=false',
-        'gc.auto=0',
-        // nor the `git maintenance run --auto` that `git commit` and `git fetch` would each
-        // start afterwards: a process more per call, for housekeeping left to the repo's owner
-        'maintenance.auto=false',
-      ],
+      config: commandConfig(options),
       errors: (error, result) => {
         if (error instanceof RawFailure) return error;
         if (result.exitCode === 0 && !error) return undefined;
@@ -151,6 +137,35 @@ export class GitRunner {
       }
       throw this.toError(err, args, opts);
     }
+  }
+
+  /** Runs `git <args>` with `input` on its stdin (simple-git writes none), outside the
+   *  queue of run(): only for commands that write objects alone, which git lets run beside
+   *  anything. Same settings, environment, timeout and errors as run(). */
+  runInput(args: string[], input: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
+    const ok = opts.ok ?? [0];
+    const config = commandConfig(this.options).flatMap((c) => ['-c', c]);
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', [...config, ...args], { cwd: this.cwd, env: buildEnv(this.options) ?? inheritedEnv(this.options), stdio: ['pipe', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.options.timeoutMs ?? 300_000);
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      // a git that exits early (bad input) closes its stdin: its exit code tells why
+      child.stdin.on('error', () => undefined);
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        reject(this.toError(e, args, opts));
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        const result = { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: code ?? -1 };
+        if (ok.includes(result.code)) resolve(result);
+        else reject(this.toError(new RawFailure(result.code, result.stdout, result.stderr), args, opts));
+      });
+      child.stdin.end(input);
+    });
   }
 
   /** Like run() but never throws for a non-zero exit; for commands whose failure the
@@ -211,6 +226,38 @@ function buildEnv(options: RunnerOptions): Record<string, string> | undefined {
     env.GIT_CONFIG_VALUE_0 = header.value;
   }
   return env;
+}
+
+/** The `-c` settings every command runs with. */
+function commandConfig(options: RunnerOptions): string[] {
+  const author = options.author ?? (options.userConfig ? undefined : BOT_AUTHOR);
+  return [
+    ...(author ? [`user.name=${author.name}`, `user.email=${author.email}`] : []),
+    ...(options.userConfig ? [] : ['commit.gpgsign=false', 'tag.gpgsign=false']),
+    'core.autocrlf=false',
+    'core.safecrlf=false',
+    'core.quotepath=false',
+    'color.ui=false',
+    'advice.detachedHead=false',
+    'gc.auto=0',
+    // nor the `git maintenance run --auto` that `git commit` and `git fetch` would each
+    // start afterwards: a process more per call, for housekeeping left to the repo's owner
+    'maintenance.auto=false',
+  ];
+}
+
+/** The GIT_* variables simple-git lets through from the environment. */
+function allowedEnvironment(options: RunnerOptions): string[] {
+  const allowed = ['GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL', 'GIT_TERMINAL_PROMPT', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0'];
+  // a person's identity as git reads it (simple-git strips GIT_* from the environment otherwise)
+  if (options.userConfig) allowed.push('GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL');
+  return allowed;
+}
+
+/** The environment simple-git gives git when it is given none of its own. */
+function inheritedEnv(options: RunnerOptions): NodeJS.ProcessEnv {
+  const allowed = new Set(allowedEnvironment(options));
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => allowed.has(k) || !isGuardedEnv(k)));
 }
 
 // simple-git rejects an explicit environment holding keys it guards (GIT_*, editors,

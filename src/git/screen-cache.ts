@@ -5,7 +5,7 @@
 // it found on disk (src/manifests/tree-store.ts) and hands it back here (seedScreen), so
 // a cold process carries forward too.
 import { readRepoText, RepoFileError } from '../repo-io/read.ts';
-import { changedSince } from '../repo-io/tree-steps.ts';
+import { changedSince, writtenText } from '../repo-io/tree-steps.ts';
 import type { GitRunner } from './exec.ts';
 
 interface Entry {
@@ -99,11 +99,17 @@ async function carryForward(runner: GitRunner, dir: string, tokens: string[], fr
   if (from.carried >= MAX_CARRIED) return null;
   const changed = await changedBetween(runner, dir, from.tree, tree);
   if (changed === null) return null;
-  if (changed.length > MAX_CHANGED) return null;
+  // texts this process wrote into the tree itself are at hand: only the others cost a read
+  const written = new Map<string, string>();
+  for (const rel of changed) {
+    const text = writtenText(tree, rel);
+    if (text !== undefined) written.set(rel, text);
+  }
+  if (changed.length - written.size > MAX_CHANGED) return null;
   const hits = new Set(from.hits);
   const refused: string[] = [];
   for (const rel of changed) {
-    const text = await changedText(dir, from.tree, tree, rel);
+    const text = written.get(rel) ?? (await changedText(dir, from.tree, tree, rel));
     if (text === REFUSED) refused.push(rel);
     if (typeof text === 'string' && tokens.some((t) => text.includes(t))) hits.add(rel);
     else hits.delete(rel);

@@ -38,6 +38,10 @@ export class WorkingCopy {
   /** Files last read byte for byte (not valid UTF-8): they are written back the same way,
    *  so every byte an edit does not touch stays as it was. */
   private readonly latin1 = new Set<string>();
+  /** What writeFile wrote to each file since the owner last cleared it (Workspace: since
+   *  its last sync or commit): the commit writes those bytes' objects in one go, and
+   *  records the texts with the tree it makes. */
+  protected readonly written = new Map<string, { text: string; bytes: Uint8Array }>();
 
   protected constructor(
     readonly dir: string,
@@ -142,13 +146,16 @@ export class WorkingCopy {
     const file = normalizeRepoPath(rel);
     const bytes = encodeText(text, this.latin1.has(file) ? 'latin1' : 'utf8', file);
     this.wrote();
+    this.written.delete(file);
     const abs = await resolveInside(this.dir, file);
     await mkdir(path.dirname(abs), { recursive: true });
     await writeFile(abs, bytes);
+    this.written.set(file, { text, bytes });
   }
 
   async removeFile(rel: string): Promise<void> {
     this.latin1.delete(normalizeRepoPath(rel));
+    this.written.delete(normalizeRepoPath(rel));
     this.wrote();
     await rm(await resolveInside(this.dir, rel), { force: true });
   }

@@ -17,6 +17,7 @@ import { formatMessage } from './trailers.ts';
 import { generation, WatchedRunner } from './watched-runner.ts';
 import { type Mode, WorkingCopy } from './working-copy.ts';
 import { recordTreeStep } from '../repo-io/tree-steps.ts';
+import { PREWRITE_MIN_FILES, prewriteObjects } from './prewrite.ts';
 
 export { BOT_AUTHOR, type Author } from './exec.ts';
 export type { LogEntry, LogOptions, FindBotCommitOptions } from './history.ts';
@@ -166,6 +167,7 @@ export class Workspace extends WorkingCopy {
    *  remote branch as this clone last fetched or pushed it: for a caller that fetched in
    *  the same job and lets a rejected push tell it the remote moved since. */
   async sync(branch?: string, opts: { fetch?: boolean } = {}): Promise<void> {
+    this.written.clear();
     if (this.mode === 'local') return this.syncLocal(branch);
     if (this.remote && opts.fetch !== false) await this.fetch();
     const b = branch ?? (await this.defaultBranch());
@@ -273,8 +275,9 @@ export class Workspace extends WorkingCopy {
       // HEAD as the bot last saw it, when no command that could move it has run since
       const s = this.synced;
       const known = s?.tree && s.seen === generation(this.dir) ? { sha: s.head, tree: s.tree } : undefined;
-      await this.stage(files);
       const head = known ?? (await this.headTree());
+      await this.prewrite(files, head?.sha);
+      await this.stage(files);
       if (!head) return this.commitMessage(message);
       // the index was HEAD's tree before these files were staged (nothing has run since
       // the bot saw it so): the new tree is that tree with these files written
@@ -285,6 +288,7 @@ export class Workspace extends WorkingCopy {
     if (!head.branch) {
       throw new GitError('GIT_DETACHED_HEAD', `${this.dir} has a detached HEAD; check out a branch before committing`);
     }
+    await this.prewrite(files, head.sha);
     await this.stage(files);
     if (!head.sha) return this.commitMessage(message, ['--only', '--', ...files]);
     // What the index now holds beyond HEAD: comparing the index with a tree reads no file.
@@ -305,6 +309,7 @@ export class Workspace extends WorkingCopy {
    *  files the index differs from that tree in at most, when known (recorded with the
    *  new tree, see tree-steps.ts). */
   private async commitIndex(message: string, { sha: head, tree: headTree }: { sha: string; tree: string }, written?: readonly string[]): Promise<string | null> {
+    const texts = written && this.takeWrittenTexts(written);
     const tree = (await this.runner.run(['write-tree'], { code: 'GIT_COMMIT_FAILED' })).stdout.trim();
     if (tree === headTree) return null;
     const file = path.join(await this.gitDir(), `GITOPS_CANARY_MSG.${process.pid}.${randomUUID()}`);
@@ -320,9 +325,33 @@ export class Workspace extends WorkingCopy {
     // moves the checked-out branch, and only from the commit the new one builds on (a
     // HEAD the bot remembered wrongly fails here rather than losing a commit)
     await this.runner.run(['update-ref', '-m', `commit: ${text.split('\n')[0]}`, 'HEAD', sha, head], { code: 'GIT_COMMIT_FAILED' });
-    if (written) recordTreeStep(headTree, tree, written);
+    if (written) recordTreeStep(headTree, tree, written, texts);
     this.made = { sha, tree };
     return sha;
+  }
+
+  /** The texts writeFile wrote to `files` since the last sync: the index holds them as
+   *  written (update-index read those very files, and this clone has no filters). */
+  private takeWrittenTexts(files: readonly string[]): Map<string, string> {
+    const texts = new Map<string, string>();
+    for (const rel of files) {
+      const w = this.written.get(rel);
+      if (w) texts.set(rel, w.text);
+    }
+    this.written.clear();
+    return texts;
+  }
+
+  /** Before a commit of many files on top of `head`: their objects written as one pack
+   *  from the bytes this process wrote to them (see prewrite.ts). */
+  private async prewrite(files: readonly string[], head: string | null | undefined): Promise<void> {
+    if (!head || files.length < PREWRITE_MIN_FILES) return;
+    const bytes = new Map<string, Uint8Array>();
+    for (const rel of files) {
+      const w = this.written.get(rel);
+      if (w) bytes.set(rel, w.bytes);
+    }
+    if (bytes.size >= PREWRITE_MIN_FILES) await prewriteObjects(this.runner, head, bytes);
   }
 
   /** The last commit commitIndex made, and its tree. */
@@ -362,7 +391,10 @@ export class Workspace extends WorkingCopy {
     // tree is exactly what was pushed: the next job need not reset or clean it.
     if (this.mode === 'managed' && !opts.force) {
       const { sha, branch: current } = await this.headState();
-      if (sha && current === branch && (!opts.sha || sha === opts.sha)) this.synced = { branch, head: sha, writes: this.fileWrites, seen: generation(this.dir) };
+      if (sha && current === branch && (!opts.sha || sha === opts.sha)) {
+        const tree = this.made?.sha === sha ? this.made.tree : undefined;
+        this.synced = { branch, head: sha, writes: this.fileWrites, ...(tree ? { tree } : {}), seen: generation(this.dir) };
+      }
     }
   }
 

@@ -7,20 +7,62 @@
 interface Step {
   from: string;
   /** A superset of the paths that differ: each file the step wrote, changed or not. */
-  changed: readonly string[];
+  changed: ReadonlySet<string>;
+  /** The texts the step wrote, as the tree holds them, while they are kept. */
+  texts?: ReadonlyMap<string, string>;
 }
 
 const steps = new Map<string, Step>();
 const MAX_STEPS = 4096;
+/** Characters of written texts kept over all steps; the oldest steps' texts go first. */
+const MAX_TEXT_CHARS = 32 * 1024 * 1024;
+let textChars = 0;
 /** Chains longer than this are not followed: a diff of the two trees is cheaper then. */
 const MAX_CHAIN = 64;
 
-/** Records that tree `to` is tree `from` with only `changed` written. */
-export function recordTreeStep(from: string, to: string, changed: readonly string[]): void {
+/** Records that tree `to` is tree `from` with only `changed` written. `texts`: what was
+ *  written to those files, exactly as `to` holds them (a later search of `to` then reads
+ *  them here instead of from disk). */
+export function recordTreeStep(from: string, to: string, changed: readonly string[], texts?: ReadonlyMap<string, string>): void {
   if (from === to) return;
-  steps.delete(to);
-  if (steps.size >= MAX_STEPS) steps.delete(steps.keys().next().value!);
-  steps.set(to, { from, changed: [...changed] });
+  forget(to);
+  if (steps.size >= MAX_STEPS) forget(steps.keys().next().value!);
+  steps.set(to, { from, changed: new Set(changed), ...(texts?.size ? { texts } : {}) });
+  if (texts) textChars += charsOf(texts);
+  for (const step of steps.values()) {
+    if (textChars <= MAX_TEXT_CHARS) break;
+    if (step.texts) dropTexts(step);
+  }
+}
+
+/** The text of `rel` in tree `to` when the recorded step that last wrote it kept it:
+ *  undefined when no such step is on record or its texts are no longer kept. */
+export function writtenText(to: string, rel: string): string | undefined {
+  let tree = to;
+  for (let i = 0; i <= MAX_CHAIN; i++) {
+    const step = steps.get(tree);
+    if (!step) return undefined;
+    if (step.changed.has(rel)) return step.texts?.get(rel);
+    tree = step.from;
+  }
+  return undefined;
+}
+
+function forget(tree: string): void {
+  const step = steps.get(tree);
+  if (step?.texts) dropTexts(step);
+  steps.delete(tree);
+}
+
+function dropTexts(step: Step): void {
+  textChars -= charsOf(step.texts!);
+  delete step.texts;
+}
+
+function charsOf(texts: ReadonlyMap<string, string>): number {
+  let n = 0;
+  for (const text of texts.values()) n += text.length;
+  return n;
 }
 
 /** The nearest tree `to` was made from by recorded steps that `accept` takes (`to` itself

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GitRunner } from '../../src/git/exec.ts';
 import { generation, WatchedRunner } from '../../src/git/watched-runner.ts';
 import { Workspace } from '../../src/git/workspace.ts';
-import { changedSince, madeFrom, recordTreeStep } from '../../src/repo-io/tree-steps.ts';
+import { changedSince, madeFrom, recordTreeStep, writtenText } from '../../src/repo-io/tree-steps.ts';
 import { createRemote, git, type TestRemote } from '../helpers/git-remote.ts';
 
 let remote: TestRemote;
@@ -83,6 +83,12 @@ describe("the bot's own commits, known without asking git", { timeout: 60_000 },
     }
     // steps chain: from the first tree to the last, every path written on the way
     expect((changedSince(first, parent) ?? []).sort()).toEqual(['apps/a.yaml', 'apps/b.yaml', 'apps/gone.yaml', 'apps/link.yaml', 'apps/new/c.yaml']);
+    // the texts written on the way, as the last tree holds them; none for a path removed,
+    // linked or never written
+    expect(writtenText(parent, 'apps/a.yaml')).toBe(await git(ws.dir, 'show', `${parent}:apps/a.yaml`));
+    expect(writtenText(parent, 'apps/a.yaml')).toBe('a: 3\n');
+    expect(writtenText(parent, 'apps/new/c.yaml')).toBe(await git(ws.dir, 'show', `${parent}:apps/new/c.yaml`));
+    for (const rel of ['apps/gone.yaml', 'apps/link.yaml', 'apps/other.yaml']) expect(writtenText(parent, rel)).toBeUndefined();
     expect(await diffTree(ws.dir, first, parent)).toEqual(['apps/a.yaml', 'apps/gone.yaml', 'apps/link.yaml', 'apps/new/c.yaml']);
   });
 
@@ -135,6 +141,23 @@ describe("the bot's own commits, known without asking git", { timeout: 60_000 },
     expect(generation(dir)).toBeGreaterThan(i);
   });
 
+  it('carries a search past a commit of its own of many files without searching again', async () => {
+    const ws = await Workspace.open({ dir: path.join(work, 'c'), remoteUrl: remote.url });
+    await ws.sync('main');
+    const before = await ws.grep(['podinfo'], { tree: await ws.cleanTree() });
+    expect(before).toEqual([]);
+    // more files than a search re-reads before it would rather ask git (screen-cache.ts)
+    const write: Record<string, string> = {};
+    for (let i = 0; i < 600; i++) write[`apps/many/f${i}.yaml`] = i % 3 === 0 ? `image: ghcr.io/acme/podinfo:${i}\n` : `image: ghcr.io/acme/other:${i}\n`;
+    await step(ws, { write, remove: ['apps/gone.yaml'] });
+    const run = vi.spyOn(GitRunner.prototype, 'run');
+    const carried = await ws.grep(['podinfo'], { tree: await ws.cleanTree() });
+    expect(run.mock.calls.filter(([args]) => args[0] === 'grep' || args[0] === 'diff-tree')).toEqual([]);
+    run.mockRestore();
+    expect(carried).toEqual(await ws.grep(['podinfo']));
+    expect(carried).toHaveLength(200);
+  });
+
   it('follows recorded steps only as far as they go', () => {
     recordTreeStep('t1', 't2', ['a']);
     recordTreeStep('t2', 't3', ['b', 'a']);
@@ -143,5 +166,20 @@ describe("the bot's own commits, known without asking git", { timeout: 60_000 },
     expect(changedSince('t2', 't1')).toBeUndefined();
     expect(changedSince('t0', 't3')).toBeUndefined();
     expect(madeFrom('t3', (t) => t === 't2' || t === 't1')).toEqual({ tree: 't2', changed: ['b', 'a'] });
+  });
+
+  it('keeps the texts of the newest steps, up to a bound', () => {
+    const big = 'x'.repeat(9 * 1024 * 1024);
+    recordTreeStep('u1', 'u2', ['a', 'b'], new Map([['a', `${big}1`]]));
+    recordTreeStep('u2', 'u3', ['b'], new Map([['b', `${big}2`]]));
+    expect(writtenText('u3', 'a')).toBe(`${big}1`);
+    expect(writtenText('u2', 'b')).toBeUndefined();
+    expect(writtenText('u3', 'b')).toBe(`${big}2`);
+    // past 32 M characters the oldest steps' texts go; the steps stay
+    recordTreeStep('u3', 'u4', ['c'], new Map([['c', `${big}3`]]));
+    recordTreeStep('u4', 'u5', ['d'], new Map([['d', `${big}4`]]));
+    expect(writtenText('u5', 'a')).toBeUndefined();
+    expect(writtenText('u5', 'd')).toBe(`${big}4`);
+    expect(changedSince('u1', 'u5')?.sort()).toEqual(['a', 'b', 'c', 'd']);
   });
 });

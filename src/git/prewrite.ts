@@ -1,0 +1,35 @@
+// A commit of many files writes each new blob and tree as a loose object: a file, a
+// deflate and a rename apiece. For a sidecar bumped in 800 files of a 10k-file repo that
+// is ~2,300 objects and most of the commit's time (`update-index` 180 ms, the trees
+// 200 ms and more, measured). `git fast-import` writes the same objects into one pack:
+// fed the written files on top of HEAD, it builds every blob and tree the commit needs
+// (75 ms). The commit is then made as before (`update-index`, `write-tree` or
+// `git commit`), and finds each object already there instead of writing it.
+//
+// Only objects come out of this step: the commit fast-import makes for them is named by a
+// ref of our own that the same stream deletes. If it fails, or builds something else than
+// the index will hold (a file's mode, a path it was not given), the commit writes what is
+// missing itself, as it always did: nothing here can change what gets committed.
+import { randomUUID } from 'node:crypto';
+import type { GitRunner } from './exec.ts';
+
+/** Fewer files than this are committed as loose objects: a pack per small commit would
+ *  soon outnumber what `git gc --auto` tolerates (50 packs). */
+export const PREWRITE_MIN_FILES = 64;
+
+/** Writes the blobs of `files` (path → bytes, as in the working tree) and the trees of
+ *  `head` with them in place, as one pack. False when git refused (nothing is lost: the
+ *  commit writes the objects itself). */
+export async function prewriteObjects(runner: GitRunner, head: string, files: ReadonlyMap<string, Uint8Array>): Promise<boolean> {
+  const ref = `refs/gitops-canary/prewrite-${process.pid}-${randomUUID()}`;
+  const parts: Uint8Array[] = [Buffer.from(`commit ${ref}\ncommitter gitops-canary <prewrite@gitops-canary.invalid> 0 +0000\ndata 0\nfrom ${head}\n`)];
+  for (const [rel, bytes] of files) {
+    // a path fast-import would need quoted is left to the commit
+    if (rel.startsWith('"') || rel.includes('\n')) continue;
+    parts.push(Buffer.from(`M 100644 inline ${rel}\ndata ${bytes.length}\n`), bytes, Buffer.from('\n'));
+  }
+  // `reset` without `from` deletes the ref when the stream ends: only the objects stay
+  parts.push(Buffer.from(`reset ${ref}\n\ndone\n`));
+  const r = await runner.runInput(['fast-import', '--quiet', '--done'], Buffer.concat(parts), { ok: [0, 1, 128] }).catch(() => undefined);
+  return r?.code === 0;
+}

@@ -1,0 +1,107 @@
+// A commit of many files has its objects written as one pack first (src/git/prewrite.ts):
+// the commit is the one it would be without, the objects it needs are all there, and
+// nothing but the commit object itself is written loose.
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Workspace } from '../../src/git/workspace.ts';
+import { prewriteObjects, PREWRITE_MIN_FILES } from '../../src/git/prewrite.ts';
+import { GitRunner } from '../../src/git/exec.ts';
+import { createRemote, git, type TestRemote } from '../helpers/git-remote.ts';
+
+let remote: TestRemote;
+let work: string;
+const N = PREWRITE_MIN_FILES + 36;
+
+const files: Record<string, string> = { 'run.sh': '#!/bin/sh\n', 'keep/x.yaml': 'x: 1\n', 'gone.yaml': 'g: 1\n' };
+for (let i = 0; i < N; i++) files[`apps/a${i % 7}/deploy ${i}.yaml`] = `image: ghcr.io/acme/app:1.0.${i}\n`;
+
+beforeEach(async () => {
+  remote = await createRemote({ files });
+  work = await mkdtemp(path.join(os.tmpdir(), 'gcb-prewrite-'));
+});
+
+afterEach(async () => {
+  await remote.cleanup();
+  await rm(work, { recursive: true, force: true });
+});
+
+const loose = async (dir: string) => Number(/^count: (\d+)$/m.exec(await git(dir, 'count-objects', '-v'))![1]);
+
+/** Writes every app file anew (and an executable, a removal, a new file) and commits. */
+async function bump(ws: Workspace, tag: string): Promise<string | null> {
+  const names: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const rel = `apps/a${i % 7}/deploy ${i}.yaml`;
+    await ws.writeFile(rel, `image: ghcr.io/acme/app:${tag}.${i}\n`);
+    names.push(rel);
+  }
+  await ws.writeFile('run.sh', `#!/bin/sh\n# ${tag}\n`);
+  await ws.writeFile('new/b.yaml', `b: ${tag}\n`);
+  await ws.removeFile('gone.yaml');
+  return ws.commit({ subject: `Bump ${tag}`, trailers: { App: 'x' }, files: [...names, 'run.sh', 'new/b.yaml', 'gone.yaml'] });
+}
+
+describe('objects of a large commit written as one pack', { timeout: 90_000 }, () => {
+  for (const mode of ['managed', 'local'] as const) {
+    it(`${mode}: commits what a commit without it would, writing only the commit object loose`, async () => {
+      // an executable among the files: fast-import is told 100644 for every file
+      const seed = await remote.clone(path.join(work, 'seed'));
+      await chmod(path.join(seed, 'run.sh'), 0o755);
+      await git(seed, 'update-index', '--chmod=+x', 'run.sh');
+      await git(seed, 'commit', '-q', '-m', 'executable');
+      await git(seed, 'push', '-q', 'origin', 'HEAD');
+      const dir = path.join(work, 'clone');
+      const ws = mode === 'managed' ? await Workspace.open({ dir, remoteUrl: remote.url }) : await Workspace.local(await remote.clone(dir));
+      await ws.sync();
+      const base = (await git(dir, 'rev-parse', 'HEAD')).trim();
+      const before = await loose(dir);
+      const sha = await bump(ws, '2.0');
+      expect(sha).toBe((await git(dir, 'rev-parse', 'HEAD')).trim());
+      // the same change made by plain git in a second clone gives the same tree
+      const other = await remote.clone(path.join(work, 'other'));
+      await git(other, 'fetch', '-q', dir, base);
+      await git(other, 'reset', '-q', '--hard', base);
+      for (let i = 0; i < N; i++) await writeFile(path.join(other, `apps/a${i % 7}/deploy ${i}.yaml`), `image: ghcr.io/acme/app:2.0.${i}\n`);
+      await writeFile(path.join(other, 'run.sh'), '#!/bin/sh\n# 2.0\n');
+      await mkdir(path.join(other, 'new'));
+      await writeFile(path.join(other, 'new/b.yaml'), 'b: 2.0\n');
+      await rm(path.join(other, 'gone.yaml'));
+      await git(other, 'add', '-A', '.');
+      expect((await git(dir, 'rev-parse', 'HEAD^{tree}')).trim()).toBe((await git(other, 'write-tree')).trim());
+      // mode kept, content as written, nothing else staged or left over
+      expect((await git(dir, 'ls-tree', 'HEAD', 'run.sh')).split(' ')[0]).toBe('100755');
+      expect(await git(dir, 'show', 'HEAD:new/b.yaml')).toBe('b: 2.0\n');
+      expect(await git(dir, 'show', `HEAD:apps/a3/deploy 10.yaml`)).toBe('image: ghcr.io/acme/app:2.0.10\n');
+      expect((await git(dir, 'status', '--porcelain')).trim()).toBe('');
+      expect((await git(dir, 'for-each-ref', 'refs/gitops-canary/')).trim()).toBe('');
+      await git(dir, 'fsck', '--no-dangling', '--connectivity-only');
+      // blobs and trees came from the pack; an executable's tree path alone may be loose
+      expect((await loose(dir)) - before).toBeLessThanOrEqual(3);
+    });
+  }
+
+  it('leaves nothing behind when git refuses, and the commit writes the objects itself', async () => {
+    const dir = path.join(work, 'clone');
+    const ws = await Workspace.open({ dir, remoteUrl: remote.url });
+    await ws.sync();
+    const runner = new GitRunner({ cwd: dir, hermetic: true });
+    const missing = 'f'.repeat(40);
+    expect(await prewriteObjects(runner, missing, new Map([['a.yaml', Buffer.from('a: 1\n')]]))).toBe(false);
+    expect((await git(dir, 'for-each-ref', 'refs/gitops-canary/')).trim()).toBe('');
+    expect(await bump(ws, '3.0')).toBe((await git(dir, 'rev-parse', 'HEAD')).trim());
+    await git(dir, 'fsck', '--no-dangling', '--connectivity-only');
+  });
+
+  it('writes no pack for a commit of a few files', async () => {
+    const dir = path.join(work, 'clone');
+    const ws = await Workspace.open({ dir, remoteUrl: remote.url });
+    await ws.sync();
+    const packs = async () => (await git(dir, 'count-objects', '-v')).match(/^packs: (\d+)$/m)![1];
+    const before = await packs();
+    await ws.writeFile('keep/x.yaml', 'x: 2\n');
+    expect(await ws.commit({ subject: 'One file', trailers: { App: 'x' }, files: ['keep/x.yaml'] })).toBeTruthy();
+    expect(await packs()).toBe(before);
+  });
+});
