@@ -4,13 +4,13 @@
 // edits, write the files", with the working tree reset after each.
 //
 // Usage: tsx bench/bot-worker.ts --repo DIR --image REPO [--tag TAG] [--runs 5] [--variant bot|fast]
-//   bot  = planImages + writeAll from src/ (then one instrumented run for the breakdown)
+//   bot  = planImages + Workspace.writeFiles from src/ (then one instrumented run for the breakdown)
 //   fast = bench/fast-plan.ts, the proposed plumbing around the same editors
 // Prints one JSON line (WorkerResult) on stdout.
 import { performance } from 'node:perf_hooks';
 import { Workspace } from '../src/git/workspace.ts';
 import { planImages } from '../src/jobs/images.ts';
-import { workspaceFiles, writeAll } from '../src/jobs/run.ts';
+import { workspaceFiles } from '../src/jobs/run.ts';
 import { fastPlan } from './fast-plan.ts';
 import { intOption, median, resetTree, stringOption } from './measure.ts';
 import { planSpans, type Spans } from './spans.ts';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     variant === 'bot'
       ? async () => {
           const p = await planImages(workspaceFiles(ws), { image, tag });
-          await writeAll(ws, p.writes);
+          await ws.writeFiles(p.writes);
           return { refs: p.refs.length, edits: p.edits.length, writes: p.writes.size, skipped: p.skipped.map((s) => ({ file: s.file, code: s.code })) };
         }
       : async () => ({ ...(await fastPlan(ws.dir, image, tag)), skipped: [] });

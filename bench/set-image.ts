@@ -6,8 +6,9 @@
 // For each generated repo (the shared generator: --apps 2000 ≈ 10k files, 10000 ≈ 52k):
 // - the CLI, cold (a new process per run, the compiled build), setting one app's image
 //   and the sidecar image the most files use, wall time and peak RSS;
-// - the bot, warm (one process, after a warm-up run): plan, analysis, write and commit
-//   of the sidecar, each run a newer tag on top of the last commit;
+// - the bot, warm (one process, after a warm-up run), in its own clone of the repo: sync
+//   (no fetch), plan, analysis, write and commit of the sidecar, each run a newer tag on
+//   top of the last commit; the push that follows is printed apart;
 // - floors: `node -e 0`, `git grep -l -F` of the image's screen token, the parse of the
 //   files it hits (in this process, warm), and `git commit -a` of the same change made
 //   by hand.
@@ -24,7 +25,7 @@ import { analyzed } from '../src/analysis/gate.ts';
 import { Workspace } from '../src/git/workspace.ts';
 import { planSetImage } from '../src/jobs/set-image.ts';
 import { commitParts } from '../src/jobs/render.ts';
-import { workspaceFiles, writeAll } from '../src/jobs/run.ts';
+import { workspaceFiles } from '../src/jobs/run.ts';
 import { screenToken } from '../src/manifests/scan.ts';
 import { parseStream } from '../src/manifests/yaml.ts';
 import { BENCH_GIT_ENV, formatMs, median, recordTarget, stringOption, table } from './measure.ts';
@@ -128,17 +129,29 @@ async function main(): Promise<void> {
       const label = `${files} files`;
       console.log(`${label}: one image ${one}, sidecar ${sidecar}`);
 
-      // the bot, warm: one Workspace in this process, a newer tag per run
-      const ws = await Workspace.open({ dir: repo });
+      // the bot, warm, as it runs: its own clone of the repo (here from a bare copy on
+      // disk), one Workspace in this process; each run syncs to the remote branch as last
+      // pushed, plans, writes and commits a newer tag (timed), then pushes (timed apart)
+      const remote = path.join(work, `apps-${apps}.git`);
+      git(work, 'clone', '-q', '--bare', repo, remote);
+      const ws = await Workspace.open({ dir: path.join(work, `bot-${apps}`), remoteUrl: remote });
+      await ws.sync();
+      const branch = await ws.defaultBranch();
+      const pushes: number[] = [];
       let n = 0;
       const bot = async (): Promise<number> => {
         const tag = `9.9.${n++}`;
         const start = performance.now();
+        await ws.sync(branch, { fetch: false });
         const prepared = await analyzed((f) => planSetImage(f, { image: sidecar, tag }))(workspaceFiles(ws));
-        await writeAll(ws, prepared.writes);
+        await ws.writeFiles(prepared.writes);
         const sha = await ws.commit({ ...commitParts(prepared.plan), trailers: prepared.plan.trailers, files: [...prepared.writes.keys()] });
         if (!sha) throw new Error('the bot committed nothing');
-        return performance.now() - start;
+        const ms = performance.now() - start;
+        const pushStart = performance.now();
+        await ws.push(branch);
+        pushes.push(performance.now() - pushStart);
+        return ms;
       };
 
       const m: Record<string, Sample[]> = { node: [], one: [], sidecar: [], bot: [] };
@@ -147,13 +160,13 @@ async function main(): Promise<void> {
       cli(repo, base, `${one}:99.0.0`);
       git(repo, 'reset', '-q', '--hard', base);
       await bot();
+      pushes.length = 0;
       for (let r = 0; r < runs; r++) {
         m.node.push(timedSpawn(process.execPath, ['--import', RSS_HOOK, '-e', '0'], repo));
         m.one.push(cli(repo, base, `${one}:99.0.${r}`));
         m.sidecar.push(cli(repo, base, `${sidecar}:99.0.${r}`));
         f.one.push(floors(repo, base, one, `${one}:99.1.${r}`));
         f.sidecar.push(floors(repo, base, sidecar, `${sidecar}:99.1.${r}`));
-        git(repo, 'reset', '-q', '--hard', base);
         m.bot.push({ ms: await bot() });
         m.bot.push({ ms: await bot() });
       }
@@ -181,6 +194,7 @@ async function main(): Promise<void> {
       console.log(`  floors, one image: ${parts('one')}`);
       console.log(`  floors, sidecar:   ${parts('sidecar')}`);
       console.log(`  CLI start-up beyond node -e 0 is part of each CLI figure; node -e 0 = ${formatMs(nodeFloor)}`);
+      console.log(`  bot warm, the push after each commit (not in its figure): ${formatMs(median(pushes))}`);
     }
     console.log('');
     console.log(table(rows));

@@ -4,7 +4,7 @@
 // next to the real measurement so a drift shows).
 import { performance } from 'node:perf_hooks';
 import type { Workspace } from '../src/git/workspace.ts';
-import { workspaceFiles, writeAll } from '../src/jobs/run.ts';
+import { workspaceFiles } from '../src/jobs/run.ts';
 import { YAML_FILE } from '../src/manifests/files.ts';
 import { applyAndConfirm, parseManifest } from '../src/manifests/parse.ts';
 import { imageEditors } from '../src/manifests/registry.ts';
@@ -80,7 +80,7 @@ export async function planSpans(ws: Workspace, image: string, tag: string): Prom
     }
   }
   lap('apply + confirm (re-parse)');
-  await writeAll(ws, writes);
+  await ws.writeFiles(writes);
   lap('write files');
   return { steps, screening };
 }

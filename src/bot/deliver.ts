@@ -5,7 +5,7 @@ import { BotError, GitError } from '../errors.ts';
 import { repoName, type PullRequest } from '../forge/types.ts';
 import type { Workspace } from '../git/workspace.ts';
 import type { Result } from '../plan.ts';
-import { commitPlan, workspaceFiles, writeAll, type Prepare } from '../jobs/run.ts';
+import { commitPlan, workspaceFiles, type Prepare } from '../jobs/run.ts';
 import { checkOutput, commitParts, planText, prBody } from '../jobs/render.ts';
 import type { Plan } from '../plan.ts';
 import type { ConfigRepo, Scope } from './types.ts';
@@ -46,7 +46,7 @@ export async function deliver(ws: Workspace, scope: DeliveryScope, target: Deliv
 async function commitOnSynced(ws: Workspace, prepare: Prepare, template: string | undefined): Promise<Result> {
   const { plan, writes } = await prepare(workspaceFiles(ws));
   if (writes.size === 0) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
-  await writeAll(ws, writes);
+  await ws.writeFiles(writes);
   const sha = await ws.commit({ ...commitParts(plan, template), trailers: plan.trailers, files: [...writes.keys()] });
   if (!sha) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
   try {
@@ -79,7 +79,7 @@ export async function deliverPullRequest(ws: Workspace, scope: DeliveryScope, ta
   if (prepared.writes.size === 0) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
   // 2. Build the bot branch from the base with the change.
   await ws.createBranchFrom(base, branch);
-  await writeAll(ws, prepared.writes);
+  await ws.writeFiles(prepared.writes);
   const sha = await ws.commit({ ...commitParts(plan, target.config.commitMessage), trailers: plan.trailers, files: [...prepared.writes.keys()] });
   // 3. The same change is already proposed (a redelivered webhook, another replica).
   const existing = await forge.findPullRequest(target.repo.id, branch);

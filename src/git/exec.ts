@@ -141,7 +141,8 @@ export class GitRunner {
 
   /** Runs `git <args>` with `input` on its stdin (simple-git writes none), outside the
    *  queue of run(): only for commands that write objects alone, which git lets run beside
-   *  anything. Same settings, environment, timeout and errors as run(). */
+   *  anything (nor does WatchedRunner count them: they move no ref, index entry or file).
+   *  Same settings, environment, timeout and errors as run(). */
   runInput(args: string[], input: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
     const ok = opts.ok ?? [0];
     const config = commandConfig(this.options).flatMap((c) => ['-c', c]);

@@ -38,15 +38,6 @@ export class WatchedRunner extends GitRunner {
     }
   }
 
-  override async runInput(args: string[], input: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
-    this.bump();
-    try {
-      return await super.runInput(args, input, opts);
-    } finally {
-      this.bump();
-    }
-  }
-
   override async tryRun(args: string[]): Promise<RunResult> {
     if (reads(args)) return super.tryRun(args);
     this.bump();

@@ -143,8 +143,17 @@ export class WorkingCopy {
   }
 
   async writeFile(rel: string, text: string): Promise<void> {
+    const { file, bytes } = this.encoded(rel, text);
+    await this.writeEncoded(file, text, bytes);
+  }
+
+  /** The path `rel` names and the bytes `text` is written as there. */
+  protected encoded(rel: string, text: string): { file: string; bytes: Buffer } {
     const file = normalizeRepoPath(rel);
-    const bytes = encodeText(text, this.latin1.has(file) ? 'latin1' : 'utf8', file);
+    return { file, bytes: encodeText(text, this.latin1.has(file) ? 'latin1' : 'utf8', file) };
+  }
+
+  protected async writeEncoded(file: string, text: string, bytes: Buffer): Promise<void> {
     this.wrote();
     this.written.delete(file);
     const abs = await resolveInside(this.dir, file);

@@ -59,6 +59,10 @@ interface SyncState {
 
 const syncStates = new Map<string, SyncState>();
 
+/** At most one housekeeping check per clone this often (see Workspace.housekeep). */
+const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
+const lastHousekeeping = new Map<string, number>();
+
 // paths per `git update-index` call: well under any argument-length limit
 const STAGE_BATCH = 1000;
 
@@ -168,6 +172,7 @@ export class Workspace extends WorkingCopy {
    *  the same job and lets a rejected push tell it the remote moved since. */
   async sync(branch?: string, opts: { fetch?: boolean } = {}): Promise<void> {
     this.written.clear();
+    this.early = undefined;
     if (this.mode === 'local') return this.syncLocal(branch);
     if (this.remote && opts.fetch !== false) await this.fetch();
     const b = branch ?? (await this.defaultBranch());
@@ -273,8 +278,7 @@ export class Workspace extends WorkingCopy {
     if (files.length === 0) return null;
     if (this.mode === 'managed') {
       // HEAD as the bot last saw it, when no command that could move it has run since
-      const s = this.synced;
-      const known = s?.tree && s.seen === generation(this.dir) ? { sha: s.head, tree: s.tree } : undefined;
+      const known = this.knownHead();
       const head = known ?? (await this.headTree());
       await this.prewrite(files, head?.sha);
       await this.stage(files);
@@ -327,7 +331,20 @@ export class Workspace extends WorkingCopy {
     await this.runner.run(['update-ref', '-m', `commit: ${text.split('\n')[0]}`, 'HEAD', sha, head], { code: 'GIT_COMMIT_FAILED' });
     if (written) recordTreeStep(headTree, tree, written, texts);
     this.made = { sha, tree };
+    await this.housekeep();
     return sha;
+  }
+
+  /** The bot's clone is its own to keep: every command runs with gc.auto=0 (a check
+   *  after each call would cost a process), so now and then git is asked whether the
+   *  loose objects and packs of its commits, fetches and prewrites (one pack each) need
+   *  packing. When they do, git does it in the background. Unreachable objects go to a
+   *  cruft pack rather than out as loose files. */
+  private async housekeep(): Promise<void> {
+    const now = Date.now();
+    if (now - (lastHousekeeping.get(this.dir) ?? -Infinity) < HOUSEKEEPING_INTERVAL_MS) return;
+    lastHousekeeping.set(this.dir, now);
+    await this.runner.run(['-c', 'gc.auto=6700', '-c', 'gc.autoPackLimit=50', '-c', 'gc.cruftPacks=true', 'gc', '--auto', '--quiet'], { ok: [0, 1, 128, 255] }).catch(() => undefined);
   }
 
   /** The texts writeFile wrote to `files` since the last sync: the index holds them as
@@ -342,14 +359,45 @@ export class Workspace extends WorkingCopy {
     return texts;
   }
 
+  /** Writes `writes` (path → text). For many files, the objects a commit of them will
+   *  need are written meanwhile (see prewrite.ts), from the same bytes. */
+  async writeFiles(writes: ReadonlyMap<string, string>): Promise<void> {
+    const encoded = [...writes].map(([rel, text]) => ({ text, ...this.encoded(rel, text) }));
+    if (encoded.length >= PREWRITE_MIN_FILES) {
+      const head = this.knownHead()?.sha ?? (await this.resolve('HEAD'));
+      const bytes = new Map(encoded.map((e) => [e.file, e.bytes] as const));
+      if (head) this.early = { head, bytes, done: prewriteObjects(this.runner, head, bytes) };
+    }
+    for (let i = 0; i < encoded.length; i += 32) {
+      await Promise.all(encoded.slice(i, i + 32).map((e) => this.writeEncoded(e.file, e.text, e.bytes)));
+    }
+  }
+
+  /** A prewrite writeFiles started, for the commit that follows. */
+  private early?: { head: string; bytes: ReadonlyMap<string, Uint8Array>; done: Promise<boolean> };
+
+  /** HEAD's commit and tree as the last sync, commit or push left them, while no command
+   *  that could move them has run since. */
+  private knownHead(): { sha: string; tree: string } | undefined {
+    const s = this.synced;
+    return s?.tree && s.seen === generation(this.dir) ? { sha: s.head, tree: s.tree } : undefined;
+  }
+
   /** Before a commit of many files on top of `head`: their objects written as one pack
-   *  from the bytes this process wrote to them (see prewrite.ts). */
+   *  from the bytes this process wrote to them (see prewrite.ts), unless writeFiles has
+   *  begun that for these very bytes on this head. */
   private async prewrite(files: readonly string[], head: string | null | undefined): Promise<void> {
+    const early = this.early;
+    this.early = undefined;
     if (!head || files.length < PREWRITE_MIN_FILES) return;
     const bytes = new Map<string, Uint8Array>();
     for (const rel of files) {
       const w = this.written.get(rel);
       if (w) bytes.set(rel, w.bytes);
+    }
+    if (early) {
+      await early.done;
+      if (early.head === head && [...bytes].every(([rel, b]) => early.bytes.get(rel) === b)) return;
     }
     if (bytes.size >= PREWRITE_MIN_FILES) await prewriteObjects(this.runner, head, bytes);
   }

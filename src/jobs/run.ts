@@ -34,13 +34,6 @@ export function botCommitsIn(log: BotCommit[]): BotCommit[] {
   return log.filter((c) => c.trailers.App !== undefined);
 }
 
-export async function writeAll(ws: Workspace, writes: Map<string, string>): Promise<void> {
-  const entries = [...writes];
-  for (let i = 0; i < entries.length; i += 32) {
-    await Promise.all(entries.slice(i, i + 32).map(([rel, text]) => ws.writeFile(rel, text)));
-  }
-}
-
 /** Plans without writing: the working copy is read as it is. */
 export async function dryRun(ws: Workspace, prepare: Prepare, opts: { analysis?: AnalysisMode } = {}): Promise<Result> {
   const { plan } = await analyzed(prepare, opts.analysis)(workspaceFiles(ws));
@@ -65,7 +58,7 @@ export async function commitPlan(ws: Workspace, planned: Prepare, opts: { branch
         last = await prepare(workspaceFiles(ws));
         if (last.writes.size === 0) return null;
         for (const rel of last.writes.keys()) originals.set(rel, await ws.readFile(rel).catch(() => null));
-        await writeAll(ws, last.writes);
+        await ws.writeFiles(last.writes);
         return { ...commitParts(last.plan, opts.template), trailers: last.plan.trailers, files: [...last.writes.keys()] };
       },
     });

@@ -23,6 +23,7 @@ import type { ObjectRef } from '../plan.ts';
 import { parseImageRef } from '../policy/image.ts';
 import type { FluxPolicy } from './flux-policies.ts';
 import type { FactsFile } from './kept-facts.ts';
+import { quickConfirm, type ScalarSplice } from './quick-confirm.ts';
 import { applyTextEdits } from './text.ts';
 import type { ImageEditor, ImageRef, ManifestDoc, ManifestFile, TextEdit } from './types.ts';
 import { nodeAt, scalarText } from './workload-images.ts';
@@ -303,23 +304,29 @@ export function spliceConfirmed(
 interface Splice {
   next: string;
   edits: TextEdit[];
-  lexemes: string[];
+  /** The new text's lexemes, when the lexer confirmed it. */
+  lexemes?: string[];
 }
 
 function confirmSplice(text: string, kept: EditFacts, writes: readonly SpanWrite[]): Splice | undefined {
-  const edits: TextEdit[] = [];
+  const splices: ScalarSplice[] = [];
   for (const w of writes) {
     const span = kept.spans.get(w.ref.offset);
     if (!span || !readsAs(w.text, w.value)) return undefined;
     // a stored span must still hold the value it names, in its style, in this text
     if (kept.stored && (span.end > text.length || styleOf(text.slice(span.start, span.end)) !== span.style || !readsAs(text.slice(span.start, span.end), span.current))) return undefined;
-    edits.push({ start: span.start, end: span.end, text: w.text });
+    splices.push({ start: span.start, end: span.end, text: w.text, value: w.value });
   }
+  splices.sort((a, b) => a.start - b.start);
+  const edits: TextEdit[] = splices.map(({ start, end, text }) => ({ start, end, text }));
+  const next = applyTextEdits(text, edits);
+  // a text in the quick reader's subset is confirmed by it (quick-confirm.ts); any other
+  // by the lexer, as is a splice the reader finds changes more than the values
+  if (quickConfirm(text, next, splices)) return { next, edits };
   // facts read from a kept file are used once by a process that plans once: their
   // lexemes are not kept in it either (some 15 KB a text, for the collector to move)
   const old = kept.lexemes ?? (kept.stored ? lexemesOf(text) : (kept.lexemes = lexemesOf(text)));
   if (!plainStructure(old)) return undefined;
-  const next = applyTextEdits(text, edits);
   const lexemes = lexemesOf(next);
   return onlyScalarsReplaced(old, lexemes, edits) ? { next, edits, lexemes } : undefined;
 }
@@ -389,7 +396,7 @@ function deriveFacts(
   kept: EditFacts,
   writes: readonly SpanWrite[],
   edits: readonly TextEdit[],
-  lexemes: readonly string[],
+  lexemes: readonly string[] | undefined,
   editors: readonly ImageEditor[],
   policies: ReadonlyMap<string, FluxPolicy>,
   store: FactsFile | undefined,
@@ -420,7 +427,7 @@ function deriveFacts(
       return w ? rewritten(r, w.value, moved(r.offset)) : { ...r, offset: moved(r.offset) };
     });
   });
-  const derived: EditFacts = { byEditor, spans, ...(store ? {} : { lexemes }) };
+  const derived: EditFacts = { byEditor, spans, ...(store || !lexemes ? {} : { lexemes }) };
   const key = factsKey(root, rel, next, policies);
   bounded(facts, key, derived);
   save(store, key, derived, after);

@@ -1,6 +1,7 @@
 // A commit of many files has its objects written as one pack first (src/git/prewrite.ts):
 // the commit is the one it would be without, the objects it needs are all there, and
 // nothing but the commit object itself is written loose.
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Workspace } from '../../src/git/workspace.ts';
 import { prewriteObjects, PREWRITE_MIN_FILES } from '../../src/git/prewrite.ts';
 import { GitRunner } from '../../src/git/exec.ts';
-import { createRemote, git, type TestRemote } from '../helpers/git-remote.ts';
+import { createRemote, git, gitEnv, type TestRemote } from '../helpers/git-remote.ts';
+
+const gitInput = (cwd: string, args: string[], input: string) => execFileSync('git', args, { cwd, env: gitEnv(), input, encoding: 'utf8' });
 
 let remote: TestRemote;
 let work: string;
@@ -103,5 +106,24 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
     await ws.writeFile('keep/x.yaml', 'x: 2\n');
     expect(await ws.commit({ subject: 'One file', trailers: { App: 'x' }, files: ['keep/x.yaml'] })).toBeTruthy();
     expect(await packs()).toBe(before);
+  });
+
+  it('has git pack the clone when its packs pile up', async () => {
+    const dir = path.join(work, 'clone');
+    const ws = await Workspace.open({ dir, remoteUrl: remote.url });
+    await ws.sync();
+    const packs = async () => Number((await git(dir, 'count-objects', '-v')).match(/^packs: (\d+)$/m)![1]);
+    // more packs than git tolerates (gc.autoPackLimit 50), as many prewrites would leave
+    for (let i = 0; i < 52; i++) {
+      const blob = gitInput(dir, ['hash-object', '-w', '--stdin'], `pack ${i}\n`).trim();
+      gitInput(dir, ['pack-objects', '-q', '.git/objects/pack/pack'], `${blob}\n`);
+    }
+    expect(await packs()).toBeGreaterThan(50);
+    await ws.writeFile('keep/x.yaml', 'x: 2\n');
+    await ws.commit({ subject: 'One file', trailers: { App: 'x' }, files: ['keep/x.yaml'] });
+    // git packs in the background
+    for (let i = 0; i < 100 && (await packs()) > 50; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await packs()).toBeLessThanOrEqual(3);
+    await git(dir, 'fsck', '--no-dangling', '--connectivity-only');
   });
 });

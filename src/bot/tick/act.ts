@@ -5,7 +5,6 @@ import type { AppConfig } from '../../config/index.ts';
 import { analysisMode, gate as analysisGate } from '../../analysis/gate.ts';
 import { commitParts } from '../../jobs/render.ts';
 import type { Prepared } from '../../jobs/prepared.ts';
-import { writeAll } from '../../jobs/run.ts';
 import { readRollout, type RolloutSnapshot } from '../../jobs/status.ts';
 import type { RepoFiles } from '../../manifests/files.ts';
 import { countChange } from '../../metrics/record.ts';
@@ -70,7 +69,7 @@ async function step({ deps, scope, repo, ws, branch, config, snap, key, decision
         prepared = await analysisGate(files, await prepareStep(files, { ...ctx, at: now }), analysisMode(config), { repoChecks: true });
         if (prepared.writes.size === 0) return null;
         prepared.plan.trailers.Replica = replicaOf(deps);
-        await writeAll(ws, prepared.writes);
+        await ws.writeFiles(prepared.writes);
         return { ...commitParts(prepared.plan, config.commitMessage, decision.reason), trailers: prepared.plan.trailers, files: [...prepared.writes.keys()] };
       },
     });

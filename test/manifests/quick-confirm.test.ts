@@ -1,0 +1,148 @@
+// Property: the quick reader's confirm of a splice (quick-confirm.ts) says yes only when
+// yaml's full parse agrees: the edited text parses without error into the old text's
+// documents (as the full parse gives them) but for each replaced scalar, which holds
+// exactly the written text and reads as the intended value. It does say yes for the
+// values the editors write, and where the lexer's confirm answers, the two agree.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { quickConfirm, sameButSpliced, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
+import { isMap, isPair, isScalar, isSeq, lexemesOf, onlyScalarsReplaced, parseStream, plainStructure, type ParsedStream } from '../../src/manifests/yaml.ts';
+import { applied, flowScalars, replacement, stream } from '../helpers/yaml-arbitraries.ts';
+
+// Streams in the quick reader's subset (the shared generator mostly writes texts it
+// declines: flow maps, anchors, quoted keys), in the layouts manifests use.
+const value = fc.constantFrom('plain', '"double"', "'single'", '1.10', 'true', '~', 'ghcr.io/acme/app:1.2.3', '"ghcr.io/acme/app:1.2.3"', 'a b c', "'it''s'");
+const entry = fc.tuple(fc.constantFrom('image', 'name', 'tag', 'kind', 'metadata', 'x', 'spec', 'y'), value, fc.nat(5)).map(([k, v, shape]) =>
+  [
+    `${k}: ${v}`,
+    `${k}: ${v}  # a comment`,
+    `${k}:\n  - ${v}\n  - name: n\n    image: ${v}`,
+    `${k}:\n  nested: ${v}\n  deeper:\n    leaf: ${v}`,
+    `${k}: |\n  block text\n  more\n# a comment line`,
+    `${k}: []`,
+  ][shape],
+);
+const quickStream = fc
+  .array(fc.uniqueArray(entry, { minLength: 1, maxLength: 6, selector: (l) => l.split(':')[0] }), { minLength: 1, maxLength: 3 })
+  .map((docs) => `${docs.map((d) => d.join('\n')).join('\n---\n')}\n`);
+
+// mostly what editors write (the shared generator's are mostly hostile)
+const written = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('v2', '"v2"', "'v2'", 'ghcr.io/acme/app:9.9.9', '"ghcr.io/acme/app:9.9.9"', "'ghcr.io/acme/app:9.9.9'") }, { weight: 2, arbitrary: replacement });
+
+/** What a written text would read as if it reads as the scalar it looks like. */
+function intended(text: string): string {
+  return text[0] === '"' || text[0] === "'" ? text.slice(1, -1) : text;
+}
+
+function scalarAt(parsed: ParsedStream, start: number): unknown {
+  let found: unknown;
+  const walk = (n: unknown): void => {
+    if (found !== undefined || n === null || typeof n !== 'object') return;
+    if (isScalar(n) && n.range?.[0] === start) found = n;
+    for (const k of ['key', 'value', 'items', 'contents'] as const) {
+      const v = (n as Record<string, unknown>)[k];
+      if (Array.isArray(v)) v.forEach(walk);
+      else walk(v);
+    }
+  };
+  parsed.docs.forEach(walk);
+  return found;
+}
+
+function keyStarts(parsed: ParsedStream): Set<number> {
+  const out = new Set<number>();
+  const walk = (n: unknown): void => {
+    if (isPair(n)) {
+      if (isScalar(n.key) && n.key.range) out.add(n.key.range[0]);
+      walk(n.value);
+    } else if (isMap(n) || isSeq(n)) n.items.forEach(walk);
+  };
+  for (const d of parsed.docs) walk(d.contents);
+  return out;
+}
+
+function lexerConfirms(text: string, next: string, edits: ScalarSplice[]): boolean {
+  const old = lexemesOf(text);
+  return plainStructure(old) && onlyScalarsReplaced(old, lexemesOf(next), edits);
+}
+
+describe('the quick confirm of a splice', () => {
+  it('says yes only where the full parse reads the old documents with the written values', () => {
+    const seen = { yes: 0, no: 0, declined: 0 };
+    fc.assert(
+      fc.property(fc.oneof({ weight: 3, arbitrary: quickStream }, { weight: 1, arbitrary: stream }), fc.array(fc.tuple(fc.nat(), written), { minLength: 1, maxLength: 3 }), (text, picks) => {
+        const first = parseStream(text);
+        fc.pre(!first.error);
+        const scalars = flowScalars(first);
+        // values mostly (the editors write values), keys now and then
+        const keys = keyStarts(first);
+        const values = scalars.filter(([start]) => !keys.has(start));
+        fc.pre(values.length > 0);
+        const byStart = new Map<number, ScalarSplice>();
+        for (const [n, written] of picks) {
+          const pool = n % 5 === 0 ? scalars : values;
+          const [start, end] = pool[n % pool.length];
+          byStart.set(start, { start, end, text: written, value: intended(written) });
+        }
+        const splices = [...byStart.values()].sort((a, b) => a.start - b.start);
+        const next = applied(text, splices);
+        const quick = quickConfirm(text, next, splices);
+        if (quick === undefined) seen.declined++;
+        else seen[quick ? 'yes' : 'no']++;
+        if (!quick) return;
+        const parsed = parseStream(next);
+        expect(parsed.error).toBeUndefined();
+        expect(parsed.docs.every((d) => d.errors.length === 0)).toBe(true);
+        expect(sameButSpliced(first.docs, parsed.docs, splices)).toBe(true);
+        // the lexer's confirm refuses a splice where a document's contents start (a key
+        // there, after the document mark it lexes before it): elsewhere the two agree
+        const starts = new Set(first.docs.map((d) => (d.contents as { range?: number[] } | null)?.range?.[0]));
+        if (!splices.some((sp) => starts.has(sp.start))) expect(lexerConfirms(text, next, splices)).toBe(true);
+        let shift = 0;
+        for (const s of splices) {
+          const node = scalarAt(parsed, s.start + shift) as { value?: unknown; range?: number[] } | undefined;
+          expect(node?.value).toBe(s.value);
+          expect(node?.range?.[1]).toBe(s.start + shift + s.text.length);
+          shift += s.text.length - (s.end - s.start);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+    // not vacuous either way: many splices are confirmed, many hostile ones refused
+    expect(seen.yes, JSON.stringify(seen)).toBeGreaterThan(300);
+    expect(seen.no, JSON.stringify(seen)).toBeGreaterThan(40);
+  });
+
+  it('confirms an image bumped in a manifest, plain or quoted, and refuses a value read otherwise', () => {
+    const text = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ghcr.io/acme/web:1.0.0 # {"$imagepolicy": "flux-system:web"}\n        - name: side\n          image: "ghcr.io/acme/side:2.0"\n';
+    const splice = (from: string, to: string, value = intended(to)): [string, ScalarSplice[]] => {
+      const start = text.indexOf(from);
+      const s = [{ start, end: start + from.length, text: to, value }];
+      return [applied(text, s), s];
+    };
+    for (const [from, to] of [
+      ['ghcr.io/acme/web:1.0.0', 'ghcr.io/acme/web:1.0.1'],
+      ['ghcr.io/acme/web:1.0.0', '"ghcr.io/acme/web:1.10"'],
+      ['"ghcr.io/acme/side:2.0"', "'ghcr.io/acme/side:2.1'"],
+    ]) {
+      expect(quickConfirm(text, ...splice(from, to)), `${from} -> ${to}`).toBe(true);
+    }
+    for (const [from, to, value] of [
+      ['ghcr.io/acme/web:1.0.0', 'a: b', 'a: b'],
+      ['ghcr.io/acme/web:1.0.0', 'x #y', 'x #y'],
+      ['ghcr.io/acme/web:1.0.0', '1.10', '1.10'], // a number
+      ['ghcr.io/acme/web:1.0.0', 'web:2', 'web:3'], // not what it reads as
+      ['"ghcr.io/acme/side:2.0"', 'two\n  lines', 'two lines'],
+    ]) {
+      expect(quickConfirm(text, ...splice(from, to, value)), `${from} -> ${to}`).not.toBe(true);
+    }
+    // a splice at no scalar's start confirms nothing
+    const start = text.indexOf('acme/web');
+    expect(quickConfirm(text, applied(text, [{ start, end: start + 4, text: 'beta' }]), [{ start, end: start + 4, text: 'beta', value: 'beta' }])).toBe(false);
+    // a text the reader declines is left to the lexer
+    const anchored = text.replace('name: web\n', 'name: &n web\n');
+    const at = anchored.indexOf('ghcr.io/acme/web:1.0.0');
+    const s = [{ start: at, end: at + 22, text: 'ghcr.io/acme/web:1.0.1', value: 'ghcr.io/acme/web:1.0.1' }];
+    expect(quickConfirm(anchored, applied(anchored, s), s)).toBeUndefined();
+  });
+});
