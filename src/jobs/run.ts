@@ -10,14 +10,19 @@ import { analyzed, type AnalysisMode } from '../analysis/gate.ts';
 
 export type Prepare = (repo: RepoFiles) => Promise<Prepared>;
 
-export function workspaceFiles(ws: Workspace): RepoFiles {
+/** `seen`: filled with each text planning reads, by the path it was asked by. */
+export function workspaceFiles(ws: Workspace, seen?: Map<string, string>): RepoFiles {
   // One planning pass reads one state of the tree: ask git once whether it is clean.
   let version: Promise<string | undefined> | undefined;
   const clean = () => (version ??= ws.cleanTree());
   return {
     root: ws.dir,
     list: () => ws.listFiles(),
-    read: (rel) => ws.readFile(rel),
+    read: seen ? async (rel) => {
+      const text = await ws.readFile(rel);
+      seen.set(rel, text);
+      return text;
+    } : (rel) => ws.readFile(rel),
     grep: (tokens) => ws.grep(tokens, { tree: clean() }),
     version: clean,
   };
@@ -55,9 +60,11 @@ export async function commitPlan(ws: Workspace, planned: Prepare, opts: { branch
       branch: opts.branch,
       apply: async () => {
         originals.clear();
-        last = await prepare(workspaceFiles(ws));
+        // what planning read of a file is what it holds until written: no second read
+        const seen = new Map<string, string>();
+        last = await prepare(workspaceFiles(ws, seen));
         if (last.writes.size === 0) return null;
-        for (const rel of last.writes.keys()) originals.set(rel, await ws.readFile(rel).catch(() => null));
+        for (const rel of last.writes.keys()) originals.set(rel, seen.get(rel) ?? (await ws.readFile(rel).catch(() => null)));
         await ws.writeFiles(last.writes);
         return { ...commitParts(last.plan, opts.template), trailers: last.plan.trailers, files: [...last.writes.keys()] };
       },
