@@ -49,6 +49,8 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   code: number;
+  /** The git process's id (runInput only). */
+  pid?: number;
 }
 
 /** Raised from simple-git's error hook so that we keep exit code and both streams.
@@ -161,7 +163,7 @@ export class GitRunner {
       });
       child.on('close', (code) => {
         clearTimeout(timer);
-        const result = { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: code ?? -1 };
+        const result = { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: code ?? -1, pid: child.pid };
         if (ok.includes(result.code)) resolve(result);
         else reject(this.toError(new RawFailure(result.code, result.stdout, result.stderr), args, opts));
       });

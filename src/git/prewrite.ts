@@ -11,6 +11,8 @@
 // the index will hold (a file's mode, a path it was not given), the commit writes what is
 // missing itself, as it always did: nothing here can change what gets committed.
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { GitRunner } from './exec.ts';
 
 /** Fewer files than this are committed as loose objects: a pack per small commit would
@@ -19,8 +21,9 @@ export const PREWRITE_MIN_FILES = 64;
 
 /** Writes the blobs of `files` (path → bytes, as in the working tree) and the trees of
  *  `head` with them in place, as one pack. False when git refused (nothing is lost: the
- *  commit writes the objects itself). */
-export async function prewriteObjects(runner: GitRunner, head: string, files: ReadonlyMap<string, Uint8Array>): Promise<boolean> {
+ *  commit writes the objects itself). `gitDir`: where a refusing fast-import leaves its
+ *  crash report, removed here. */
+export async function prewriteObjects(runner: GitRunner, gitDir: string, head: string, files: ReadonlyMap<string, Uint8Array>): Promise<boolean> {
   const ref = `refs/gitops-canary/prewrite-${process.pid}-${randomUUID()}`;
   const parts: Uint8Array[] = [Buffer.from(`commit ${ref}\ncommitter gitops-canary <prewrite@gitops-canary.invalid> 0 +0000\ndata 0\nfrom ${head}\n`)];
   for (const [rel, bytes] of files) {
@@ -31,5 +34,7 @@ export async function prewriteObjects(runner: GitRunner, head: string, files: Re
   // `reset` without `from` deletes the ref when the stream ends: only the objects stay
   parts.push(Buffer.from(`reset ${ref}\n\ndone\n`));
   const r = await runner.runInput(['fast-import', '--quiet', '--done'], Buffer.concat(parts), { ok: [0, 1, 128] }).catch(() => undefined);
-  return r?.code === 0;
+  if (r?.code === 0) return true;
+  if (r?.pid !== undefined) await rm(path.join(gitDir, `fast_import_crash_${r.pid}`), { force: true }).catch(() => undefined);
+  return false;
 }

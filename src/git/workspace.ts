@@ -366,7 +366,7 @@ export class Workspace extends WorkingCopy {
     if (encoded.length >= PREWRITE_MIN_FILES) {
       const head = this.knownHead()?.sha ?? (await this.resolve('HEAD'));
       const bytes = new Map(encoded.map((e) => [e.file, e.bytes] as const));
-      if (head) this.early = { head, bytes, done: prewriteObjects(this.runner, head, bytes) };
+      if (head) this.early = { head, bytes, done: prewriteObjects(this.runner, await this.gitDir(), head, bytes) };
     }
     for (let i = 0; i < encoded.length; i += 32) {
       await Promise.all(encoded.slice(i, i + 32).map((e) => this.writeEncoded(e.file, e.text, e.bytes)));
@@ -399,7 +399,7 @@ export class Workspace extends WorkingCopy {
       await early.done;
       if (early.head === head && [...bytes].every(([rel, b]) => early.bytes.get(rel) === b)) return;
     }
-    if (bytes.size >= PREWRITE_MIN_FILES) await prewriteObjects(this.runner, head, bytes);
+    if (bytes.size >= PREWRITE_MIN_FILES) await prewriteObjects(this.runner, await this.gitDir(), head, bytes);
   }
 
   /** The last commit commitIndex made, and its tree. */

@@ -2,6 +2,7 @@
 // the commit is the one it would be without, the objects it needs are all there, and
 // nothing but the commit object itself is written loose.
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,8 +92,10 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
     await ws.sync();
     const runner = new GitRunner({ cwd: dir, hermetic: true });
     const missing = 'f'.repeat(40);
-    expect(await prewriteObjects(runner, missing, new Map([['a.yaml', Buffer.from('a: 1\n')]]))).toBe(false);
+    expect(await prewriteObjects(runner, path.join(dir, '.git'), missing, new Map([['a.yaml', Buffer.from('a: 1\n')]]))).toBe(false);
     expect((await git(dir, 'for-each-ref', 'refs/gitops-canary/')).trim()).toBe('');
+    // fast-import's crash report is not left in the clone
+    expect(readdirSync(path.join(dir, '.git')).filter((f) => f.startsWith('fast_import_crash'))).toEqual([]);
     expect(await bump(ws, '3.0')).toBe((await git(dir, 'rev-parse', 'HEAD')).trim());
     await git(dir, 'fsck', '--no-dangling', '--connectivity-only');
   });
