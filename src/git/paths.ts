@@ -60,6 +60,12 @@ export function realRootOf(root: string): Promise<string> {
 /** Absolute path of `rel` under `root`, refusing symlinks at the target and any parent
  *  directory that resolves outside `root`. The target need not exist. */
 export async function resolveInside(root: string, rel: string): Promise<string> {
+  return (await resolveTarget(root, rel)).abs;
+}
+
+/** resolveInside, also saying whether a file is there already (its directory then needs
+ *  no creating). */
+export async function resolveTarget(root: string, rel: string): Promise<{ abs: string; exists: boolean }> {
   const norm = normalizeRepoPath(rel);
   const realRoot = await realRootOf(root);
   const abs = path.join(realRoot, ...norm.split('/'));
@@ -80,5 +86,5 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
     if (up === dir) break;
     dir = up;
   }
-  return abs;
+  return { abs, exists: st !== undefined };
 }

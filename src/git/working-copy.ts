@@ -8,7 +8,7 @@ import { encodeText } from '../repo-io/encoding.ts';
 import { maxFileSize, readRepoText, RepoFileError } from '../repo-io/read.ts';
 import type { GitRunner } from './exec.ts';
 import { findLastBotCommit, readLog, type FindBotCommitOptions, type LogEntry, type LogOptions } from './history.ts';
-import { normalizeRepoPath, resolveInside } from './paths.ts';
+import { normalizeRepoPath, resolveInside, resolveTarget } from './paths.ts';
 import { screenFiles } from './screen-cache.ts';
 
 export interface StatusEntry {
@@ -156,8 +156,8 @@ export class WorkingCopy {
   protected async writeEncoded(file: string, text: string, bytes: Buffer): Promise<void> {
     this.wrote();
     this.written.delete(file);
-    const abs = await resolveInside(this.dir, file);
-    await mkdir(path.dirname(abs), { recursive: true });
+    const { abs, exists } = await resolveTarget(this.dir, file);
+    if (!exists) await mkdir(path.dirname(abs), { recursive: true });
     await writeFile(abs, bytes);
     this.written.set(file, { text, bytes });
   }

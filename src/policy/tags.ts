@@ -22,12 +22,26 @@ export interface Version {
 
 /** Strict semver with an optional single lower-case `v`. semver.parse trims whitespace
  *  and accepts `v` itself; the whitespace check keeps ` 1.2.3` from passing as a tag. */
-export function parseVersion(tag: string): Version | undefined {
-  if (tag !== tag.trim() || tag === '') return undefined;
+export function parseVersion(tag: string): Readonly<Version> | undefined {
+  // a fleet's references share a handful of tags: each is parsed once
+  let v = versions.get(tag);
+  if (v === undefined) {
+    v = parsed(tag);
+    if (versions.size >= MAX_VERSIONS) versions.delete(versions.keys().next().value!);
+    versions.set(tag, v);
+  }
+  return v ?? undefined;
+}
+
+const versions = new Map<string, Readonly<Version> | null>();
+const MAX_VERSIONS = 4096;
+
+function parsed(tag: string): Readonly<Version> | null {
+  if (tag !== tag.trim() || tag === '') return null;
   const v = semver.parse(tag);
-  if (!v) return undefined;
+  if (!v) return null;
   const text = tag.startsWith('v') ? tag.slice(1) : tag;
-  return { raw: tag, text, prerelease: v.prerelease.length > 0 };
+  return Object.freeze({ raw: tag, text, prerelease: v.prerelease.length > 0 });
 }
 
 /** The version a tag or release name stands for: `v0.2.1` → `0.2.1`; undefined when
