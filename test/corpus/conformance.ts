@@ -16,7 +16,7 @@ import { parseManifest } from '../../src/manifests/parse.ts';
 import { imageEditors } from '../../src/manifests/registry.ts';
 import type { ImageRef, ManifestFile } from '../../src/manifests/types.ts';
 import { parseStream } from '../../src/manifests/yaml.ts';
-import { quickDiffers, quickFindsDiffer } from '../manifests/quick-yaml-compare.ts';
+import { quickConfirmDiffers, quickDiffers, quickFindsDiffer } from '../manifests/quick-yaml-compare.ts';
 import { checkImageRef, describeRef } from './image-check.ts';
 import { checkRoute, routeCases } from './traffic-check.ts';
 import { outcomeOf, type Outcome } from './util.ts';
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       const report: FileReport = { path: file.path, failures: [], notes: [] };
       reports.push(report);
       // the quick reader (image finds, Flux policies) must read the file as the parse does
-      const quick = quickDiffers(file.text) ?? quickFindsDiffer(file.path, file.text, editors);
+      const quick = quickDiffers(file.text) ?? quickFindsDiffer(file.path, file.text, editors) ?? quickConfirmDiffers(file.text);
       if (quick) report.failures.push(`quick reader: ${quick}`);
       for (const editor of editors) {
         if (!editor.screen(file.text)) continue;

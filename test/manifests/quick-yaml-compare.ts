@@ -2,6 +2,7 @@
 // of a parse (kinds, classes, values, sources, types, range starts and value ends).
 import { BotError } from '../../src/errors.ts';
 import { parseManifest, readManifest } from '../../src/manifests/parse.ts';
+import { quickConfirm, sameButSpliced, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
 import { quickDocuments } from '../../src/manifests/quick-yaml.ts';
 import type { ImageEditor, ManifestFile } from '../../src/manifests/types.ts';
 import { isMap, isPair, isScalar, isSeq, parseStream, toJS } from '../../src/manifests/yaml.ts';
@@ -50,4 +51,35 @@ export function quickFindsDiffer(rel: string, text: string, editors: ImageEditor
   const full = outcome(() => parseManifest(rel, text));
   const quick = outcome(() => readManifest(rel, text));
   return full === quick ? undefined : `image references differ: full ${full.slice(0, 400)} quick ${quick.slice(0, 400)}`;
+}
+
+/** Undefined when the quick confirm (quick-confirm.ts) of splices into `text`'s values
+ *  says yes only where the full parse of the spliced text agrees: every value scalar
+ *  bumped on its own (up to `max`), and all of them at once. Otherwise what differs. */
+export function quickConfirmDiffers(text: string, max = 40): string | undefined {
+  const full = parseStream(text);
+  if (full.error || !quickDocuments(text)) return undefined;
+  const values: ScalarSplice[] = [];
+  const walk = (n: unknown): void => {
+    if (isPair(n)) walk(n.value);
+    else if (isMap(n) || isSeq(n)) n.items.forEach(walk);
+    else if (isScalar(n) && n.range && typeof n.value === 'string' && (n.type === 'PLAIN' || n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE')) {
+      const [start, end] = n.range;
+      const value = `${n.value}-9.9.9`;
+      const quote = n.type === 'PLAIN' ? '' : n.type === 'QUOTE_DOUBLE' ? '"' : "'";
+      values.push({ start, end, text: `${quote}${value}${quote}`, value });
+    }
+  };
+  for (const d of full.docs) walk(d.contents);
+  const cases = [...values.slice(0, max).map((v) => [v]), values];
+  for (const splices of cases) {
+    if (splices.length === 0) continue;
+    let next = text;
+    for (const s of [...splices].reverse()) next = next.slice(0, s.start) + s.text + next.slice(s.end);
+    if (!quickConfirm(text, next, splices)) continue;
+    const after = parseStream(next);
+    if (after.error || after.docs.some((d) => d.errors.length > 0)) return `quick confirm accepted ${JSON.stringify(splices[0])}… but the full parse fails`;
+    if (!sameButSpliced(full.docs, after.docs, splices)) return `quick confirm accepted ${JSON.stringify(splices[0])}… but the full parse reads otherwise`;
+  }
+  return undefined;
 }
