@@ -71,6 +71,12 @@ export function quickConfirmDiffers(text: string, max = 40): string | undefined 
     }
   };
   for (const d of full.docs) walk(d.contents);
+  // a splice that says it writes another value than its text reads as is never confirmed
+  if (values.length > 0) {
+    const [v] = values;
+    const wrong = { ...v, value: `${v.value}-not` };
+    if (quickConfirm(text, text.slice(0, v.start) + v.text + text.slice(v.end), [wrong])) return `quick confirm accepted ${JSON.stringify(wrong)}, which reads otherwise`;
+  }
   const cases = [...values.slice(0, max).map((v) => [v]), values];
   for (const splices of cases) {
     if (splices.length === 0) continue;
@@ -80,6 +86,19 @@ export function quickConfirmDiffers(text: string, max = 40): string | undefined 
     const after = parseStream(next);
     if (after.error || after.docs.some((d) => d.errors.length > 0)) return `quick confirm accepted ${JSON.stringify(splices[0])}… but the full parse fails`;
     if (!sameButSpliced(full.docs, after.docs, splices)) return `quick confirm accepted ${JSON.stringify(splices[0])}… but the full parse reads otherwise`;
+    // and, apart from the walk both share, each written value where it was written
+    const read = new Map<number, unknown>();
+    const collect = (n: unknown): void => {
+      if (isPair(n)) collect(n.value);
+      else if (isMap(n) || isSeq(n)) n.items.forEach(collect);
+      else if (isScalar(n) && n.range) read.set(n.range[0], n.value);
+    };
+    for (const d of after.docs) collect(d.contents);
+    let shift = 0;
+    for (const s of splices) {
+      if (read.get(s.start + shift) !== s.value) return `quick confirm accepted ${JSON.stringify(s)} but the full parse reads ${JSON.stringify(read.get(s.start + shift))} there`;
+      shift += s.text.length - (s.end - s.start);
+    }
   }
   return undefined;
 }
