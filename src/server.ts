@@ -8,7 +8,8 @@ import type { Listener } from './intake/http.ts';
 import type { IntakeConfig } from './intake/messages.ts';
 import type { Pages } from './intake/pages.ts';
 import { intakeConfig, startInline, startThread, type IntakeHooks, type OnRegistryPush, type Receive } from './intake/start.ts';
-import { countDelivery, withDelivery } from './metrics/record.ts';
+import type { DeliveryCount } from './intake/webhook.ts';
+import { countDelivery, countRegistryNotification, withDelivery } from './metrics/record.ts';
 import type { Settings } from './settings.ts';
 
 export { WEBHOOKS_PATH, type Listener } from './intake/http.ts';
@@ -63,6 +64,11 @@ export interface ServerOptions {
   pages?: Pages;
 }
 
+function countOf(c: DeliveryCount): void {
+  if (c.registry !== undefined) countRegistryNotification(c.registry, c.outcome, c.reason);
+  else countDelivery(c.event, c.outcome, c.reason);
+}
+
 export async function startServer(
   probot: Probot,
   appFn: (app: Probot) => void,
@@ -72,6 +78,6 @@ export async function startServer(
   await probot.load(appFn);
   const cfg = intakeConfig(settings, opts.intake);
   const log = probot.log;
-  const hooks: IntakeHooks = { onPush: opts.onRegistryPush, pages: opts.pages, count: (c) => countDelivery(c.event, c.outcome, c.reason) };
+  const hooks: IntakeHooks = { onPush: opts.onRegistryPush, pages: opts.pages, count: countOf };
   return opts.thread ? startThread(cfg, receiver(probot), log, hooks) : startInline(cfg, receiver(probot), log, hooks);
 }

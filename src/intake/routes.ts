@@ -35,6 +35,7 @@ export function createIntakeServer(cfg: IntakeConfig, routes: IntakeRoutes): Ser
     limits: { maxBytes: REGISTRY_BODY_BYTES, timeoutMs: cfg.bodyTimeoutMs, slots },
     log: routes.log,
     pushed: routes.pushed,
+    count: routes.count,
   });
   return createHttpServer({ health: routes.health, webhook, registry, page: createPageRoute(routes.page, cfg.pageTimeoutMs) });
 }

@@ -21,14 +21,13 @@ export interface Delivery {
 export type Outcome = { status: 'done' } | { status: 'failed' } | { status: 'busy' };
 
 /** Why a delivery was refused, as a metric label (a bounded set). */
-export type RefusalReason = 'method' | 'content-type' | 'headers' | 'too-large' | 'timeout' | 'aborted' | 'signature' | 'json' | 'shape';
+export type RefusalReason = 'method' | 'content-type' | 'headers' | 'too-large' | 'timeout' | 'aborted' | 'signature' | 'json' | 'shape' | 'no-such-hook' | 'token';
 
-/** One delivery for the deliveries metric: its outcome, or why it was refused. */
-export interface DeliveryCount {
-  event: string;
-  outcome: Outcome['status'] | 'refused';
-  reason?: RefusalReason;
-}
+/** One delivery for the deliveries metric: its outcome, or why it was refused. A registry
+ *  notification (`registry`: its kind, or `unknown`) is accepted or refused. */
+export type DeliveryCount =
+  | { event: string; outcome: Outcome['status'] | 'refused'; reason?: RefusalReason; registry?: undefined }
+  | { registry: string; outcome: 'accepted' | 'refused'; reason?: RefusalReason };
 
 export interface IntakeLog {
   info(obj: object, msg: string): void;

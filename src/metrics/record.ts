@@ -22,6 +22,11 @@ export function countDelivery(event: string, outcome: string, reason = ''): void
   current?.deliveries.inc({ event, outcome, reason });
 }
 
+/** A registry push notification: accepted, or refused and why. */
+export function countRegistryNotification(kind: string, outcome: 'accepted' | 'refused', reason = ''): void {
+  current?.registryNotifications.inc({ kind, outcome, reason });
+}
+
 /** A push and how it went; a successful one made for a webhook delivery also times it. */
 export function countPush(outcome: 'ok' | 'rejected' | 'denied' | 'failed'): void {
   if (!current) return;

@@ -23,6 +23,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       labelNames: ['event', 'outcome', 'reason'] as const,
       registers,
     }),
+    registryNotifications: new Counter({
+      name: `${PREFIX}registry_notifications_total`,
+      help: 'Registry push notifications by kind (distribution, harbor, dockerhub, quay; unknown for a path naming none) and outcome (accepted, refused); reason says why one was refused',
+      labelNames: ['kind', 'outcome', 'reason'] as const,
+      registers,
+    }),
     changes: new Counter({
       name: `${PREFIX}changes_total`,
       help: 'Changes written to a config repo, by app, track, action and how they were delivered (committed, pull-request)',

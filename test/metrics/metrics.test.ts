@@ -19,6 +19,7 @@ import { releasePayload } from '../github-double/index.ts';
 import { postWebhook } from '../helpers/app.ts';
 
 const SECRET = 'metrics-secret';
+const REGISTRY_TOKEN = 'registry-token';
 let dir: string;
 let server: Listener;
 let base: string;
@@ -35,7 +36,7 @@ beforeAll(async () => {
   const ok: Check = { name: 'test', run: async () => ({ ok: true }) };
   const readiness = startReadiness([ok], { log: probot.log });
   stop.push(() => readiness.stop());
-  server = await startServer(probot, createApp(runtime), { port: 0, host: '127.0.0.1', mode: 'local', webhookSecret: SECRET }, { pages: createPages({ mode: 'local', readiness, metrics, webhooksPath: WEBHOOKS_PATH }) });
+  server = await startServer(probot, createApp(runtime), { port: 0, host: '127.0.0.1', mode: 'local', webhookSecret: SECRET, registryWebhookToken: REGISTRY_TOKEN }, { pages: createPages({ mode: 'local', readiness, metrics, webhooksPath: WEBHOOKS_PATH }) });
   base = `http://127.0.0.1:${server.port}`;
 }, 30_000);
 
@@ -58,7 +59,7 @@ async function scrape(): Promise<{ text: string; value(series: string): number |
 describe('/metrics', () => {
   it('counts deliveries, refusals, changes and pushes, and times the delivery to its push', async () => {
     const before = await scrape();
-    for (const name of ['webhook_deliveries_total', 'changes_total', 'event_to_push_seconds', 'git_pushes_total', 'reconcile_duration_seconds', 'tick_duration_seconds', 'rollout_ticks_total', 'rollout_gate_results_total', 'notification_failures_total', 'ready']) {
+    for (const name of ['webhook_deliveries_total', 'registry_notifications_total', 'changes_total', 'event_to_push_seconds', 'git_pushes_total', 'reconcile_duration_seconds', 'tick_duration_seconds', 'rollout_ticks_total', 'rollout_gate_results_total', 'notification_failures_total', 'ready']) {
       expect(before.text).toContain(`# TYPE gitops_canary_${name} `);
     }
     // Node's own: event-loop lag and the process figures
@@ -79,6 +80,23 @@ describe('/metrics', () => {
     expect(after.value('gitops_canary_event_to_push_seconds_sum{event="release"}')).toBeGreaterThan(0);
     expect(after.value('gitops_canary_ready{check="test"}')).toBe(1);
   }, 30_000);
+
+  it('counts registry push notifications, accepted and refused, by kind and reason', async () => {
+    const push = { events: [{ action: 'push', target: { repository: 'team/api', tag: '1.2.3', mediaType: 'application/vnd.oci.image.manifest.v1+json' }, request: { host: '127.0.0.1:5000' } }] };
+    const post = (hook: string, token: string, body: string = JSON.stringify(push)) =>
+      fetch(`${base}/api/registry/${hook}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    expect((await post('distribution', REGISTRY_TOKEN)).status).toBe(202);
+    expect((await post('distribution', 'guess')).status).toBe(401);
+    expect((await post('distribution', REGISTRY_TOKEN, '{not json')).status).toBe(400);
+    // a path naming no kind the bot knows is counted as unknown, whatever it says
+    expect((await post('made-up-kind-123', REGISTRY_TOKEN)).status).toBe(404);
+    const m = await scrape();
+    expect(m.value('gitops_canary_registry_notifications_total{kind="distribution",outcome="accepted",reason=""}')).toBe(1);
+    expect(m.value('gitops_canary_registry_notifications_total{kind="distribution",outcome="refused",reason="token"}')).toBe(1);
+    expect(m.value('gitops_canary_registry_notifications_total{kind="distribution",outcome="refused",reason="json"}')).toBe(1);
+    expect(m.value('gitops_canary_registry_notifications_total{kind="unknown",outcome="refused",reason="no-such-hook"}')).toBe(1);
+    expect(m.text).not.toContain('made');
+  });
 
   it('records what the rollout, reconcile and notification layers report', async () => {
     countTick({ app: 'podinfo', outcome: 'advanced', gate: { verdict: 'pass' } });
