@@ -9,6 +9,7 @@ import type { IntakeConfig } from './intake/messages.ts';
 import type { Pages } from './intake/pages.ts';
 import { intakeConfig, startInline, startThread, type IntakeHooks, type OnRegistryPush, type Receive } from './intake/start.ts';
 import type { DeliveryCount } from './intake/webhook.ts';
+import { createLog } from './log.ts';
 import { countDelivery, countRegistryNotification, withDelivery } from './metrics/record.ts';
 import type { Settings } from './settings.ts';
 
@@ -34,8 +35,7 @@ export async function createProbot(
     privateKey,
     secret: settings.webhookSecret,
     logLevel: settings.logLevel as 'info',
-    ...(settings.logFormat ? { logFormat: settings.logFormat } : {}),
-    ...(opts.log ? { log: opts.log } : {}),
+    log: opts.log ?? (await createLog({ level: settings.logLevel, format: settings.logFormat })),
     ...(opts.Octokit ? { Octokit: opts.Octokit } : {}),
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
   });

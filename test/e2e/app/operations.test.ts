@@ -33,6 +33,8 @@ function jsonLines(output: string): Array<{ level: number; msg: string; [k: stri
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => {
+      // JSON.parse keeps the last of two equal keys: count them in the text
+      if ((l.match(/"name":/g) ?? []).length > 1) throw new Error(`a key twice in a JSON line: ${l}`);
       try {
         return JSON.parse(l);
       } catch {
