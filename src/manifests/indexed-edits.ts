@@ -24,7 +24,7 @@ import { parseImageRef } from '../policy/image.ts';
 import type { FluxPolicy } from './flux-policies.ts';
 import type { FactsFile } from './kept-facts.ts';
 import { quickConfirm, type ScalarSplice } from './quick-confirm.ts';
-import { applyTextEdits } from './text.ts';
+import { applyTextEdits, movedOffset } from './text.ts';
 import type { ImageEditor, ImageRef, ManifestDoc, ManifestFile, TextEdit } from './types.ts';
 import { nodeAt, scalarText } from './workload-images.ts';
 import { isMap, isScalar, isSeq, lexemesOf, onlyScalarsReplaced, parseDocument, plainStructure, readsAsNodes } from './yaml.ts';
@@ -411,7 +411,7 @@ function deriveFacts(
     if (!screened || (e.name === 'kustomize-images' && kept.byEditor[j]?.length === 0)) continue;
     if (e.name !== 'flux-markers' || !markersApart(text, kept.byEditor[j], edits)) return;
   }
-  const moved = (offset: number) => offset + edits.reduce((d, e) => (e.end <= offset ? d + e.text.length - (e.end - e.start) : d), 0);
+  const moved = (offset: number) => movedOffset(offset, edits);
   const written = new Map(writes.map((w) => [w.ref.offset, w]));
   const spans = new Map<number, ValueSpan>();
   for (const [offset, span] of kept.spans) {

@@ -5,7 +5,7 @@ import type { ObjectRef } from '../plan.ts';
 import type { Change, ManifestDoc, ManifestFile } from './types.ts';
 import { aliasUses, confirmAliases, samePath, writtenScalars } from './anchors.ts';
 import { quickDocuments } from './quick-yaml.ts';
-import { applyTextEdits } from './text.ts';
+import { applyTextEdits, movedOffset } from './text.ts';
 import { parseStream, parseStreamAsync, parseStreamSpan, reparseEdited, stringIn, toJS, isMap, isScalar, type Node, type ParseSource, type ParsedDocument, type ParsedStream } from './yaml.ts';
 
 /** The 1-based line of an offset in `text`, by a binary search of its line starts. */
@@ -267,7 +267,7 @@ function reparseChanged(file: ManifestFile, changes: Change[], next: string): Pa
     if (i < 0 || e.start === bounds[i] && i > 0 || e.end >= bounds[i + 1] && i < n - 1) return undefined;
     touched.add(i);
   }
-  const shift = (offset: number) => offset + edits.reduce((d, e) => (e.end <= offset ? d + e.text.length - (e.end - e.start) : d), 0);
+  const shift = (offset: number) => movedOffset(offset, edits);
   const docs: ParsedStream['docs'] = new Array<ParsedStream['docs'][number]>(n);
   for (const i of touched) {
     if (i < 0 || i >= n) return undefined;

@@ -8,6 +8,7 @@
 // its cost: lexing the old and new texts was most of a sidecar bump of 800 files. A text
 // the reader declines is confirmed by the lexer as before.
 import { quickDocuments } from './quick-yaml.ts';
+import { movedOffset } from './text.ts';
 import { isMap, isPair, isScalar, isSeq, Scalar, type ParsedDocument } from './yaml.ts';
 
 export interface ScalarSplice {
@@ -49,9 +50,7 @@ class Walk {
 
   /** Where `offset` of the old text is in the new one (no offset is inside a splice). */
   private moved(offset: number): number {
-    let d = 0;
-    for (const s of this.splices) if (s.end <= offset) d += s.text.length - (s.end - s.start);
-    return offset + d;
+    return movedOffset(offset, this.splices);
   }
 
   private range(a: { range?: unknown } | null | undefined, b: { range?: unknown } | null | undefined): boolean {

@@ -5,6 +5,14 @@ import { EditError } from '../errors.ts';
 import type { TextEdit } from './types.ts';
 import { isScalar, parseDocument, type Node } from './yaml.ts';
 
+/** Where `offset` of the original text is once `edits` (apart, none across `offset`) are
+ *  applied: moved by the length each edit ending at or before it added or removed. */
+export function movedOffset(offset: number, edits: readonly Pick<TextEdit, 'start' | 'end' | 'text'>[]): number {
+  let moved = offset;
+  for (const e of edits) if (e.end <= offset) moved += e.text.length - (e.end - e.start);
+  return moved;
+}
+
 export function applyTextEdits(src: string, edits: TextEdit[]): string {
   const sorted = [...edits].sort((a, b) => a.start - b.start);
   let out = '';
