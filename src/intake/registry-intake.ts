@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, type BodyLimits } from './body.ts';
 import { respondJson as respond } from './http.ts';
-import { parseRegistryHook, REGISTRY_KINDS, type RegistryKind, type RegistryPush } from './registry-hooks.ts';
+import { parseRegistryHook, routeOf, type RegistryKind, type RegistryPush } from './registry-hooks.ts';
 import type { DeliveryCount, IntakeLog, RefusalReason } from './webhook.ts';
 
 /** Registry notifications are a few kilobytes; Harbor batches stay far under this. */
@@ -27,8 +27,8 @@ export function createRegistryIntake(opts: RegistryIntakeOptions) {
     const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '');
     // the token may be in the path: log the kind only
     const hook = path.split('/')[3]?.slice(0, 20).replace(/[^a-z]/g, '?');
-    // a label names a kind the bot knows, never what a path says
-    const kind = (REGISTRY_KINDS as readonly string[]).includes(hook ?? '') ? hook! : 'unknown';
+    // a label names a kind the bot routes, never what a path says
+    const kind = routeOf(path)?.kind ?? 'unknown';
     const refuse = (status: number, reason: string, size?: number) => {
       opts.log.warn({ hook, size, status, reason }, 'registry notification refused');
       opts.count?.({ registry: kind, outcome: 'refused', reason: REASONS[status] ?? 'shape' });
