@@ -350,13 +350,19 @@ export class Workspace extends WorkingCopy {
   /** The texts writeFile wrote to `files` since the last sync: the index holds them as
    *  written (update-index read those very files, and this clone has no filters). */
   private takeWrittenTexts(files: readonly string[]): Map<string, string> {
-    const texts = new Map<string, string>();
-    for (const rel of files) {
-      const w = this.written.get(rel);
-      if (w) texts.set(rel, w.text);
-    }
+    const texts = new Map(this.writtenTo(files).map(([rel, w]) => [rel, w.text]));
     this.written.clear();
     return texts;
+  }
+
+  /** What writeFile wrote to those of `files` it wrote since the last sync. */
+  private writtenTo(files: readonly string[]): Array<[string, { text: string; bytes: Uint8Array }]> {
+    const out: Array<[string, { text: string; bytes: Uint8Array }]> = [];
+    for (const rel of files) {
+      const w = this.written.get(rel);
+      if (w) out.push([rel, w]);
+    }
+    return out;
   }
 
   /** Writes `writes` (path → text). For many files, the objects a commit of them will
@@ -390,11 +396,7 @@ export class Workspace extends WorkingCopy {
     const early = this.early;
     this.early = undefined;
     if (!head || files.length < PREWRITE_MIN_FILES) return;
-    const bytes = new Map<string, Uint8Array>();
-    for (const rel of files) {
-      const w = this.written.get(rel);
-      if (w) bytes.set(rel, w.bytes);
-    }
+    const bytes = new Map(this.writtenTo(files).map(([rel, w]) => [rel, w.bytes]));
     if (early) {
       await early.done;
       if (early.head === head && [...bytes].every(([rel, b]) => early.bytes.get(rel) === b)) return;
