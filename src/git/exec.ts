@@ -145,11 +145,12 @@ export class GitRunner {
    *  queue of run(): only for commands that write objects alone, which git lets run beside
    *  anything (nor does WatchedRunner count them: they move no ref, index entry or file).
    *  Same settings, environment, timeout and errors as run(). */
-  runInput(args: string[], input: Uint8Array, opts: RunOptions = {}): Promise<RunResult> {
+  runInput(args: string[], input: Uint8Array, opts: RunOptions & { env?: Record<string, string> } = {}): Promise<RunResult> {
     const ok = opts.ok ?? [0];
     const config = commandConfig(this.options).flatMap((c) => ['-c', c]);
+    const env = { ...(buildEnv(this.options) ?? inheritedEnv(this.options)), ...opts.env };
     return new Promise((resolve, reject) => {
-      const child = spawn('git', [...config, ...args], { cwd: this.cwd, env: buildEnv(this.options) ?? inheritedEnv(this.options), stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('git', [...config, ...args], { cwd: this.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       const timer = setTimeout(() => child.kill('SIGKILL'), this.options.timeoutMs ?? 300_000);

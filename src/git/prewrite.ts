@@ -19,6 +19,19 @@ import type { GitRunner } from './exec.ts';
  *  soon outnumber what `git gc --auto` tolerates (50 packs). */
 export const PREWRITE_MIN_FILES = 64;
 
+// fast-import allocates and frees a deflate buffer per object, and glibc's malloc gives the
+// top of the heap back to the kernel after each free (brk down, brk up again: ~9,600
+// calls for 800 blobs). Where brk is slow, as in the Firecracker VM this was measured on,
+// that was 80 % of its time (830 ms against 105 ms with the heap's top kept). A threshold
+// of 4 MB keeps the top for the life of this short process; other allocators ignore the
+// variable, and a threshold the operator set stays theirs.
+const KEEP_HEAP_TOP = 'glibc.malloc.trim_threshold=4194304';
+
+export function fastImportTunables(current: string | undefined): string {
+  if (!current) return KEEP_HEAP_TOP;
+  return /(^|:)glibc\.malloc\.trim_threshold=/.test(current) ? current : `${current}:${KEEP_HEAP_TOP}`;
+}
+
 /** Writes the blobs of `files` (path → bytes, as in the working tree) and the trees of
  *  `head` with them in place, as one pack. False when git refused (nothing is lost: the
  *  commit writes the objects itself). `gitDir`: where a refusing fast-import leaves its
@@ -33,7 +46,7 @@ export async function prewriteObjects(runner: GitRunner, gitDir: string, head: s
   }
   // `reset` without `from` deletes the ref when the stream ends: only the objects stay
   parts.push(Buffer.from(`reset ${ref}\n\ndone\n`));
-  const r = await runner.runInput(['fast-import', '--quiet', '--done'], Buffer.concat(parts), { ok: [0, 1, 128] }).catch(() => undefined);
+  const r = await runner.runInput(['fast-import', '--quiet', '--done'], Buffer.concat(parts), { ok: [0, 1, 128], env: { GLIBC_TUNABLES: fastImportTunables(process.env.GLIBC_TUNABLES) } }).catch(() => undefined);
   if (r?.code === 0) return true;
   if (r?.pid !== undefined) await rm(path.join(gitDir, `fast_import_crash_${r.pid}`), { force: true }).catch(() => undefined);
   return false;

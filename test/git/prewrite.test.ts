@@ -2,13 +2,13 @@
 // the commit is the one it would be without, the objects it needs are all there, and
 // nothing but the commit object itself is written loose.
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Workspace } from '../../src/git/workspace.ts';
-import { prewriteObjects, PREWRITE_MIN_FILES } from '../../src/git/prewrite.ts';
+import { fastImportTunables, prewriteObjects, PREWRITE_MIN_FILES } from '../../src/git/prewrite.ts';
 import { GitRunner } from '../../src/git/exec.ts';
 import { createRemote, git, gitEnv, type TestRemote } from '../helpers/git-remote.ts';
 
@@ -98,6 +98,35 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
     expect(readdirSync(path.join(dir, '.git')).filter((f) => f.startsWith('fast_import_crash'))).toEqual([]);
     expect(await bump(ws, '3.0')).toBe((await git(dir, 'rev-parse', 'HEAD')).trim());
     await git(dir, 'fsck', '--no-dangling', '--connectivity-only');
+  });
+
+  it('runs fast-import with the top of its heap kept, an operator\'s own malloc settings kept too', async () => {
+    expect(fastImportTunables(undefined)).toBe('glibc.malloc.trim_threshold=4194304');
+    expect(fastImportTunables('glibc.malloc.arena_max=2')).toBe('glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=4194304');
+    expect(fastImportTunables('glibc.malloc.trim_threshold=0')).toBe('glibc.malloc.trim_threshold=0');
+    // what the git process itself sees
+    const dir = path.join(work, 'clone');
+    const ws = await Workspace.open({ dir, remoteUrl: remote.url });
+    await ws.sync();
+    const bin = path.join(work, 'bin');
+    await mkdir(bin);
+    const seen = path.join(work, 'seen');
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    await writeFile(path.join(bin, 'git'), `#!/bin/sh\ncase "$*" in *fast-import*) printf '%s' "$GLIBC_TUNABLES" > '${seen}';; esac\nexec '${realGit}' "$@"\n`);
+    await chmod(path.join(bin, 'git'), 0o755);
+    const saved = { PATH: process.env.PATH, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES };
+    try {
+      process.env.PATH = `${bin}:${saved.PATH ?? ''}`;
+      process.env.GLIBC_TUNABLES = 'glibc.malloc.arena_max=2';
+      const head = (await git(dir, 'rev-parse', 'HEAD')).trim();
+      expect(await prewriteObjects(new GitRunner({ cwd: dir, hermetic: true }), path.join(dir, '.git'), head, new Map([['a.yaml', Buffer.from('a: 1\n')]]))).toBe(true);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    expect(readFileSync(seen, 'utf8')).toBe('glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=4194304');
   });
 
   it('writes no pack for a commit of a few files', async () => {
