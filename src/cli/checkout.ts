@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AppConfig, Config } from '../config/index.ts';
 import { ConfigError, UsageError } from '../errors.ts';
+import { readCheckoutConfig } from '../git/config-snapshot.ts';
 import { gitIdentity } from '../git/identity.ts';
 import { acquireLock, type HeldLock } from '../git/lock.ts';
 import { BOT_AUTHOR, Workspace } from '../git/workspace.ts';
@@ -36,9 +37,11 @@ export async function openCheckout(v: Values, out: Out, commits: boolean): Promi
   const dir = path.resolve(String(v.repo ?? '.'));
   const trailers = { 'Committed-By': `gitops-canary CLI ${packageVersion()}` };
   if (!commits) return { ws: await Workspace.local(dir, { userConfig: true, trailers }), user: loginName() };
-  // where git cannot even run (no such directory), Workspace.local below says so clearly
-  const who = await gitIdentity(dir).catch(() => undefined);
-  const ws = await Workspace.local(dir, { author: who?.user ?? BOT_AUTHOR, userConfig: true, trailers });
+  // who commits and the branch's upstream, in one git process; where git cannot even run
+  // (no such directory), Workspace.local below says so clearly
+  const config = await readCheckoutConfig(dir).catch(() => undefined);
+  const who = config && (await gitIdentity(dir, process.env, config));
+  const ws = await Workspace.local(dir, { author: who?.user ?? BOT_AUTHOR, userConfig: true, trailers, config });
   if (who === null) {
     out.err(`gitops-canary: warning: no git identity (git config user.name and user.email, or GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL); committing as ${BOT_AUTHOR.name}`);
   }

@@ -4,10 +4,9 @@
 // config), and $EMAIL for the address. Unlike git, nothing is guessed from the host name: a
 // made-up address on a config repo's history is worse than the bot's own name.
 import type { Trailers } from '../plan.ts';
+import { type ConfigSnapshot, readConfigSnapshot } from './config-snapshot.ts';
 import { type Author, GitRunner } from './exec.ts';
 import { TRAILER_PREFIX, parseTrailers } from './trailers.ts';
-
-const KEYS = /^(author|user)\.(name|email)$/;
 
 export interface Identity {
   /** Who the commit is by. */
@@ -18,23 +17,16 @@ export interface Identity {
   user: Author;
 }
 
-/** The identity git would author a commit in `dir` with, or null when it names nobody. */
-export async function gitIdentity(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<Identity | null> {
-  const runner = new GitRunner({ cwd: dir, userConfig: true });
-  // one process for the four keys; exit 1 means none is set
-  const { stdout } = await runner.run(['config', '--get-regexp', '^(author|user)\\.(name|email)$'], { ok: [0, 1] });
-  const config = new Map<string, string>();
-  for (const line of stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    const key = (space < 0 ? line : line.slice(0, space)).toLowerCase();
-    // a key given at several levels: the last one printed (the most specific) wins, as in git
-    if (KEYS.test(key)) config.set(key, space < 0 ? '' : line.slice(space + 1).trim());
-  }
+/** The identity git would author a commit in `dir` with, or null when it names nobody.
+ *  `config`: the checkout's keys as read at start (readConfigSnapshot), else read here. */
+export async function gitIdentity(dir: string, env: NodeJS.ProcessEnv = process.env, config?: ConfigSnapshot): Promise<Identity | null> {
+  const keys = config ?? (await readConfigSnapshot(new GitRunner({ cwd: dir, userConfig: true })));
+  const value = (key: string) => keys.get(key) ?? undefined;
   const pick = (...values: Array<string | undefined>) => values.map((v) => v?.trim()).find((v) => v) ?? '';
-  const name = pick(env.GIT_AUTHOR_NAME, config.get('author.name'), config.get('user.name'));
-  const email = pick(env.GIT_AUTHOR_EMAIL, config.get('author.email'), config.get('user.email'), env.EMAIL);
+  const name = pick(env.GIT_AUTHOR_NAME, value('author.name'), value('user.name'));
+  const email = pick(env.GIT_AUTHOR_EMAIL, value('author.email'), value('user.email'), env.EMAIL);
   if (!name || !email) return null;
-  return { author: { name, email }, user: { name: pick(config.get('user.name'), name), email: pick(config.get('user.email'), email) } };
+  return { author: { name, email }, user: { name: pick(value('user.name'), name), email: pick(value('user.email'), email) } };
 }
 
 /** `message` (as formatMessage writes it) with `extra` added to its trailer paragraph. */

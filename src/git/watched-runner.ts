@@ -5,7 +5,7 @@
 import { GitRunner, type RunOptions, type RunResult } from './exec.ts';
 
 // Commands that move no ref, HEAD, index entry or file.
-const READS = new Set(['log', 'rev-parse', 'rev-list', 'diff-tree', 'diff-index', 'cat-file', 'ls-files', 'ls-tree', 'grep', 'for-each-ref', 'merge-base', 'show']);
+const READS = new Set(['status', 'log', 'rev-parse', 'rev-list', 'diff-tree', 'diff-index', 'cat-file', 'ls-files', 'ls-tree', 'grep', 'for-each-ref', 'merge-base', 'show']);
 
 const counts = new Map<string, number>();
 

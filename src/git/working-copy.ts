@@ -13,7 +13,7 @@ import { screenFiles } from './screen-cache.ts';
 
 export interface StatusEntry {
   path: string;
-  /** Porcelain v1 XY codes, e.g. 'M', '?', 'D'. */
+  /** Porcelain XY codes, e.g. 'M', '?', 'D'; ' ' for unmodified. */
   index: string;
   worktree: string;
 }
@@ -29,7 +29,7 @@ export type Mode = 'managed' | 'local';
 const writeCounts = new Map<string, number>();
 
 // a full sha, SHA-1 or SHA-256
-const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+export const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 export class WorkingCopy {
   /** Set by whoever learns the git directory first (Workspace.local asks git for it in
@@ -187,21 +187,16 @@ export class WorkingCopy {
 
   /** `untracked: false` lists tracked files only, sparing git a walk of every directory. */
   async status(opts: { untracked?: boolean } = {}): Promise<Status> {
-    const files = await this.statusEntries(opts.untracked !== false);
-    return { branch: await this.currentBranch(), clean: files.length === 0, files };
+    const { files, branch } = await this.statusEntries(opts.untracked !== false);
+    return { branch, clean: files.length === 0, files };
   }
 
-  private async statusEntries(untracked: boolean): Promise<StatusEntry[]> {
-    const { stdout } = await this.runner.run(['status', '--porcelain=v1', '-z', `--untracked-files=${untracked ? 'all' : 'no'}`]);
-    const files: StatusEntry[] = [];
-    const parts = stdout.split('\0');
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i];
-      if (p.length < 4) continue;
-      files.push({ index: p[0], worktree: p[1], path: p.slice(3) });
-      if (p[0] === 'R' || p[0] === 'C') i++; // the rename source follows
-    }
-    return files;
+  /** The entries of `git status`, and where HEAD was when git compared them: its commit
+   *  (null when unborn) and the branch checked out (null when detached). */
+  protected async statusEntries(untracked: boolean): Promise<{ files: StatusEntry[]; head: string | null; branch: string | null }> {
+    // v2 with --branch names HEAD in the same call; ahead/behind would walk history
+    const { stdout } = await this.runner.run(['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z', `--untracked-files=${untracked ? 'all' : 'no'}`]);
+    return parseStatusV2(stdout);
   }
 
   /** Unified diff between two revisions, optionally limited to paths. */
@@ -225,15 +220,16 @@ export class WorkingCopy {
     return findLastBotCommit(this.runner, opts);
   }
 
-  /** Throws GIT_DIRTY naming the modified tracked files. Untracked files are ignored. */
-  async assertClean(): Promise<void> {
-    // the entries alone: which branch is checked out does not matter here
-    const files = await this.statusEntries(false);
+  /** Throws GIT_DIRTY naming the modified tracked files. Untracked files are ignored.
+   *  Where HEAD was when git found the files clean. */
+  async assertClean(): Promise<{ head: string | null; branch: string | null }> {
+    const { files, head, branch } = await this.statusEntries(false);
     const dirty = files.filter((f) => f.index !== '?' && f.index !== '!').map((f) => f.path);
     if (dirty.length) {
       const shown = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? `, and ${dirty.length - 10} more` : '');
       throw new GitError('GIT_DIRTY', `working tree has uncommitted changes in ${shown}; commit or stash them first`, { file: dirty[0] });
     }
+    return { head, branch };
   }
 
   async gitDir(): Promise<string> {
@@ -245,3 +241,37 @@ export class WorkingCopy {
     const r = await this.runner.run(['config', '--get', key], { ok: [0, 1] });
     return r.code === 0 ? r.stdout.trim() : null;
   }}
+
+// Porcelain v2, NUL-separated: `# branch.oid <sha>|(initial)`, `# branch.head
+// <name>|(detached)`, then entries `1 XY sub mH mI mW hH hI path`, `2 XY sub mH mI mW hH hI
+// Xscore path` followed by the original path, `u XY sub m1 m2 m3 mW h1 h2 h3 path`,
+// `? path` and `! path`. v2 writes '.' where v1 wrote ' ' for an unmodified side.
+export function parseStatusV2(stdout: string): { files: StatusEntry[]; head: string | null; branch: string | null } {
+  const files: StatusEntry[] = [];
+  let head: string | null = null;
+  let branch: string | null = null;
+  const parts = stdout.split('\0');
+  const side = (c: string) => (c === '.' ? ' ' : c);
+  // the path is what follows a fixed number of space-separated fields (it may hold spaces)
+  const after = (p: string, fields: number) => {
+    let at = 0;
+    for (let n = 0; n < fields; n++) at = p.indexOf(' ', at) + 1;
+    return p.slice(at);
+  };
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (p.startsWith('# branch.oid ')) {
+      const oid = p.slice('# branch.oid '.length);
+      head = oid === '(initial)' ? null : oid;
+    } else if (p.startsWith('# branch.head ')) {
+      const name = p.slice('# branch.head '.length);
+      branch = name === '(detached)' ? null : name;
+    } else if (p.startsWith('1 ')) files.push({ index: side(p[2]), worktree: side(p[3]), path: after(p, 8) });
+    else if (p.startsWith('2 ')) {
+      files.push({ index: side(p[2]), worktree: side(p[3]), path: after(p, 9) });
+      i++; // the original path follows
+    } else if (p.startsWith('u ')) files.push({ index: side(p[2]), worktree: side(p[3]), path: after(p, 10) });
+    else if (p.startsWith('? ') || p.startsWith('! ')) files.push({ index: p[0], worktree: p[0], path: p.slice(2) });
+  }
+  return { files, head, branch };
+}

@@ -15,7 +15,8 @@ import { assertSecureTransport, splitCredentials } from './remote-url.ts';
 import { revertCommit } from './revert.ts';
 import { formatMessage } from './trailers.ts';
 import { generation, WatchedRunner } from './watched-runner.ts';
-import { type Mode, WorkingCopy } from './working-copy.ts';
+import { type Mode, OBJECT_ID, WorkingCopy } from './working-copy.ts';
+import type { ConfigSnapshot } from './config-snapshot.ts';
 import { recordTreeStep } from '../repo-io/tree-steps.ts';
 import { PREWRITE_MIN_FILES, prewriteObjects } from './prewrite.ts';
 
@@ -136,22 +137,45 @@ export class Workspace extends WorkingCopy {
    *  upstream; uses the user's credentials; never discards uncommitted work. `userConfig`:
    *  commits keep the repository's signing configuration (see GitRunner); `trailers` are
    *  added to every commit made here. */
-  static async local(dir: string, opts: { author?: Author; userConfig?: boolean; trailers?: Trailers } = {}): Promise<Workspace> {
+  static async local(dir: string, opts: { author?: Author; userConfig?: boolean; trailers?: Trailers; config?: ConfigSnapshot } = {}): Promise<Workspace> {
     const probe = new GitRunner({ cwd: path.resolve(dir), author: opts.author, userConfig: opts.userConfig });
-    // the git directory in the same process: the lock and commit messages live there
-    // the branch in the same call (a HEAD with no commit yet fails it: asked apart then)
-    const named = await probe.run(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--symbolic-full-name', 'HEAD'], { ok: [0, 128] });
+    // One process for what the run needs to know first: HEAD's commit and tree, the
+    // top, the git directory (the lock and commit messages live there) and the branch.
+    // A HEAD with no commit yet fails it: asked apart then.
+    const named = await probe.run(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}', '--show-toplevel', '--absolute-git-dir', '--symbolic-full-name', 'HEAD'], { ok: [0, 128] });
+    const lines = named.code === 0 ? named.stdout.trim().split('\n').map((l) => l.trim()) : [];
     const found =
-      named.code === 0 ? named.stdout : (await probe.run(['rev-parse', '--show-toplevel', '--absolute-git-dir'], { code: 'GIT_NO_REPO', what: `${dir} is not inside a git repository; git rev-parse` })).stdout;
+      named.code === 0 ? lines.slice(2).join('\n') : (await probe.run(['rev-parse', '--show-toplevel', '--absolute-git-dir'], { code: 'GIT_NO_REPO', what: `${dir} is not inside a git repository; git rev-parse` })).stdout;
     const [top, gitDir, head] = found.trim().split('\n').map((l) => l.trim());
-    const runner = new GitRunner({ cwd: top, author: opts.author, userConfig: opts.userConfig });
+    // counted like the bot's clones: what was seen of HEAD holds while no command that
+    // may move it has run since (see generation)
+    const runner = new WatchedRunner({ cwd: top, author: opts.author, userConfig: opts.userConfig });
     let ws = new Workspace(top, runner, null, 'local');
+    ws.configSnapshot = opts.config;
     const branch = named.code !== 0 ? await ws.currentBranch() : head?.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : null;
     const remote = branch ? await ws.config(`branch.${branch}.remote`) : null;
-    if (remote && remote !== '.') ws = new Workspace(top, runner, remote, 'local');
+    if (remote && remote !== '.') {
+      ws = new Workspace(top, runner, remote, 'local');
+      ws.configSnapshot = opts.config;
+    }
     ws.commitTrailers = opts.trailers ?? {};
     if (gitDir) ws.gitDirCache = gitDir;
+    if (named.code === 0 && OBJECT_ID.test(lines[0] ?? '') && OBJECT_ID.test(lines[1] ?? '')) ws.opened = { head: lines[0], tree: lines[1] };
     return ws;
+  }
+
+  /** HEAD's commit and tree when the checkout was opened: the tree of that commit, once
+   *  `git status` finds HEAD still there, without asking again. */
+  private opened?: { head: string; tree: string };
+
+  /** The checkout's config as the CLI read it at start (see readConfigSnapshot): the
+   *  keys it holds are answered from it. */
+  private configSnapshot?: ConfigSnapshot;
+
+  protected override async config(key: string): Promise<string | null> {
+    const snapshot = this.configSnapshot;
+    if (snapshot?.covers(key)) return snapshot.get(key);
+    return super.config(key);
   }
 
   /** Added to every commit this working copy makes (the CLI names itself in them). */
@@ -173,7 +197,10 @@ export class Workspace extends WorkingCopy {
   async sync(branch?: string, opts: { fetch?: boolean } = {}): Promise<void> {
     this.written.clear();
     this.early = undefined;
-    if (this.mode === 'local') return this.syncLocal(branch);
+    if (this.mode === 'local') {
+      await this.syncLocal(branch);
+      return;
+    }
     if (this.remote && opts.fetch !== false) await this.fetch();
     const b = branch ?? (await this.defaultBranch());
     const target = this.remote ? `refs/remotes/${this.remote}/${b}` : `refs/heads/${b}`;
@@ -219,27 +246,38 @@ export class Workspace extends WorkingCopy {
    *  planning right after need not compare them again (see cleanTree). */
   private checked?: SyncState;
 
-  /** `current`: the branch checked out, when the caller has just asked. */
-  private async syncLocal(branch?: string, current?: string | null): Promise<void> {
+  /** The branch it synced: `branch`, else the one checked out (else the default). */
+  private async syncLocal(branch?: string): Promise<string> {
     this.checked = undefined;
-    await this.assertClean();
-    current = current === undefined ? await this.currentBranch() : current;
+    // where HEAD is comes with the check, from the same git process
+    const at = await this.assertClean();
+    const current = at.branch;
     const b = branch ?? current ?? (await this.defaultBranch());
     if (b !== current) await this.runner.run(['checkout', '-q', b], { code: 'GIT_NO_BRANCH' });
     const upstream = await this.upstreamRef(b);
-    if (!upstream) return this.markChecked(b);
+    if (!upstream) {
+      await this.markChecked(b, b === current ? at.head : null);
+      return b;
+    }
     await this.fetch();
     const ahead = Number((await this.runner.run(['rev-list', '--count', `${upstream}..HEAD`])).stdout.trim());
     if (ahead > 0) {
       throw new GitError('GIT_DIVERGED', `branch ${b} has ${ahead} commit(s) not on ${upstream.replace('refs/remotes/', '')}; push or drop them first`);
     }
     await this.runner.run(['reset', '-q', '--hard', upstream]);
-    await this.markChecked(b);
+    await this.markChecked(b, null);
+    return b;
   }
 
-  private async markChecked(branch: string): Promise<void> {
-    const head = await this.resolve('HEAD');
-    if (head) this.checked = { branch, head, writes: this.fileWrites };
+  /** `head`: HEAD's commit as the clean check just saw it, when nothing has moved it since. */
+  private async markChecked(branch: string, head: string | null): Promise<void> {
+    const seen = generation(this.dir);
+    if (head && this.opened?.head === head) {
+      this.checked = { branch, head, tree: this.opened.tree, writes: this.fileWrites, seen };
+      return;
+    }
+    const now = await this.headTree();
+    if (now) this.checked = { branch, head: now.sha, tree: now.tree, writes: this.fileWrites, seen };
   }
 
   async fetch(): Promise<void> {
@@ -287,8 +325,10 @@ export class Workspace extends WorkingCopy {
       // the bot saw it so): the new tree is that tree with these files written
       return this.commitIndex(message, head, known ? files : undefined);
     }
-    // in the user's checkout: on a branch, and with a commit yet? (one git call for both)
-    const head = await this.headState();
+    // in the user's checkout: on a branch, and with a commit yet? (as the clean check saw
+    // it, while nothing has run since; else one git call for both)
+    const known = this.knownHead();
+    const head = known && this.checked ? { sha: known.sha, branch: this.checked.branch } : await this.headState();
     if (!head.branch) {
       throw new GitError('GIT_DETACHED_HEAD', `${this.dir} has a detached HEAD; check out a branch before committing`);
     }
@@ -385,7 +425,7 @@ export class Workspace extends WorkingCopy {
   /** HEAD's commit and tree as the last sync, commit or push left them, while no command
    *  that could move them has run since. */
   private knownHead(): { sha: string; tree: string } | undefined {
-    const s = this.synced;
+    const s = this.synced ?? this.checked;
     return s?.tree && s.seen === generation(this.dir) ? { sha: s.head, tree: s.tree } : undefined;
   }
 
@@ -479,13 +519,14 @@ export class Workspace extends WorkingCopy {
   }): Promise<{ sha: string; attempts: number } | null> {
     return this.exclusive(async () => {
       const attempts = Math.max(1, opts.attempts ?? 5);
-      const current = this.mode === 'local' && opts.branch === undefined ? await this.currentBranch() : undefined;
-      const branch = opts.branch ?? current ?? (await this.defaultBranch());
+      // the user's checkout: its clean check tells which branch is checked out
+      let branch = opts.branch ?? (this.mode === 'local' ? '' : await this.defaultBranch());
       let lastError: unknown;
       for (let attempt = 1; attempt <= attempts; attempt++) {
-        // the user's checkout: sync need not ask again which branch is checked out
-        if (attempt === 1) await (current === undefined ? this.sync(branch, { fetch: opts.fetch }) : this.syncLocal(branch, current));
-        else await this.resetToRemote(branch);
+        if (attempt === 1) {
+          if (this.mode === 'local') branch = await this.syncLocal(opts.branch);
+          else await this.sync(branch, { fetch: opts.fetch });
+        } else await this.resetToRemote(branch);
         const req = await opts.apply(this);
         if (!req) return null;
         const sha = await this.commit(req);

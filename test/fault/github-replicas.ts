@@ -18,7 +18,7 @@ import { OWNER, postWebhook } from '../helpers/app.ts';
 import type { BotProcess } from '../helpers/bot-process.ts';
 import { git } from '../helpers/git-remote.ts';
 import { CONFIG, contractProblems, githubBotEnv, releaseOf, serialOnGitHub, startSourceDouble } from './github-fixture.ts';
-import { figures, gitIn, SECRET, startBots } from './replicas.ts';
+import { gitIn, SECRET, settled, startBots } from './replicas.ts';
 
 const TAGS = Array.from({ length: 30 }, (_, i) => `v0.2.${i + 1}`);
 const NEXT = 'v0.2.31';
@@ -28,17 +28,6 @@ const CASES = [
   { n: 3, workDirs: 'one WORK_DIR' },
   { n: 3, workDirs: 'a WORK_DIR each' },
 ] as const;
-
-/** Handling goes on after a 202 (an answer slower than 9 s): wait for every event's
- *  outcome line before counting. */
-async function settled(bots: BotProcess[], answers: Array<{ status: number }>): Promise<ReturnType<typeof figures>> {
-  const end = Date.now() + 60_000;
-  for (;;) {
-    const f = figures(bots, answers);
-    if (f.committed + f.superseded + f.failed >= answers.length || Date.now() > end) return f;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Lock, breaker and message files a job leaves behind when it does not clean up. */
 async function leftovers(workDir: string): Promise<string[]> {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BotProcess } from '../helpers/bot-process.ts';
 import { git } from '../helpers/git-remote.ts';
-import { burst, figures, gitIn, release, startBots } from './replicas.ts';
+import { burst, gitIn, release, settled, startBots } from './replicas.ts';
 
 const TAGS = 30;
 const FILES = ['apps/podinfo/canary-dep.yaml', 'apps/podinfo/ga-dep.yaml', 'apps/podinfo/virtual-service.yaml'];
@@ -66,13 +66,15 @@ describe.each(CASES)('$n bot processes on one local config repo and $workDirs', 
 
     const started = Date.now();
     const answers = await burst(bots, TAGS);
+    const f = await settled(bots, answers);
     const ms = Date.now() - started;
-    const f = figures(bots, answers);
     const { commits, ...counts } = f;
     console.log(`${n} processes, ${workDirs}: ${JSON.stringify(counts)} in ${ms} ms`);
 
-    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
-    expect(f.lost).toBe(0);
+    // a 202 is an answer too: an event whose handling took longer than the answer may
+    // (9 s, as on a loaded machine) is taken and goes on, and its outcome is counted
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 202)).toEqual([]);
+    expect(f.failed).toBe(0);
     expect(f.committed + f.superseded).toBe(TAGS);
     expect(await filesAt(repo)).toEqual(serial);
     // every bot commit is one tag moving forward: no tag twice, none going back

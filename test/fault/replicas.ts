@@ -80,3 +80,14 @@ export async function burst(bots: BotProcess[], n: number): Promise<Array<{ stat
   const tags = Array.from({ length: n }, (_, i) => `v0.2.${i + 1}`);
   return Promise.all(tags.map((tag, i) => release(bots[i % bots.length], tag)));
 }
+
+/** Handling goes on after a 202 (an answer slower than 9 s, as on a loaded machine): wait
+ *  for every event's outcome line before counting. */
+export async function settled(bots: BotProcess[], answers: Array<{ status: number }>): Promise<Figures> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const f = figures(bots, answers);
+    if (f.committed + f.superseded + f.failed >= answers.length || Date.now() > end) return f;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

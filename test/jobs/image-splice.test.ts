@@ -7,7 +7,7 @@
 // for byte, edits, references, skipped files and findings. The same holds when each plan
 // runs in a "new process" of a persistent reader (the CLI's), from the facts kept on disk
 // (manifests/kept-facts.ts), and when that file is corrupt, foreign or forged.
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { deserialize, serialize } from 'node:v8';
 import os from 'node:os';
 import path from 'node:path';
@@ -166,7 +166,9 @@ async function tempRepo(prefix: string): Promise<string> {
   return dir;
 }
 
-const factsFile = (dir: string) => path.join(dir, '.git', 'gitops-canary', 'facts.v8');
+const storeDir = (dir: string) => path.join(dir, '.git', 'gitops-canary');
+/** The files the kept facts are spread over. */
+const factsFiles = async (dir: string) => (await readdir(storeDir(dir)).catch(() => [] as string[])).filter((n) => /^facts-[0-9a-f]{2}\.v8$/.test(n)).map((n) => path.join(storeDir(dir), n));
 
 describe('planning from kept facts', () => {
   for (const cold of [false, true]) {
@@ -213,38 +215,38 @@ describe('planning from kept facts', () => {
   }
 
   it('ignores a kept facts file that is corrupt, foreign or forged, planning as afresh', async () => {
-    const spoilers: Array<[string, (dir: string, bytes: Buffer) => Promise<void>]> = [
-      ['corrupt', (dir, bytes) => writeFile(factsFile(dir), bytes.subarray(0, bytes.length >> 1))],
-      ['garbage', (dir) => writeFile(factsFile(dir), 'not a facts file')],
+    const spoilers: Array<[string, (file: string, bytes: Buffer) => Promise<void>]> = [
+      ['corrupt', (file, bytes) => writeFile(file, bytes.subarray(0, bytes.length >> 1))],
+      ['garbage', (file) => writeFile(file, 'not a facts file')],
       [
         'an entry cut short',
-        (dir, bytes) => {
+        (file, bytes) => {
           const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
           for (const [k, v] of x.entries) x.entries.set(k, v.subarray(0, v.length >> 1));
-          return writeFile(factsFile(dir), serialize(x));
+          return writeFile(file, serialize(x));
         },
       ],
-      ['another version', (dir, bytes) => writeFile(factsFile(dir), serialize({ ...(deserialize(bytes) as object), version: '0.0.0-other' }))],
+      ['another version', (file, bytes) => writeFile(file, serialize({ ...(deserialize(bytes) as object), version: '0.0.0-other' }))],
       [
         'entries of another shape',
-        (dir, bytes) => {
+        (file, bytes) => {
           const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
           for (const k of x.entries.keys()) x.entries.set(k, serialize({ byEditor: 'all', spans: [[1, { start: 'x' }]] }));
-          return writeFile(factsFile(dir), serialize(x));
+          return writeFile(file, serialize(x));
         },
       ],
       [
         // onto the `image` key before the value: a plain scalar the lexer would let a
         // splice replace
         'spans moved off their values',
-        (dir, bytes) => {
+        (file, bytes) => {
           const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
           for (const [k, bytes] of x.entries) {
             const e = deserialize(bytes) as { spans: Array<[number, { start: number; end: number; style: string }]> };
             for (const [, s] of e.spans) Object.assign(s, { start: s.start - 'image: '.length, end: s.start - ': '.length, style: 'PLAIN' });
             x.entries.set(k, serialize(e));
           }
-          return writeFile(factsFile(dir), serialize(x));
+          return writeFile(file, serialize(x));
         },
       ],
     ];
@@ -256,8 +258,7 @@ describe('planning from kept facts', () => {
           const texts = textsOf(files);
           await writeRepo(dir, texts);
           await planned(dir, '5.0.0', true);
-          const bytes = await readFile(factsFile(dir)).catch(() => undefined);
-          if (bytes) await spoilers[which][1](dir, bytes);
+          for (const f of await factsFiles(dir)) await spoilers[which][1](f, await readFile(f));
           const stored = indexedEditCounters.stored;
           same(await planned(dir, '6.10.0', true), await afresh(texts, '6.10.0'));
           // only a forged span can pass the shape: the text it is used for refuses it
@@ -280,8 +281,10 @@ describe('planning from kept facts', () => {
       await writeRepo(a, texts);
       await writeRepo(b, texts);
       await planned(a, '5.0.0', true);
-      await mkdir(path.dirname(factsFile(b)), { recursive: true });
-      await copyFile(factsFile(a), factsFile(b));
+      await mkdir(storeDir(b), { recursive: true });
+      const kept = await factsFiles(a);
+      expect(kept.length).toBeGreaterThan(0);
+      for (const f of kept) await copyFile(f, path.join(storeDir(b), path.basename(f)));
       const stored = indexedEditCounters.stored;
       same(await planned(b, '5.0.0', true), await afresh(texts, '5.0.0'));
       expect(indexedEditCounters.stored).toBe(stored);

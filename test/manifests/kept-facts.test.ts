@@ -1,0 +1,62 @@
+// The CLI's kept facts are spread over files by key: a run that adds the facts of a few
+// texts reads and writes the files those keys fall in, not every entry kept.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeFacts, factsFileOf, factsShardName, flushFacts } from '../../src/manifests/kept-facts.ts';
+
+let root: string;
+const store = () => path.join(root, '.git', 'gitops-canary');
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'gcb-facts-'));
+  await mkdir(path.join(root, '.git'));
+  closeFacts();
+});
+
+afterEach(async () => {
+  closeFacts();
+  await rm(root, { recursive: true, force: true });
+});
+
+const contents = async () => new Map(await Promise.all((await readdir(store())).map(async (n) => [n, await readFile(path.join(store(), n))] as const)));
+
+describe('kept facts', () => {
+  it('keeps each entry in the file of its key, and a later run rewrites only the files of what it added', async () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `policies\0${root}\0apps/a${i}.yaml\0digest-${i}`);
+    for (const k of keys) factsFileOf(root)!.set(k, { key: k });
+    // the file an earlier version kept everything in goes once the new ones are written
+    await mkdir(store(), { recursive: true });
+    await writeFile(path.join(store(), 'facts.v8'), 'old');
+    await flushFacts(root);
+    expect(existsSync(path.join(store(), 'facts.v8'))).toBe(false);
+    const before = await contents();
+    expect(before.size).toBeGreaterThan(32);
+    closeFacts();
+    // a new process: every entry found, from its own file
+    for (const k of keys) expect(factsFileOf(root)!.get(k)).toEqual({ key: k });
+    const added = `policies\0${root}\0apps/new.yaml\0digest-new`;
+    factsFileOf(root)!.set(added, { key: added });
+    await flushFacts(root);
+    const after = await contents();
+    const changed = [...after.keys()].filter((n) => !before.get(n)?.equals(after.get(n)!));
+    expect(changed).toEqual([factsShardName(added)]);
+    closeFacts();
+    expect(factsFileOf(root)!.get(added)).toEqual({ key: added });
+    expect(factsFileOf(root)!.get(keys[7])).toEqual({ key: keys[7] });
+  });
+
+  it('writes nothing for a run that only read', async () => {
+    const k = `p\0${root}\0a.yaml\0d`;
+    factsFileOf(root)!.set(k, 1);
+    await flushFacts(root);
+    const before = await contents();
+    closeFacts();
+    expect(factsFileOf(root)!.get(k)).toBe(1);
+    factsFileOf(root)!.set(k, 1);
+    await flushFacts(root);
+    expect(await contents()).toEqual(before);
+  });
+});
