@@ -6,7 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { sign } from '../../src/intake/signature.ts';
-import { freePort } from '../helpers/bot-process.ts';
+import { freePort, MAIN } from '../helpers/bot-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -39,7 +39,8 @@ export function killAll(): void {
 
 export async function startBot(env: Record<string, string>): Promise<Bot> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // as `npm start` runs it: the build the suite's script makes first (package.json test:fault)
+  const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
     env: { ...ENV, PORT: String(port), HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,11 +1,13 @@
-// The bot as `npm start` runs it (src/main.ts in its own process), for tests of process
-// start-up in either mode: spawn with a scrubbed environment, wait for /healthz, stop.
+// The bot as `npm start` runs it (dist/main.js in its own process, built from the sources
+// by the suite's global setup, test/build-once.ts), for tests of process start-up in
+// either mode: spawn with a scrubbed environment, wait for /healthz, stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+/** What `npm start` runs; about 1.5 s quicker to start than src/main.ts through tsx. */
+export const MAIN = path.join(ROOT, 'dist/main.js');
 // Settings the host may have set that would change the mode or where the bot talks to.
 const SCRUBBED = /^(APP_ID|PRIVATE_KEY|PRIVATE_KEY_PATH|WEBHOOK_SECRET|GITHUB_API_URL|GHE_HOST|GHE_PROTOCOL|SLACK_WEBHOOK_URL|NOTIFY_WEBHOOK_URL|CONFIG_REPOS|HOST|PORT|WORK_DIR|LOCAL_CONFIG_REPO|LOCAL_SOURCES|RECONCILE_INTERVAL|MAX_FILE_SIZE|LOG_FORMAT)$/;
 
@@ -34,9 +36,7 @@ export async function startBotProcess(env: Record<string, string>, opts: { cwd?:
   const childEnv: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!SCRUBBED.test(k)) childEnv[k] = v;
   Object.assign(childEnv, { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info' }, env);
-  // tsx by path: from another directory the bare name would not resolve
-  const tsx = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-  const child: ChildProcess = spawn(process.execPath, ['--import', tsx, path.join(ROOT, 'src/main.ts')], { cwd: opts.cwd ?? ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [MAIN], { cwd: opts.cwd ?? ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));

@@ -1,7 +1,7 @@
 // Reconciliation through the GitHub double: releases that never arrived as webhooks are
 // applied by a pass; a second pass over an unchanged source is answered 304 and writes
 // nothing; prereleases and held tags follow the event rules.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newReconcileMemo } from '../../../src/bot/reconcile/run.ts';
 import { startReconciler } from '../../../src/bot/reconcile/loop.ts';
 import { scheduledScopes } from '../../../src/handlers/schedule.ts';
@@ -64,7 +64,8 @@ describe('reconcile', () => {
   it('stops reading sources while the rate limit is low, until the reset GitHub names', async () => {
     h = await startHarness({ configFiles: { ...exampleFiles(), '.github/gitops-canary.yml': seedConfig({ delivery: 'commit' }) } });
     const r = reconciler(h);
-    h.double.setRateLimit({ remaining: 120, limit: 5000, resetInSeconds: 2 });
+    // the reset an hour away: a pass slowed by a loaded machine cannot outlast it (it did, at 2 s)
+    h.double.setRateLimit({ remaining: 120, limit: 5000, resetInSeconds: 3600 });
     await r.run();
     const reads = () => h!.double.requests.filter((q) => q.operationId === 'repos/list-releases' || q.operationId === 'repos/list-tags').length;
     const before = reads();
@@ -75,11 +76,16 @@ describe('reconcile', () => {
     expect(held.changed).toBe(false);
     // after the reset, with the limit back, the next pass reads and applies
     h.double.setRateLimit({ remaining: 4999 });
-    await new Promise((res) => setTimeout(res, 2100));
-    const [applied] = await r.run();
-    expect(reads()).toBeGreaterThan(before);
-    expect(applied.changed).toBe(true);
-    expect((await h.subjects('config'))[0]).toBe('podinfo: canary 0.2.0 → 0.2.1, canary weight 10%');
+    // the clock past the reset: only Date is faked, so timers and I/O run as they do
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 3601_000 });
+    try {
+      const [applied] = await r.run();
+      expect(reads()).toBeGreaterThan(before);
+      expect(applied.changed).toBe(true);
+      expect((await h.subjects('config'))[0]).toBe('podinfo: canary 0.2.0 → 0.2.1, canary weight 10%');
+    } finally {
+      vi.useRealTimers();
+    }
   }, 120_000);
 
   it('an app with its own reconcileInterval is looked at on its schedule, the others on the global one', async () => {

@@ -1,0 +1,13 @@
+// Vitest global setup: compiles src/ to dist/ when a source is newer than the last build
+// (scripts/build.mjs --if-stale, as `npm start` does), so that tests which start the bot
+// in a process of its own run it as `npm start` does, from a build of the sources beside
+// them. After `npm install` the build is fresh and this costs a directory walk.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+export function setup(): void {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`scripts/build.mjs --if-stale failed (exit ${String(r.status ?? r.signal)}): the bot cannot be started from dist/`);
+}
