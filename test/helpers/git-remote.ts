@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { importCommit } from '../github-double/gitrepo.ts';
 
 const execFileP = promisify(execFile);
 
@@ -68,14 +69,8 @@ export async function createRemote(opts: { files: Record<string, string>; branch
   let n = 0;
   const scratch = () => path.join(root, `work-${++n}`);
 
-  const seed = scratch();
-  await git(root, 'init', '-q', `--initial-branch=${branch}`, seed);
-  await keepBytes(seed);
-  await writeFiles(seed, opts.files);
-  await git(seed, 'add', '-A');
-  await git(seed, 'commit', '-q', '--allow-empty', '-m', 'Initial config');
-  await git(seed, 'push', '-q', bare, `HEAD:refs/heads/${branch}`);
-  await rm(seed, { recursive: true, force: true });
+  // the bytes as given, in one git process (no seed clone, add, commit and push)
+  await importCommit(bare, branch, opts.files, 'Initial config', { name: 'Other Actor', email: 'other@example.com' }, gitEnv());
 
   const remote: TestRemote = {
     bare,
