@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { GitError } from '../errors.ts';
 import type { Trailers } from '../plan.ts';
+import { cloneInPlace } from './clone.ts';
 import { type Author, GitRunner } from './exec.ts';
 import { withTrailers } from './identity.ts';
 import { normalizeRepoPath } from './paths.ts';
@@ -116,15 +117,8 @@ export class Workspace extends WorkingCopy {
       const args = ['clone', '-q', '--no-checkout', '--origin', 'origin'];
       if (opts.depth) args.push(`--depth=${Math.floor(opts.depth)}`, '--no-single-branch');
       if (opts.branch) args.push('--branch', opts.branch);
-      try {
-        await runner.run([...args, '--', url, '.'], { code: 'GIT_CLONE_FAILED', what: `git clone ${url}` });
-      } catch (err) {
-        // a half-made clone would be "reused" next time
-        await rm(dir, { recursive: true, force: true });
-        throw err;
-      }
-      fresh = true;
-      syncStates.delete(dir);
+      fresh = await cloneInPlace(runner, url, dir, args, `git clone ${url}`);
+      if (fresh) syncStates.delete(dir);
     }
     const ws = new Workspace(dir, runner, url ? 'origin' : null, 'managed');
     if (url && !fresh) await ws.ensureOrigin(url);

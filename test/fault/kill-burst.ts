@@ -2,7 +2,7 @@
 // that one reconcile pass leaves the config repo exactly as applying every event one by
 // one would: nothing lost, nothing applied twice, git intact, no lock left behind.
 //
-//   tsx test/fault/kill-burst.ts [--mode local|github|both] [--runs 20] [--events 100]
+//   tsx test/fault/kill-burst.ts [--mode local|github|both] [--runs 20] [--events 100] [--kill-within MS]
 //
 // Local mode runs the bot as `npm start` does (kill-local.ts); GitHub mode runs it as a
 // GitHub App against the GitHub double (kill-github.ts). Prints a line per run and the
@@ -51,7 +51,7 @@ async function suite(mode: KillMode, work: string): Promise<number> {
     try {
       // 2. A burst, all at once in a random order, and kill -9 at a random moment.
       const bot = await arena.start('0');
-      const killAt = Math.floor(Math.random() * mode.killWindowMs);
+      const killAt = Math.floor(Math.random() * Number(option('kill-within', String(mode.killWindowMs))));
       const answers = shuffle(tags).map((t, i) => arena.release(bot, t, `run${run}-${i}`));
       await new Promise((r) => setTimeout(r, killAt));
       const interrupted = await killBot(bot);
@@ -67,6 +67,8 @@ async function suite(mode: KillMode, work: string): Promise<number> {
       const locks = arena.lockRoots.flatMap(locksUnder);
       const problems = arena.problems();
       const lost = tree === expected ? 0 : 1;
+      // what the restarted bot said of its reconcile pass: why a run lost something
+      if (lost) console.log(`${mode.name} run ${run}: the restarted bot's log:\n${again.output().split('\n').filter((l) => /reconcil|error|fail/i.test(l)).slice(-40).join('\n')}`);
       const ok = lost === 0 && doubled === 0 && fsckOk && locks.length === 0 && problems.length === 0;
       if (!ok) failures++;
       totals.answered += answered;
