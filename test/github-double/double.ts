@@ -297,7 +297,7 @@ export class GitHubDouble {
   /** Another actor pushes a commit (null content deletes a file); returns the new commit sha. */
   pushAsUser(owner: string, repo: string, files: FileSet, message: string, branch = 'main', user = 'octocat'): Promise<string> {
     const r = this.state.mustRepo(owner, repo);
-    return commitFiles(r.bareDir, branch, files, message, { name: user, email: `${user}@users.noreply.github.com` }, false, r.defaultBranch);
+    return commitFiles(r.bareDir, branch, files, message, { name: user, email: `${user}@users.noreply.github.com` }, r.defaultBranch);
   }
 
   assertNoViolations(): void {

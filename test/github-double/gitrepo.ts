@@ -123,16 +123,12 @@ function gitWithInput(cwd: string, args: string[], input: Buffer, env: NodeJS.Pr
  * Commits `files` on top of `branch` through a throwaway clone and pushes them back; a
  * missing branch is started from `from`. Rejected pushes (a racing writer) throw.
  */
-export async function commitFiles(bare: string, branch: string, files: FileSet, message: string, who: Identity, initial = false, from?: string): Promise<string> {
+export async function commitFiles(bare: string, branch: string, files: FileSet, message: string, who: Identity, from?: string): Promise<string> {
   const work = await mkdtemp(join(tmpdir(), 'ghd-work-'));
   try {
     const env = identityEnv(who);
-    if (initial) {
-      await git(work, ['init', '--quiet', `--initial-branch=${branch}`]);
-    } else {
-      const exists = (await revParse(bare, `refs/heads/${branch}`)) !== undefined;
-      await git(work, ['clone', '--quiet', '--branch', exists || !from ? branch : from, bare, '.']);
-    }
+    const exists = (await revParse(bare, `refs/heads/${branch}`)) !== undefined;
+    await git(work, ['clone', '--quiet', '--branch', exists || !from ? branch : from, bare, '.']);
     await writeFiles(work, files);
     await git(work, ['add', '-A']);
     await git(work, ['commit', '--quiet', '--allow-empty', '-m', message], env);
