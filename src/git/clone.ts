@@ -8,20 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitRunner } from './exec.ts';
+import { pidAlive } from './lock.ts';
 
 /** Directories this process is cloning into right now. */
 const inFlight = new Set<string>();
 
 const partialPrefix = (dir: string) => `.${path.basename(dir)}.cloning-`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Partial clones of `dir` whose process is gone (or is this one, which is not using them). */
 async function removeLeftovers(dir: string): Promise<void> {
@@ -31,7 +23,7 @@ async function removeLeftovers(dir: string): Promise<void> {
     if (!name.startsWith(prefix)) continue;
     const full = path.join(parent, name);
     const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (inFlight.has(full) || (pid !== process.pid && Number.isInteger(pid) && alive(pid))) continue;
+    if (inFlight.has(full) || (pid !== process.pid && Number.isInteger(pid) && pidAlive(pid))) continue;
     await rm(full, { recursive: true, force: true });
   }
 }

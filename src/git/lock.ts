@@ -95,7 +95,8 @@ function parseHolder(raw: string): LockHolder | null {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this pid runs on this host (one owned by another user counts). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

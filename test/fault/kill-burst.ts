@@ -28,6 +28,8 @@ if (!modes) {
 }
 const runs = Number(option('runs', '20'));
 const events = Number(option('events', '100'));
+/** Kill within this many ms of the burst; each mode's own window by default. */
+const killWithin = Number(option('kill-within', '0'));
 const tags = Array.from({ length: events }, (_, i) => `v0.2.${i + 1}`);
 
 /** Runs one mode; returns how many runs failed. */
@@ -51,7 +53,7 @@ async function suite(mode: KillMode, work: string): Promise<number> {
     try {
       // 2. A burst, all at once in a random order, and kill -9 at a random moment.
       const bot = await arena.start('0');
-      const killAt = Math.floor(Math.random() * Number(option('kill-within', String(mode.killWindowMs))));
+      const killAt = Math.floor(Math.random() * (killWithin || mode.killWindowMs));
       const answers = shuffle(tags).map((t, i) => arena.release(bot, t, `run${run}-${i}`));
       await new Promise((r) => setTimeout(r, killAt));
       const interrupted = await killBot(bot);
