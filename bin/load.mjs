@@ -1,7 +1,8 @@
 // Where the bins find the program: the compiled JavaScript in dist/ (`npm run build`, which
 // `npm install` runs through `prepare`). GITOPS_CANARY_FROM_SOURCE=1 runs the TypeScript
-// sources in src/ through tsx instead (a dev dependency): the test suite sets it, so tests
-// that spawn a bin exercise the sources beside them, not whatever build is lying around.
+// sources in src/ through tsx instead (a dev dependency), for a change tried without a
+// build. The test suite runs the bins from dist/, which its global setup rebuilds when a
+// source is newer.
 import { existsSync } from 'node:fs';
 
 /** Modules with a bundle of their own (scripts/bundle-cli.mjs), read in place of the

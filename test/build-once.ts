@@ -1,7 +1,7 @@
 // Vitest global setup: compiles src/ to dist/ when a source is newer than the last build
 // (scripts/build.mjs --if-stale, as `npm start` does), so that tests which start the bot
-// in a process of its own run it as `npm start` does, from a build of the sources beside
-// them. After `npm install` the build is fresh and this costs a directory walk.
+// or a bin in a process of its own run it as installed, from a build of the sources
+// beside them. After `npm install` the build is fresh and this costs a directory walk.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 

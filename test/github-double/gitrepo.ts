@@ -2,7 +2,7 @@
 // `git merge-tree --write-tree` + `commit-tree` + a compare-and-swap `update-ref`, so a
 // concurrent push to the base branch surfaces as a 409 exactly like GitHub's.
 import { execFile } from 'node:child_process';
-import { appendFile, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -53,8 +53,53 @@ export async function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = 
 }
 
 export async function revParse(bare: string, rev: string): Promise<string | undefined> {
+  const tip = await branchTip(bare, rev);
+  if (tip !== ASK_GIT) return tip;
   const r = await runGit(bare, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
   return r.code === 0 ? r.stdout.trim() : undefined;
+}
+
+const ASK_GIT = Symbol('ask git');
+const SHA = /^[0-9a-f]{40}$/;
+
+/**
+ * A branch's commit read from the ref files, as `rev-parse <rev>^{commit}` would answer for
+ * `refs/heads/<b>` or a short name that git resolves to one (nothing of that name in the
+ * repository's directory, under refs/ or among the tags): the double answers most API
+ * calls with this, and a git process per answer was most of a harness's git time on a
+ * machine where starting a process is slow. Anything else (a sha, a tag, a symbolic ref)
+ * is git's to answer.
+ */
+async function branchTip(bare: string, rev: string): Promise<string | undefined | typeof ASK_GIT> {
+  if (!/^[A-Za-z0-9._/-]+$/.test(rev) || rev.includes('..') || SHA.test(rev)) return ASK_GIT;
+  const packed = await packedRefs(bare);
+  const read = async (ref: string): Promise<string | undefined | typeof ASK_GIT> => {
+    const loose = await readFile(join(bare, ref), 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' || e.code === 'ENOTDIR' ? undefined : ASK_GIT));
+    if (loose === ASK_GIT) return ASK_GIT;
+    if (loose !== undefined) return SHA.test(loose.trim()) ? loose.trim() : ASK_GIT;
+    return packed.get(ref);
+  };
+  if (rev.startsWith('refs/heads/')) return read(rev);
+  for (const shadow of [rev, `refs/${rev}`, `refs/tags/${rev}`]) if ((await read(shadow)) !== undefined) return ASK_GIT;
+  return read(`refs/heads/${rev}`);
+}
+
+async function packedRefs(bare: string): Promise<Map<string, string>> {
+  const refs = new Map<string, string>();
+  const text = await readFile(join(bare, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]{40}) (\S+)$/.exec(line);
+    if (m) refs.set(m[2], m[1]);
+  }
+  return refs;
+}
+
+/** The ref's value when it is a plain one, from the ref files (see branchTip). */
+export async function refValue(bare: string, ref: string): Promise<string | undefined> {
+  if (!/^refs\/[A-Za-z0-9._/-]+$/.test(ref) || ref.includes('..')) return undefined;
+  const loose = await readFile(join(bare, ref), 'utf8').catch(() => undefined);
+  if (loose !== undefined) return SHA.test(loose.trim()) ? loose.trim() : undefined;
+  return (await packedRefs(bare)).get(ref);
 }
 
 /** A `null` content deletes the file. */
@@ -209,12 +254,19 @@ export interface TreeEntry {
   path: string;
 }
 
+// Answers about a commit named by its sha never change: kept, so that the contents API
+// (the bot reads its config through it on every event) costs no git process the second time.
+const treeAnswers = new Map<string, TreeEntry[]>();
+
 export async function lsTree(bare: string, rev: string, path: string, children: boolean): Promise<TreeEntry[]> {
+  const key = `${bare}\0${rev}\0${path}\0${String(children)}`;
+  const known = SHA.test(rev) ? treeAnswers.get(key) : undefined;
+  if (known) return known;
   const spec = children ? `${path.replace(/\/$/, '')}/` : path;
-  const args = ['ls-tree', '-l', '-z', rev, '--', spec];
-  const r = await runGit(bare, path === '' ? ['ls-tree', '-l', '-z', rev] : args);
+  const r = await runGit(bare, path === '' ? ['ls-tree', '-l', '-z', rev] : ['ls-tree', '-l', '-z', rev, '--', spec]);
+  // a commit git does not have (yet) is asked about again next time
   if (r.code !== 0) return [];
-  return r.stdout
+  const entries = r.stdout
     .split('\0')
     .filter(Boolean)
     .map((line) => {
@@ -222,12 +274,45 @@ export async function lsTree(bare: string, rev: string, path: string, children: 
       const [mode, type, sha, size] = meta.split(/\s+/);
       return { mode, type: type as TreeEntry['type'], sha, size: size === '-' ? undefined : Number(size), path: p };
     });
+  if (SHA.test(rev)) {
+    if (treeAnswers.size >= 10_000) treeAnswers.clear();
+    treeAnswers.set(key, entries);
+  }
+  return entries;
 }
 
+// Blobs never change either; kept up to a bound, as the tree answers are.
+const blobs = new Map<string, Buffer>();
+let blobBytes = 0;
+
 export async function readBlob(bare: string, sha: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+  const key = `${bare}\0${sha}`;
+  const known = blobs.get(key);
+  if (known) return known;
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
     execFile('git', ['cat-file', 'blob', sha], { cwd: bare, env: BASE_ENV, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (err, stdout) =>
       err ? reject(err) : resolve(stdout),
     );
   });
+  if (blobBytes + bytes.length > 64 * 1024 * 1024) {
+    blobs.clear();
+    blobBytes = 0;
+  }
+  blobs.set(key, bytes);
+  blobBytes += bytes.length;
+  return bytes;
+}
+
+const objectTypes = new Map<string, string>();
+
+/** `git cat-file -t`, kept per object (an object's type never changes); undefined when git has no such object. */
+export async function objectType(bare: string, sha: string): Promise<string | undefined> {
+  const key = `${bare}\0${sha}`;
+  const known = objectTypes.get(key);
+  if (known) return known;
+  const r = await runGit(bare, ['cat-file', '-t', sha]);
+  if (r.code !== 0) return undefined;
+  const type = r.stdout.trim();
+  if (SHA.test(sha)) objectTypes.set(key, type);
+  return type;
 }

@@ -1,6 +1,6 @@
 // Pull-request facts that GitHub derives from git: current head/base commits, whether a
 // trial merge is clean, and whether branch protection is satisfied.
-import { revParse, runGit, trialMerge } from './gitrepo.ts';
+import { refValue, revParse, runGit, trialMerge } from './gitrepo.ts';
 import type { PullLive } from './shapes.ts';
 import type { DoubleState, IssueState, RepoState } from './state.ts';
 
@@ -22,7 +22,8 @@ async function pullHead(repo: RepoState, pr: IssueState): Promise<string> {
     const live = await revParse(repo.bareDir, `refs/heads/${p.head}`);
     if (live) p.headSha = live;
   }
-  await runGit(repo.bareDir, ['update-ref', `refs/pull/${pr.number}/head`, p.headSha]);
+  const ref = `refs/pull/${pr.number}/head`;
+  if ((await refValue(repo.bareDir, ref)) !== p.headSha) await runGit(repo.bareDir, ['update-ref', ref, p.headSha]);
   return p.headSha;
 }
 

@@ -1,6 +1,6 @@
 // Drives the CLI in-process against a user's clone of a temp bare remote, the way a
 // person runs `gitops-canary` in their checkout of the config repo.
-import { readdir, readFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli.ts';
@@ -55,10 +55,9 @@ export interface ConfigRepo {
 export async function configRepo(files?: Record<string, string>): Promise<ConfigRepo> {
   const remote = await createRemote({ files: files ?? (await exampleFiles()) });
   const dir = await remote.clone();
-  // the user's checkout must keep bytes as written (CRLF fixtures), whatever the host config says
-  await git(dir, 'config', 'core.autocrlf', 'false');
-  await git(dir, 'config', 'user.name', 'Test User');
-  await git(dir, 'config', 'user.email', 'user@example.com');
+  // The user's checkout must keep bytes as written (CRLF fixtures), whatever the host
+  // config says. Written as three `git config` calls would, without their processes.
+  await appendFile(path.join(dir, '.git', 'config'), '[core]\n\tautocrlf = false\n[user]\n\tname = Test User\n\temail = user@example.com\n');
   return {
     remote,
     dir,

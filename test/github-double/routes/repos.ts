@@ -1,5 +1,5 @@
 // Repository, contents, refs, branches and collaborator permission, read from the bare repo.
-import { git, lsTree, readBlob, revParse, runGit } from '../gitrepo.ts';
+import { git, lsTree, objectType, readBlob, refValue, revParse, runGit } from '../gitrepo.ts';
 import { ApiError, needRepo, ok, paginate, str, type Ctx, type Handler } from '../http-util.ts';
 import type { RepoState } from '../state.ts';
 
@@ -100,10 +100,15 @@ export const repoRoutes: Record<string, Handler> = {
   'git/get-ref': async (ctx) => {
     const repo = needRepo(ctx);
     const ref = `refs/${ctx.params.ref}`;
-    const r = await runGit(repo.bareDir, ['show-ref', '--verify', '--hash', ref]);
-    if (r.code !== 0) throw new ApiError(404, 'Not Found');
-    const sha = r.stdout.trim();
-    const type = (await git(repo.bareDir, ['cat-file', '-t', sha])).trim();
+    // the ref files answer a plain ref; git answers the rest (a symbolic or a missing one)
+    let sha = await refValue(repo.bareDir, ref);
+    if (!sha) {
+      const r = await runGit(repo.bareDir, ['show-ref', '--verify', '--hash', ref]);
+      if (r.code !== 0) throw new ApiError(404, 'Not Found');
+      sha = r.stdout.trim();
+    }
+    const type = await objectType(repo.bareDir, sha);
+    if (!type) throw new ApiError(404, 'Not Found');
     const api = ctx.shapes.repoApi(repo);
     return ok({ ref, node_id: `REF_${ref}`, url: `${api}/git/${ref}`, object: { type, sha, url: `${api}/git/${type}s/${sha}` } });
   },
