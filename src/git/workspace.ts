@@ -279,9 +279,14 @@ export class Workspace extends WorkingCopy {
     await this.runner.run(['fetch', '-q', '--prune', '--no-tags', this.remote], { code: 'GIT_FETCH_FAILED', what: `git fetch ${this.remote}` });
   }
 
+  /** origin/HEAD as this clone holds it. A fetch never moves it, only `remote set-head`
+   *  (below, when it is missing) does, so one answer serves every later sync and push. */
+  private knownDefault?: string;
+
   /** The remote's default branch (origin/HEAD); without a remote, the current branch. */
   async defaultBranch(): Promise<string> {
     if (this.remote) {
+      if (this.knownDefault) return this.knownDefault;
       const ref = `refs/remotes/${this.remote}/HEAD`;
       let r = await this.runner.run(['symbolic-ref', '-q', ref], { ok: [0, 1, 128] });
       if (r.code !== 0) {
@@ -289,7 +294,7 @@ export class Workspace extends WorkingCopy {
         r = await this.runner.run(['symbolic-ref', '-q', ref], { ok: [0, 1, 128] });
       }
       const target = r.stdout.trim();
-      if (r.code === 0 && target.startsWith(`refs/remotes/${this.remote}/`)) return target.slice(`refs/remotes/${this.remote}/`.length);
+      if (r.code === 0 && target.startsWith(`refs/remotes/${this.remote}/`)) return (this.knownDefault = target.slice(`refs/remotes/${this.remote}/`.length));
       throw new GitError('GIT_NO_DEFAULT_BRANCH', `cannot tell the default branch of ${this.remote}`);
     }
     const current = await this.currentBranch();
@@ -590,11 +595,20 @@ export class Workspace extends WorkingCopy {
   }
 
   private async ensureOrigin(url: string): Promise<void> {
-    const current = await this.config('remote.origin.url');
-    if (current === url) return;
-    // a renamed repository keeps its warm clone; the next sync resets to the new remote
-    await this.runner.run(current === null ? ['remote', 'add', 'origin', url] : ['remote', 'set-url', 'origin', url]);
+    const r = await this.runner.run(['config', '--get-regexp', '^remote\\.origin\\.(url|fetch)$'], { ok: [0, 1] });
+    const lines = r.stdout.split('\n');
+    const current = lines.find((l) => l.startsWith('remote.origin.url '))?.slice('remote.origin.url '.length);
+    if (current !== url) {
+      // a renamed repository keeps its warm clone; the next sync resets to the new remote
+      await this.runner.run(current === undefined ? ['remote', 'add', 'origin', url] : ['remote', 'set-url', 'origin', url]);
+      if (current === undefined) return;
+    }
+    // git clone writes the remote's URL before its fetch refspec: a clone that older
+    // versions left half-made (killed in between) fetched nothing into refs/remotes
+    // and failed every pass on `remote set-head` for good
+    if (!lines.some((l) => l.startsWith('remote.origin.fetch '))) await this.runner.run(['config', '--add', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*']);
   }
+
 
   // Repository .gitattributes (text, eol, filters) would make working-copy bytes differ
   // from blob bytes; info/attributes overrides them so what we write is what we commit.

@@ -52,4 +52,18 @@ describe('the first clone of a workspace', { timeout: 60_000 }, () => {
     // what the killed process left aside is gone too
     expect((await readdir(path.dirname(dir))).filter((n) => n.includes('.cloning-'))).toEqual([]);
   });
+
+  it('mends a clone an older version left half-made: the remote URL written, its fetch refspec and refs not yet', async () => {
+    remote = await createRemote({ files: { 'apps/a.yaml': 'image: a:1\n' } });
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'clone-half-'));
+    const dir = path.join(tmp, 'config');
+    // what git clone has written when it is killed after the URL and before the fetch
+    execFileSync('git', ['init', '-q', dir]);
+    execFileSync('git', ['-C', dir, 'config', 'remote.origin.url', remote.url]);
+
+    const ws = await Workspace.open({ dir, remoteUrl: remote.url });
+    await ws.sync();
+    expect(await ws.readFile('apps/a.yaml')).toBe('image: a:1\n');
+    expect(execFileSync('git', ['-C', dir, 'config', '--get-all', 'remote.origin.fetch'], { encoding: 'utf8' })).toBe('+refs/heads/*:refs/remotes/origin/*\n');
+  });
 });
