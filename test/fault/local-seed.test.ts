@@ -18,7 +18,7 @@ import { git } from '../helpers/git-remote.ts';
 
 const execFileP = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const CHILD = path.join(ROOT, 'test/helpers/seed-child.ts');
+const CHILD = path.join(ROOT, 'test/helpers/seed-child.mjs');
 const GA = 'apps/podinfo/ga-dep.yaml';
 let dir: string;
 let repo: string;
@@ -70,7 +70,7 @@ async function wedge(): Promise<void> {
 
 describe('the local config repo', { timeout: 60_000 }, () => {
   it('is seeded once, bare, when three processes start on a missing one together', async () => {
-    const runs = await Promise.all([1, 2, 3].map(() => execFileP(process.execPath, ['--import', 'tsx', CHILD, repo], { cwd: ROOT })));
+    const runs = await Promise.all([1, 2, 3].map(() => execFileP(process.execPath, [CHILD, repo], { cwd: ROOT })));
     const results = runs.map((r) => JSON.parse(r.stdout) as { created: boolean });
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect((await git(repo, 'rev-parse', '--is-bare-repository')).trim()).toBe('true');

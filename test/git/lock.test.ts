@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/git/lock.ts';
 
 const execFileP = promisify(execFile);
-const CHILD = path.resolve(import.meta.dirname, '../helpers/lock-child.ts');
+const CHILD = path.resolve(import.meta.dirname, '../helpers/lock-child.mjs');
 let dir: string;
 let file: string;
 
@@ -115,7 +115,7 @@ describe('acquireLock', { timeout: 30_000 }, () => {
     await writeFile(file, holder({ pid: deadPid() }));
     const log = path.join(dir, 'log');
     await writeFile(log, '');
-    await Promise.all(Array.from({ length: 4 }, () => execFileP(process.execPath, ['--import', 'tsx', CHILD, file, log, '5'], { cwd: path.resolve(import.meta.dirname, '../..') })));
+    await Promise.all(Array.from({ length: 4 }, () => execFileP(process.execPath, [CHILD, file, log, '5'], { cwd: path.resolve(import.meta.dirname, '../..') })));
     const lines = (await readFile(log, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(40);
     for (let i = 0; i < lines.length; i += 2) {

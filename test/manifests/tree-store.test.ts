@@ -12,7 +12,7 @@ import { configRepo, exampleFiles, replaceExactly, type ConfigRepo } from '../he
 import { git, gitEnv } from '../helpers/git-remote.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHILD = path.join(ROOT, 'test/helpers/status-child.ts');
+const CHILD = path.join(ROOT, 'test/helpers/status-child.mjs');
 
 interface Run {
   text: string;
@@ -24,7 +24,7 @@ interface Run {
 
 function status(dir: string, plain = false): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const args = ['--import', 'tsx', CHILD, dir, ...(plain ? ['--plain'] : [])];
+    const args = [CHILD, dir, ...(plain ? ['--plain'] : [])];
     execFile(process.execPath, args, { cwd: ROOT, env: gitEnv(), timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${err.message}\n${stderr}`));
       resolve(JSON.parse(stdout) as Run);

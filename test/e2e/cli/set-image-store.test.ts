@@ -18,7 +18,7 @@ import { configRepo, remoteSnapshot, replaceExactly, type ConfigRepo } from '../
 import { git, gitEnv } from '../../helpers/git-remote.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const CHILD = path.join(ROOT, 'test/helpers/cli-child.ts');
+const CHILD = path.join(ROOT, 'test/helpers/cli-child.mjs');
 
 const POLICIES = 'clusters/prod/image-automation.yaml';
 const VALUES = 'apps/shop/values.yaml';
@@ -77,7 +77,7 @@ interface ChildRun {
 
 function child(args: string[], env: NodeJS.ProcessEnv = gitEnv()): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', CHILD, ...args], { cwd: ROOT, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CHILD, ...args], { cwd: ROOT, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${err.message}\n${stderr}`));
       resolve(JSON.parse(stdout) as ChildRun);
     });
