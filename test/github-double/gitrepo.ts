@@ -129,23 +129,46 @@ export async function createBareRepo(root: string, owner: string, name: string, 
 }
 
 /**
- * The first commit of `branch` with `files`, written by one `git fast-import` straight into
- * `repo` (bare or not; its work tree is left alone) instead of a scratch clone, `add`,
- * `commit` and `push`: a repository per test costs two git processes instead of ten, which
- * on a machine where starting a process is slow is most of a harness's start. The bytes
- * are stored as given, as `add` does with no attributes; an empty `files` makes an empty tree.
+ * A commit of `files` on `branch`, written by one `git fast-import` straight into `repo`
+ * (bare or not; its work tree is left alone) instead of a scratch clone, `add`, `commit`
+ * and `push`: on a machine where starting a process is slow that was most of a harness's
+ * start. Without `onTop` it is the branch's first commit (an empty `files` makes an empty
+ * tree); with it, it goes on top of the branch's tip, `null` deleting a file, and
+ * fast-import refuses to move the branch if another writer moved it since (as a rejected
+ * push would). The bytes are stored as given, as `add` does with no attributes. Skips the
+ * repository's hooks, which a push would run. Returns the new commit's sha.
  */
-export async function importCommit(repo: string, branch: string, files: Record<string, string>, message: string, who: Identity, env: NodeJS.ProcessEnv = {}): Promise<void> {
+export async function importCommit(
+  repo: string,
+  branch: string,
+  files: Record<string, string | null>,
+  message: string,
+  who: Identity,
+  env: NodeJS.ProcessEnv = {},
+  opts: { onTop?: boolean } = {},
+): Promise<string> {
   const parts: Buffer[] = [];
   const data = (bytes: Buffer) => parts.push(Buffer.from(`data ${bytes.length}\n`), bytes, Buffer.from('\n'));
   const ident = `${who.name} <${who.email}> now`;
-  parts.push(Buffer.from(`commit refs/heads/${branch}\nauthor ${ident}\ncommitter ${ident}\n`));
+  parts.push(Buffer.from(`commit refs/heads/${branch}\nmark :1\nauthor ${ident}\ncommitter ${ident}\n`));
   data(Buffer.from(`${message}\n`));
+  if (opts.onTop) parts.push(Buffer.from(`from refs/heads/${branch}^0\n`));
   for (const [path, content] of Object.entries(files)) {
+    if (content === null) {
+      parts.push(Buffer.from(`D ${quotePath(path)}\n`));
+      continue;
+    }
     parts.push(Buffer.from(`M 100644 inline ${quotePath(path)}\n`));
     data(Buffer.from(content));
   }
-  await gitWithInput(repo, ['fast-import', '--quiet', '--date-format=now'], Buffer.concat(parts), env);
+  const dir = await mkdtemp(join(tmpdir(), 'ghd-marks-'));
+  try {
+    const marks = join(dir, 'marks');
+    await gitWithInput(repo, ['fast-import', '--quiet', '--date-format=now', `--export-marks=${marks}`], Buffer.concat(parts), env);
+    return (await readFile(marks, 'utf8')).trim().split(' ')[1];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** fast-import's C-style quoting, needed only for a path that starts with a quote or holds a newline. */

@@ -1,8 +1,8 @@
 // A throwaway "GitHub side" for tests: a bare repository in a fresh temp dir, plus a way
-// for "another actor" to push to it. Plain git through child_process, isolated from the
+// for "another actor" to commit to it. Plain git through child_process, isolated from the
 // host's git config so tests behave the same everywhere.
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -82,16 +82,8 @@ export async function createRemote(opts: { files: Record<string, string>; branch
       return target;
     },
     async commitOnRemote(files, message, onBranch = branch) {
-      const dir = await remote.clone();
-      await git(dir, 'checkout', '-q', onBranch);
-      await keepBytes(dir);
-      await writeFiles(dir, files);
-      await git(dir, 'add', '-A');
-      await git(dir, 'commit', '-q', '-m', message);
-      await git(dir, 'push', '-q', 'origin', `HEAD:refs/heads/${onBranch}`);
-      const sha = (await git(dir, 'rev-parse', 'HEAD')).trim();
-      await rm(dir, { recursive: true, force: true });
-      return sha;
+      // on top of the branch's tip, in one git process; throws when a racing writer moved it
+      return importCommit(bare, onBranch, files, message, { name: 'Other Actor', email: 'other@example.com' }, gitEnv(), { onTop: true });
     },
     async readOnRemote(file, ref = branch) {
       try {
@@ -115,22 +107,4 @@ export async function createRemote(opts: { files: Record<string, string>; branch
     },
   };
   return remote;
-}
-
-// Files must reach the remote exactly as written, whatever .gitattributes they include.
-async function keepBytes(repo: string): Promise<void> {
-  await mkdir(path.join(repo, '.git', 'info'), { recursive: true });
-  await writeFile(path.join(repo, '.git', 'info', 'attributes'), '* -text -eol -filter -ident\n');
-}
-
-async function writeFiles(dir: string, files: Record<string, string | null>): Promise<void> {
-  for (const [rel, text] of Object.entries(files)) {
-    const abs = path.join(dir, rel);
-    if (text === null) {
-      await rm(abs, { force: true });
-      continue;
-    }
-    await mkdir(path.dirname(abs), { recursive: true });
-    await writeFile(abs, text, 'utf8');
-  }
 }
