@@ -35,9 +35,12 @@ export function release(bot: BotProcess, tag: string): Promise<{ status: number;
 export interface Figures {
   sent: number;
   answered200: number;
+  /** Taken and handled after the answer (its handling outlasted the answer's deadline). */
+  answered202: number;
   committed: number;
   superseded: number;
   failed: number;
+  /** Events neither committed nor superseded: failed, or not answered 200 or 202. */
   lost: number;
   /** The shas the processes reported as committed. */
   commits: string[];
@@ -71,8 +74,10 @@ export function figures(bots: BotProcess[], answers: Array<{ status: number }>):
   const superseded = lines.filter((l) => l.status === 'unchanged').length;
   const failed = lines.filter((l) => l.msg !== undefined && FAILED.has(l.msg)).length;
   const answered200 = answers.filter((a) => a.status === 200).length;
+  const answered202 = answers.filter((a) => a.status === 202).length;
   const commits = lines.filter((l) => l.status === 'committed' && l.commit).map((l) => l.commit!);
-  return { sent: answers.length, answered200, committed, superseded, failed, lost: failed + (answers.length - answered200), commits };
+  const lost = Math.max(failed + (answers.length - answered200 - answered202), answers.length - committed - superseded);
+  return { sent: answers.length, answered200, answered202, committed, superseded, failed, lost, commits };
 }
 
 /** Tags v0.2.1 … v0.2.n dealt round-robin over the processes, all posted at once. */
