@@ -609,7 +609,6 @@ export class Workspace extends WorkingCopy {
     if (!lines.some((l) => l.startsWith('remote.origin.fetch '))) await this.runner.run(['config', '--add', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*']);
   }
 
-
   // Repository .gitattributes (text, eol, filters) would make working-copy bytes differ
   // from blob bytes; info/attributes overrides them so what we write is what we commit.
   private async neutralizeAttributes(): Promise<void> {

@@ -72,34 +72,30 @@ const SHA = /^[0-9a-f]{40}$/;
  */
 async function branchTip(bare: string, rev: string): Promise<string | undefined | typeof ASK_GIT> {
   if (!/^[A-Za-z0-9._/-]+$/.test(rev) || rev.includes('..') || SHA.test(rev)) return ASK_GIT;
-  const packed = await packedRefs(bare);
-  const read = async (ref: string): Promise<string | undefined | typeof ASK_GIT> => {
-    const loose = await readFile(join(bare, ref), 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' || e.code === 'ENOTDIR' ? undefined : ASK_GIT));
-    if (loose === ASK_GIT) return ASK_GIT;
-    if (loose !== undefined) return SHA.test(loose.trim()) ? loose.trim() : ASK_GIT;
-    return packed.get(ref);
-  };
-  if (rev.startsWith('refs/heads/')) return read(rev);
-  for (const shadow of [rev, `refs/${rev}`, `refs/tags/${rev}`]) if ((await read(shadow)) !== undefined) return ASK_GIT;
-  return read(`refs/heads/${rev}`);
+  if (rev.startsWith('refs/heads/')) return readRef(bare, rev);
+  for (const shadow of [rev, `refs/${rev}`, `refs/tags/${rev}`]) if ((await readRef(bare, shadow)) !== undefined) return ASK_GIT;
+  return readRef(bare, `refs/heads/${rev}`);
 }
 
-async function packedRefs(bare: string): Promise<Map<string, string>> {
-  const refs = new Map<string, string>();
-  const text = await readFile(join(bare, 'packed-refs'), 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
+/** A ref's sha from its loose file, else from packed-refs; undefined when neither has it,
+ *  ASK_GIT when the file holds something else (a symbolic ref) or cannot be read. */
+async function readRef(bare: string, ref: string): Promise<string | undefined | typeof ASK_GIT> {
+  const loose = await readFile(join(bare, ref), 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' || e.code === 'ENOTDIR' ? undefined : ASK_GIT));
+  if (loose === ASK_GIT) return ASK_GIT;
+  if (loose !== undefined) return SHA.test(loose.trim()) ? loose.trim() : ASK_GIT;
+  const packed = await readFile(join(bare, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of packed.split('\n')) {
     const m = /^([0-9a-f]{40}) (\S+)$/.exec(line);
-    if (m) refs.set(m[2], m[1]);
+    if (m && m[2] === ref) return m[1];
   }
-  return refs;
+  return undefined;
 }
 
-/** The ref's value when it is a plain one, from the ref files (see branchTip). */
+/** The ref's value when it is a plain one, from the ref files (see readRef). */
 export async function refValue(bare: string, ref: string): Promise<string | undefined> {
   if (!/^refs\/[A-Za-z0-9._/-]+$/.test(ref) || ref.includes('..')) return undefined;
-  const loose = await readFile(join(bare, ref), 'utf8').catch(() => undefined);
-  if (loose !== undefined) return SHA.test(loose.trim()) ? loose.trim() : undefined;
-  return (await packedRefs(bare)).get(ref);
+  const sha = await readRef(bare, ref);
+  return sha === ASK_GIT ? undefined : sha;
 }
 
 /** A `null` content deletes the file. */
@@ -161,14 +157,9 @@ export async function importCommit(
     parts.push(Buffer.from(`M 100644 inline ${quotePath(path)}\n`));
     data(Buffer.from(content));
   }
-  const dir = await mkdtemp(join(tmpdir(), 'ghd-marks-'));
-  try {
-    const marks = join(dir, 'marks');
-    await gitWithInput(repo, ['fast-import', '--quiet', '--date-format=now', `--export-marks=${marks}`], Buffer.concat(parts), env);
-    return (await readFile(marks, 'utf8')).trim().split(' ')[1];
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  // fast-import prints the new commit's sha for `get-mark`
+  parts.push(Buffer.from('get-mark :1\n'));
+  return (await gitWithInput(repo, ['fast-import', '--quiet', '--date-format=now'], Buffer.concat(parts), env)).trim();
 }
 
 /** fast-import's C-style quoting, needed only for a path that starts with a quote or holds a newline. */
@@ -177,11 +168,11 @@ function quotePath(path: string): string {
   return `"${path.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`;
 }
 
-function gitWithInput(cwd: string, args: string[], input: Buffer, env: NodeJS.ProcessEnv = {}): Promise<void> {
+function gitWithInput(cwd: string, args: string[], input: Buffer, env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('git', args, { cwd, env: { ...BASE_ENV, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, _stdout, stderr) => {
+    const child = execFile('git', args, { cwd, env: { ...BASE_ENV, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`git ${args.join(' ')} (in ${cwd}) failed: ${stderr.trim() || err.message}`));
-      else resolve();
+      else resolve(stdout);
     });
     child.stdin!.end(input);
   });
