@@ -4,8 +4,6 @@
 // scheduler tick reads at once. Commits carry the trailers the bot writes, dated by
 // GIT_COMMITTER_DATE so bakes are exact.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { formatMessage } from '../../../src/git/trailers.ts';
 import { createRemote, gitEnv, type TestRemote } from '../../helpers/git-remote.ts';
@@ -116,24 +114,32 @@ function history(app: string, scenario: Scenario): Step[] {
   }
 }
 
-async function git(dir: string, args: string[], at?: number, input?: string): Promise<string> {
-  const date = at === undefined ? {} : { GIT_COMMITTER_DATE: new Date(at).toISOString(), GIT_AUTHOR_DATE: new Date(at).toISOString() };
-  const child = execFileP('git', ['-c', 'commit.gpgsign=false', ...args], { cwd: dir, env: { ...gitEnv(), ...date } });
-  if (input !== undefined) child.child.stdin?.end(input);
-  return (await child).stdout;
+/** A commit of the stream: on `ref`, dated `at` (author and committer, as
+ *  GIT_COMMITTER_DATE dated them), with `files` written; `mark` names it for a merge. */
+function streamCommit(ref: string, at: number, message: string, opts: { files?: Record<string, string>; from?: string; merge?: string; mark?: number } = {}): string {
+  // as `git commit` leaves a message: no trailing blank space, one final newline
+  const text = `${message.replace(/\s+$/, '')}\n`;
+  const when = `${Math.floor(at / 1000)} +0000`;
+  const out = [`commit ${ref}\n`, opts.mark ? `mark :${opts.mark}\n` : '', `author Other Actor <other@example.com> ${when}\n`, `committer Other Actor <other@example.com> ${when}\n`, `data ${Buffer.byteLength(text)}\n${text}\n`];
+  if (opts.from) out.push(`from ${opts.from}\n`);
+  if (opts.merge) out.push(`merge ${opts.merge}\n`);
+  for (const [rel, body] of Object.entries(opts.files ?? {})) out.push(`M 100644 inline ${rel}\ndata ${Buffer.byteLength(body)}\n${body}\n`);
+  out.push('\n');
+  return out.join('');
 }
 
-async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [rel, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-    await writeFile(path.join(dir, rel), text);
-  }
+const stepMessage = (s: Step) => formatMessage({ subject: `${s.trailers.App}: ${s.trailers.Action}`, trailers: s.trailers });
+
+/** Feeds `stream` to `git fast-import` in the repository at `dir`. */
+async function fastImport(dir: string, stream: string): Promise<void> {
+  const child = execFileP('git', ['fast-import', '--quiet'], { cwd: dir, env: gitEnv() });
+  child.child.stdin?.end(stream);
+  await child;
 }
 
-/** `n` commits of other apps' steps on `branch` of the repository at `dir`, each a
- *  second after `at`, changing no file: made at once with `git fast-import`, so a
- *  history longer than the depth the tick reads costs little to build. */
-export async function otherAppsCommit(dir: string, n: number, at: number, branch = 'main'): Promise<void> {
+/** `fromRepo`: the first commit starts from the branch as the repository has it (else the
+ *  stream goes on from its own last commit on the branch). */
+function otherAppsStream(n: number, at: number, branch: string, fromRepo = true): string {
   const chunks: string[] = [];
   for (let i = 0; i < n; i++) {
     const when = at + (i + 1) * 1000;
@@ -143,59 +149,71 @@ export async function otherAppsCommit(dir: string, n: number, at: number, branch
     });
     chunks.push(`commit refs/heads/${branch}\ncommitter Other Actor <other@example.com> ${Math.floor(when / 1000)} +0000\n`);
     chunks.push(`data ${Buffer.byteLength(message)}\n${message}\n`);
-    if (i === 0) chunks.push(`from refs/heads/${branch}^0\n`);
+    if (i === 0 && fromRepo) chunks.push(`from refs/heads/${branch}^0\n`);
     chunks.push('\n');
   }
-  const child = execFileP('git', ['fast-import', '--quiet'], { cwd: dir, env: gitEnv() });
-  child.child.stdin?.end(chunks.join(''));
-  await child;
+  return chunks.join('');
+}
+
+/** `n` commits of other apps' steps on `branch` of the repository at `dir`, each a
+ *  second after `at`, changing no file: made at once with `git fast-import`, so a
+ *  history longer than the depth the tick reads costs little to build. */
+export async function otherAppsCommit(dir: string, n: number, at: number, branch = 'main'): Promise<void> {
+  await fastImport(dir, otherAppsStream(n, at, branch));
 }
 
 /** `scenarios[i]` is the situation of app i; `order` picks, one commit at a time, whose
  *  history goes on next (indexes wrap; what is left goes on at the end, app by app).
- *  `othersAfter`: that many commits of other apps follow on main. */
+ *  `othersAfter`: that many commits of other apps follow on main. The whole history is
+ *  one `git fast-import` stream into the remote (a clone, add and commit per step were
+ *  some 180 git processes for a fleet of every scenario). */
 export async function buildFleet(scenarios: readonly Scenario[], order: readonly number[], opts: { othersAfter?: number } = {}): Promise<Fleet> {
   const apps = scenarios.map((scenario, i) => ({ app: appName(scenario, i), scenario }));
   const base = exampleFiles();
   const files: Record<string, string> = { ...base, '.github/gitops-canary.yml': ['apps:', ...apps.flatMap((a) => appConfig(a.app, a.scenario)), ''].join('\n') };
   for (const a of apps) files[vsFile(a.app)] = virtualService(a.app, a.scenario === 'none' ? 100 : 90, a.scenario === 'none' ? 0 : 10);
   const remote = await createRemote({ files });
-  const dir = await remote.clone();
-  const commit = async (s: Step, extra: string[] = []) => {
-    if (s.files) await writeFiles(dir, s.files);
-    await git(dir, ['add', '-A']);
-    await git(dir, ['commit', '-q', '--allow-empty', ...extra, '-F', '-'], s.at, formatMessage({ subject: `${s.trailers.App}: ${s.trailers.Action}`, trailers: s.trailers }));
-  };
+  const stream: string[] = [];
+  // the first commit on main names where it starts; fast-import follows the branch after
+  let onMain = false;
+  const fromMain = () => (onMain ? undefined : ((onMain = true), 'refs/heads/main^0'));
+  let marks = 0;
 
   const pending = apps.map((a) => history(a.app, a.scenario));
-  const next = async (i: number) => {
+  const next = (i: number) => {
     const s = pending[i].shift();
     if (!s) return;
-    if (s.mergedAt === undefined) return commit(s);
-    await git(dir, ['checkout', '-q', '-b', `pr-${i}`]);
-    await commit(s);
-    await git(dir, ['checkout', '-q', 'main']);
-    await git(dir, ['merge', '-q', '--no-ff', '-m', `Merge pull request: ${s.trailers.App} ${s.trailers.Step}`, `pr-${i}`], s.mergedAt);
+    const from = fromMain();
+    if (s.mergedAt === undefined) {
+      stream.push(streamCommit('refs/heads/main', s.at, stepMessage(s), { files: s.files, from }));
+      return;
+    }
+    // the step on a PR branch off main, merged with --no-ff (fast-import merges no trees:
+    // the merge writes the step's files on main's, all the merge would change); the
+    // branch is not kept
+    const mark = ++marks;
+    stream.push(streamCommit(`refs/heads/pr-${i}`, s.at, stepMessage(s), { files: s.files, from: 'refs/heads/main', mark }));
+    stream.push(streamCommit('refs/heads/main', s.mergedAt, `Merge pull request: ${s.trailers.App} ${s.trailers.Step}`, { files: s.files, from, merge: `:${mark}` }));
+    stream.push(`reset refs/heads/pr-${i}\n\n`);
   };
-  for (const i of order) if (apps.length > 0) await next(i % apps.length);
-  for (let i = 0; i < apps.length; i++) while (pending[i].length > 0) await next(i);
-  if (opts.othersAfter) await otherAppsCommit(dir, opts.othersAfter, T0 + 5 * 60_000);
-  await git(dir, ['push', '-q', 'origin', 'main']);
+  for (const i of order) if (apps.length > 0) next(i % apps.length);
+  for (let i = 0; i < apps.length; i++) while (pending[i].length > 0) next(i);
+  if (opts.othersAfter) stream.push(otherAppsStream(opts.othersAfter, T0 + 5 * 60_000, 'main', fromMain() !== undefined));
 
   for (const a of apps) {
-    if (a.scenario === 'pending') {
-      // the next step proposed on the app's traffic branch, not merged
-      await git(dir, ['checkout', '-q', '-b', `gitops-canary/${a.app}/traffic`, 'main']);
-      await commit({ at: T0 - HOUR, files: { [vsFile(a.app)]: virtualService(a.app, 50, 50) }, trailers: { App: a.app, Action: 'set-weight', Track: 'canary', Tag: '0.2.1', Step: '2/3' } });
-      await git(dir, ['push', '-q', 'origin', `gitops-canary/${a.app}/traffic`]);
-      await git(dir, ['checkout', '-q', 'main']);
-    }
+    // the next step proposed on the app's traffic branch, not merged
+    if (a.scenario !== 'pending') continue;
+    const s: Step = { at: T0 - HOUR, trailers: { App: a.app, Action: 'set-weight', Track: 'canary', Tag: '0.2.1', Step: '2/3' } };
+    stream.push(streamCommit(`refs/heads/gitops-canary/${a.app}/traffic`, s.at, stepMessage(s), { files: { [vsFile(a.app)]: virtualService(a.app, 50, 50) }, from: 'refs/heads/main' }));
   }
-  if (apps.some((a) => a.scenario === 'branch')) {
-    await git(dir, ['checkout', '-q', '-b', OTHER_BRANCH, 'main']);
-    for (const a of apps) if (a.scenario === 'branch') await commit(release(a.app, T0));
-    await git(dir, ['push', '-q', 'origin', OTHER_BRANCH]);
+  let other = false;
+  for (const a of apps) {
+    if (a.scenario !== 'branch') continue;
+    const s = release(a.app, T0);
+    stream.push(streamCommit(`refs/heads/${OTHER_BRANCH}`, s.at, stepMessage(s), { from: other ? undefined : 'refs/heads/main' }));
+    other = true;
   }
+  await fastImport(remote.bare, stream.join(''));
   return { remote, apps };
 }
 
