@@ -22,12 +22,39 @@ export interface ScalarSplice {
 const TYPE_OF: Record<string, string> = { '"': Scalar.QUOTE_DOUBLE, "'": Scalar.QUOTE_SINGLE };
 
 /** True when `next` is `text` with `splices` (in order, apart) confirmed as above; false
- *  when the two read differently; undefined when the reader declines either text. */
+ *  when the two read differently; undefined when the reader declines either text. Only
+ *  the documents the splices are in are read (see changedDocuments). */
 export function quickConfirm(text: string, next: string, splices: readonly ScalarSplice[]): boolean | undefined {
-  const before = quickDocuments(text);
-  const after = before && quickDocuments(next);
+  if (splices.length === 0) return undefined;
+  const [start, end] = changedDocuments(text, splices);
+  const grown = splices.reduce((n, s) => n + s.text.length - (s.end - s.start), 0);
+  const before = quickDocuments(text.slice(start, end));
+  const after = before && quickDocuments(next.slice(start, end + grown));
   if (!before || !after) return undefined;
-  return sameButSpliced(before, after, splices);
+  return sameButSpliced(before, after, start === 0 ? splices : splices.map((s) => ({ ...s, start: s.start - start, end: s.end - start })));
+}
+
+/** Where in `text` the documents holding `splices` are: from the start of the one
+ *  holding the first to the end of the one holding the last. The others are the same
+ *  bytes in both texts, and a document is read alone (no anchor, alias or state crosses
+ *  a `---`), so they read as they did. A directive or a document end marker anywhere
+ *  binds a document to what comes before it: the whole text is read then. No splice
+ *  holds a line break, so both texts have the same document starts outside the splices. */
+export function changedDocuments(text: string, splices: readonly ScalarSplice[]): [number, number] {
+  if (/(?:^|\n)(?:%|\.\.\.)/.test(text)) return [0, text.length];
+  const first = splices[0].start;
+  const last = splices[splices.length - 1].end;
+  let start = 0;
+  // a document starts at `---` at the start of a line, then a space or the line's end,
+  // as the quick reader reads it (quick-yaml.ts)
+  for (let at = text.indexOf('\n---'); at !== -1; at = text.indexOf('\n---', at + 4)) {
+    const mark = at + 1;
+    const after = text.charCodeAt(mark + 3);
+    if (mark + 3 < text.length && after !== 10 && after !== 32) continue;
+    if (mark <= first) start = mark;
+    else if (mark >= last) return [start, mark];
+  }
+  return [start, text.length];
 }
 
 /** Whether documents `after` are `before` but for `splices`, as quickConfirm says. */

@@ -5,7 +5,8 @@
 // values the editors write, and where the lexer's confirm answers, the two agree.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { quickConfirm, sameButSpliced, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
+import { changedDocuments, quickConfirm, sameButSpliced, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
+import { quickDocuments } from '../../src/manifests/quick-yaml.ts';
 import { isMap, isPair, isScalar, isSeq, lexemesOf, onlyScalarsReplaced, parseStream, plainStructure, type ParsedStream } from '../../src/manifests/yaml.ts';
 import { applied, flowScalars, replacement, stream } from '../helpers/yaml-arbitraries.ts';
 
@@ -93,11 +94,21 @@ describe('the quick confirm of a splice', () => {
         const parsed = parseStream(next);
         expect(parsed.error).toBeUndefined();
         expect(parsed.docs.every((d) => d.errors.length === 0)).toBe(true);
-        expect(sameButSpliced(first.docs, parsed.docs, splices)).toBe(true);
+        // the documents the splices are in read as before but for them; the others (which
+        // the quick confirm does not read, and may hold anchors and aliases) are unchanged
+        const [from, to] = changedDocuments(text, splices);
+        const grown = splices.reduce((n, s) => n + s.text.length - (s.end - s.start), 0);
+        const within = (docs: ParsedStream['docs'], a: number, b: number) => docs.filter((d) => d.range[0] >= a && d.range[0] < b);
+        expect(sameButSpliced(within(first.docs, from, to), within(parsed.docs, from, to + grown), splices)).toBe(true);
+        const outside = (docs: ParsedStream['docs'], a: number, b: number) => docs.filter((d) => d.range[0] < a || d.range[0] >= b).map((d) => JSON.stringify(d.toJS()));
+        expect(outside(parsed.docs, from, to + grown)).toEqual(outside(first.docs, from, to));
         // the lexer's confirm refuses a splice where a document's contents start (a key
-        // there, after the document mark it lexes before it): elsewhere the two agree
+        // there, after the document mark it lexes before it): elsewhere the two agree on
+        // the documents the quick confirm reads (the lexer's reads all, and refuses an
+        // anchor in a document no splice is in)
         const starts = new Set(first.docs.map((d) => (d.contents as { range?: number[] } | null)?.range?.[0]));
-        if (!splices.some((sp) => starts.has(sp.start))) expect(lexerConfirms(text, next, splices)).toBe(true);
+        const inWindow = splices.map((s) => ({ ...s, start: s.start - from, end: s.end - from }));
+        if (!splices.some((sp) => starts.has(sp.start))) expect(lexerConfirms(text.slice(from, to), next.slice(from, to + grown), inWindow)).toBe(true);
         let shift = 0;
         for (const s of splices) {
           const node = scalarAt(parsed, s.start + shift) as { value?: unknown; range?: number[] } | undefined;
@@ -144,5 +155,29 @@ describe('the quick confirm of a splice', () => {
     const at = anchored.indexOf('ghcr.io/acme/web:1.0.0');
     const s = [{ start: at, end: at + 22, text: 'ghcr.io/acme/web:1.0.1', value: 'ghcr.io/acme/web:1.0.1' }];
     expect(quickConfirm(anchored, applied(anchored, s), s)).toBeUndefined();
+  });
+
+  it('reads only the documents the splices are in, unless a directive or an end marker ties documents together', () => {
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ghcr.io/acme/web:1.0.0\n';
+    // documents the reader declines (an anchor and alias, a flow map) around the one edited
+    const before = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: &n conf\ndata:\n  name: *n\n';
+    const after = 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\n';
+    const bump = (text: string, to = 'ghcr.io/acme/web:1.0.1'): [string, string, ScalarSplice[]] => {
+      const start = text.indexOf('ghcr.io/acme/web:1.0.0');
+      const s = [{ start, end: start + 22, text: to, value: intended(to) }];
+      return [text, applied(text, s), s];
+    };
+    const stream = `${before}---\n${deployment}---\n${after}`;
+    expect(quickDocuments(stream)).toBeUndefined();
+    const [, next, s] = bump(stream);
+    expect(changedDocuments(stream, s)).toEqual([before.length, before.length + 4 + deployment.length]);
+    expect(quickConfirm(stream, next, s)).toBe(true);
+    // still refused where the edited document reads otherwise
+    expect(quickConfirm(...bump(stream, '1.10'))).toBe(false);
+    // a directive or a document end marker: the whole text is read (and declined here)
+    for (const tied of [`%YAML 1.1\n---\n${before}---\n${deployment}`, `${before}...\n---\n${deployment}`]) {
+      expect(changedDocuments(tied, bump(tied)[2])).toEqual([0, tied.length]);
+      expect(quickConfirm(...bump(tied))).toBeUndefined();
+    }
   });
 });

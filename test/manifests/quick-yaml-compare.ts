@@ -2,7 +2,7 @@
 // of a parse (kinds, classes, values, sources, types, range starts and value ends).
 import { BotError } from '../../src/errors.ts';
 import { parseManifest, readManifest } from '../../src/manifests/parse.ts';
-import { quickConfirm, sameButSpliced, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
+import { changedDocuments, quickConfirm, sameButSpliced, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
 import { quickDocuments } from '../../src/manifests/quick-yaml.ts';
 import type { ImageEditor, ManifestFile } from '../../src/manifests/types.ts';
 import { isMap, isPair, isScalar, isSeq, parseStream, toJS } from '../../src/manifests/yaml.ts';
@@ -58,7 +58,9 @@ export function quickFindsDiffer(rel: string, text: string, editors: ImageEditor
  *  bumped on its own (up to `max`), and all of them at once. Otherwise what differs. */
 export function quickConfirmDiffers(text: string, max = 40): string | undefined {
   const full = parseStream(text);
-  if (full.error || !quickDocuments(text)) return undefined;
+  // the quick confirm reads only the documents a splice is in: a text it declines whole
+  // may have such documents it reads
+  if (full.error || full.docs.some((d) => d.errors.length > 0)) return undefined;
   const values: ScalarSplice[] = [];
   const walk = (n: unknown): void => {
     if (isPair(n)) walk(n.value);
@@ -85,7 +87,12 @@ export function quickConfirmDiffers(text: string, max = 40): string | undefined 
     if (!quickConfirm(text, next, splices)) continue;
     const after = parseStream(next);
     if (after.error || after.docs.some((d) => d.errors.length > 0)) return `quick confirm accepted ${JSON.stringify(splices[0])}… but the full parse fails`;
-    if (!sameButSpliced(full.docs, after.docs, splices)) return `quick confirm accepted ${JSON.stringify(splices[0])}… but the full parse reads otherwise`;
+    const [from, to] = changedDocuments(text, splices);
+    const grown = next.length - text.length;
+    const inside = (docs: typeof full.docs, a: number, b: number) => docs.filter((d) => d.range[0] >= a && d.range[0] < b);
+    const outside = (docs: typeof full.docs, a: number, b: number) => docs.filter((d) => d.range[0] < a || d.range[0] >= b).map((d) => JSON.stringify(d.toJS()));
+    if (!sameButSpliced(inside(full.docs, from, to), inside(after.docs, from, to + grown), splices)) return `quick confirm accepted ${JSON.stringify(splices[0])}… but the full parse reads otherwise`;
+    if (JSON.stringify(outside(full.docs, from, to)) !== JSON.stringify(outside(after.docs, from, to + grown))) return `quick confirm accepted ${JSON.stringify(splices[0])}… but the full parse reads another document otherwise`;
     // and, apart from the walk both share, each written value where it was written
     const read = new Map<number, unknown>();
     const collect = (n: unknown): void => {
