@@ -1,7 +1,8 @@
 // Repo-relative paths come from config files and manifests, i.e. from the config repo
 // itself. A symlink or `..` there must not make the bot read or write outside the
 // working copy (and then commit what it read).
-import { lstat, realpath } from 'node:fs/promises';
+import { lstatSync, realpathSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError } from '../errors.ts';
 
@@ -66,16 +67,31 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
 /** resolveInside, also saying whether a file is there already (its directory then needs
  *  no creating). */
 export async function resolveTarget(root: string, rel: string): Promise<{ abs: string; exists: boolean }> {
+  return resolveTargetSync(await realRootOf(root), rel);
+}
+
+/** resolveTarget once the root is resolved (`realRoot`: realRootOf(root)), in synchronous
+ *  calls: for many files (Workspace.writeFiles) two thread-pool round trips a file cost
+ *  more than the calls themselves. */
+export function resolveTargetSync(realRoot: string, rel: string): { abs: string; exists: boolean } {
   const norm = normalizeRepoPath(rel);
-  const realRoot = await realRootOf(root);
   const abs = path.join(realRoot, ...norm.split('/'));
-  const st = await lstat(abs).catch(() => undefined);
+  let st;
+  try {
+    st = lstatSync(abs);
+  } catch {
+    st = undefined;
+  }
   if (st?.isSymbolicLink()) {
     throw new GitError('GIT_UNSAFE_PATH', 'file is a symbolic link; the bot only edits regular files', { file: norm });
   }
-  let dir = path.dirname(abs);
-  for (;;) {
-    const real = await realpath(dir).catch(() => undefined);
+  for (let dir = path.dirname(abs); ; ) {
+    let real: string | undefined;
+    try {
+      real = realpathSync.native(dir);
+    } catch {
+      real = undefined;
+    }
     if (real !== undefined) {
       if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
         throw new GitError('GIT_UNSAFE_PATH', 'a parent directory is a symbolic link leading outside the repository', { file: norm });

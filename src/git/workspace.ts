@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { GitError } from '../errors.ts';
 import type { Trailers } from '../plan.ts';
 import { cloneInPlace } from './clone.ts';
 import { type Author, GitRunner } from './exec.ts';
 import { withTrailers } from './identity.ts';
-import { normalizeRepoPath } from './paths.ts';
+import { normalizeRepoPath, realRootOf } from './paths.ts';
 import { isBotBranch, pushBranch } from './push.ts';
 import { assertSecureTransport, splitCredentials } from './remote-url.ts';
 import { revertCommit } from './revert.ts';
@@ -67,6 +68,8 @@ const lastHousekeeping = new Map<string, number>();
 
 // paths per `git update-index` call: well under any argument-length limit
 const STAGE_BATCH = 1000;
+/** Files written between two turns of the event loop (some 1–2 ms of calls). */
+const WRITE_BATCH = 32;
 
 /** Forgets what this process knew about the working copy at `dir`: another process used
  *  it since, so its tree may be anything and the next sync must reset and clean it. */
@@ -413,8 +416,10 @@ export class Workspace extends WorkingCopy {
       const bytes = new Map(encoded.map((e) => [e.file, e.bytes] as const));
       if (head) this.early = { head, bytes, done: prewriteObjects(this.runner, await this.gitDir(), head, bytes) };
     }
-    for (let i = 0; i < encoded.length; i += 32) {
-      await Promise.all(encoded.slice(i, i + 32).map((e) => this.writeEncoded(e.file, e.text, e.bytes)));
+    const realRoot = await realRootOf(this.dir);
+    for (let i = 0; i < encoded.length; i += WRITE_BATCH) {
+      if (i > 0) await yieldToLoop();
+      for (const e of encoded.slice(i, i + WRITE_BATCH)) this.writeEncodedSync(realRoot, e.file, e.text, e.bytes);
     }
   }
 

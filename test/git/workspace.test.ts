@@ -104,7 +104,23 @@ describe('files', { timeout: 90_000 }, () => {
     await expect(ws.writeFile('out/x.yaml', 'x')).rejects.toMatchObject({ code: 'GIT_UNSAFE_PATH' });
     await symlink(path.join(ws.dir, 'README.md'), path.join(ws.dir, 'link.md'));
     await expect(ws.readFile('link.md')).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR', location: { file: 'link.md' } });
+    const readme = await readFile(path.join(ws.dir, 'README.md'), 'utf8');
+    await expect(ws.writeFiles(new Map([['ok.yaml', 'a: 1\n'], ['link.md', 'x']]))).rejects.toMatchObject({ code: 'GIT_UNSAFE_PATH', location: { file: 'link.md' } });
+    expect(await readFile(path.join(ws.dir, 'README.md'), 'utf8')).toBe(readme);
     await expect(ws.readFile('missing.yaml')).rejects.toMatchObject({ code: 'GIT_FILE_NOT_FOUND', location: { file: 'missing.yaml' } });
+  });
+});
+
+describe('writing files', () => {
+  it('writes many files at once (new, longer, shorter), each holding exactly its text', async () => {
+    const ws = await Workspace.open({ dir: path.join(work, 'c'), remoteUrl: remote.url });
+    const texts = (n: number) => new Map(Array.from({ length: 70 }, (_, i) => [`many/d${i % 7}/f${i}.yaml`, `image: ghcr.io/acme/app-${i}:1.0.0\n${'# pad\n'.repeat((i * n) % 13)}`]));
+    for (const n of [5, 3, 0]) {
+      const writes = texts(n);
+      await ws.writeFiles(writes);
+      for (const [rel, text] of writes) expect(await readFile(path.join(ws.dir, rel), 'utf8'), rel).toBe(text);
+    }
+    await rm(path.join(ws.dir, 'many'), { recursive: true, force: true });
   });
 });
 
