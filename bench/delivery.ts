@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app.ts';
 import { createRuntime } from '../src/handlers/runtime.ts';
 import { createProbot, startServer, WEBHOOKS_PATH } from '../src/server.ts';
-import { BENCH_GIT_ENV, quantile, recordTarget } from './measure.ts';
+import { BENCH_GIT_ENV, quantile, recordTarget, settled } from './measure.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SECRET = 'bench-secret';
@@ -94,6 +94,7 @@ async function main(): Promise<void> {
       files: number;
       probes: { firstApp: { app: string; image: string; tag: string } };
     };
+    settled(seedDir);
     const { image, tag: startTag } = summary.probes.firstApp;
     const files = git(seedDir, 'grep', '-l', '-F', `${image}:`).trim().split('\n');
     const appDir = files[0].split('/').slice(0, 3).join('/');

@@ -1,7 +1,8 @@
 // Small helpers shared by the benchmark driver and its worker: timing, medians, git
 // calls on the generated repo, and the result table.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 export function median(values: number[]): number {
@@ -38,7 +39,20 @@ export async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; 
 
 /** Runs git in `cwd` and returns stdout; throws with stderr on failure. */
 export function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('git', [...QUIET_GIT, ...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** For the benchmark's own git calls: a commit of ~800 files (a floor) leaves ~2,400
+ *  loose objects, and a few of them start `git gc --auto` in the background, repacking
+ *  the repo while later rounds are timed. */
+export const QUIET_GIT = ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false'];
+
+/** Waits while a background `git gc` runs in the repo at `dir` (the generator's commit of
+ *  every file starts one, ~2 s of repacking on a 10k-file repo), so no measure shares the
+ *  machine with it. */
+export function settled(dir: string, maxMs = 120_000): void {
+  const pid = path.join(dir, '.git', 'gc.pid');
+  for (const until = Date.now() + maxMs; existsSync(pid) && Date.now() < until; ) spawnSync('sleep', ['0.1']);
 }
 
 /** `git grep -l -F` as a separate process, the way a shell user would run it; the

@@ -13,7 +13,7 @@ import { YAML_FILE } from '../src/manifests/files.ts';
 import { screenToken } from '../src/manifests/scan.ts';
 import { parseStream } from '../src/manifests/yaml.ts';
 import type { WorkerResult } from './bot-worker.ts';
-import { formatMs, git, gitGrep, intOption, median, recordTarget, stringOption, table, timed } from './measure.ts';
+import { formatMs, git, gitGrep, intOption, median, recordTarget, settled, stringOption, table, timed } from './measure.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED_GENERATOR = path.resolve(ROOT, '../shared/bench/gen-repo.mjs');
@@ -31,6 +31,7 @@ function generate(apps: number, out: string): { generator: string; summary: Summ
   const generator = existsSync(SHARED_GENERATOR) ? SHARED_GENERATOR : OWN_GENERATOR;
   const r = spawnSync(process.execPath, [generator, '--apps', String(apps), '--out', out], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${generator} failed (${String(r.status)}): ${r.stderr}`);
+  settled(out);
   return { generator: path.relative(process.cwd(), generator) || generator, summary: JSON.parse(r.stdout) as Summary };
 }
 

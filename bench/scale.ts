@@ -33,7 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { BENCH_GIT_ENV, formatMs, git, intOption, median, recordTarget, stringOption, table } from './measure.ts';
+import { BENCH_GIT_ENV, formatMs, git, intOption, median, recordTarget, settled, stringOption, table } from './measure.ts';
 import { renovateExtract } from './renovate.ts';
 import { generatedApps, scaleConfig } from './scale-config.ts';
 
@@ -135,6 +135,7 @@ function prepare(apps: number): Repo {
   const start = performance.now();
   const r = spawnSync(process.execPath, [generator, '--apps', String(apps), '--out', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${generator} failed: ${r.stderr}`);
+  settled(dir);
   const generateMs = performance.now() - start;
   const summary = JSON.parse(r.stdout) as { files: number };
   const all = generatedApps(dir);

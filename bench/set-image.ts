@@ -28,7 +28,7 @@ import { commitParts } from '../src/jobs/render.ts';
 import { workspaceFiles } from '../src/jobs/run.ts';
 import { screenToken } from '../src/manifests/scan.ts';
 import { parseStream } from '../src/manifests/yaml.ts';
-import { BENCH_GIT_ENV, formatMs, median, recordTarget, stringOption, table } from './measure.ts';
+import { BENCH_GIT_ENV, formatMs, median, QUIET_GIT, recordTarget, settled, stringOption, table } from './measure.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'bin/gitops-canary.mjs');
@@ -48,7 +48,7 @@ interface Sample {
 }
 
 function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd, env: BENCH_GIT_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync('git', [...QUIET_GIT, ...args], { cwd, env: BENCH_GIT_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0 && !(args[0] === 'grep' && r.status === 1)) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -119,6 +119,7 @@ async function main(): Promise<void> {
       const repo = path.join(work, `apps-${apps}`);
       const gen = spawnSync(process.execPath, [GENERATOR, '--apps', String(apps), '--out', repo], { env: BENCH_GIT_ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       if (gen.status !== 0) throw new Error(`generator failed: ${gen.stderr}`);
+      settled(repo);
       const { files, probes } = JSON.parse(gen.stdout) as { files: number; probes: Record<string, unknown> & { firstApp: { image: string } } };
       const one = unpinnedImage(repo, probes.firstApp.image);
       // the image used by about 800 files of the 10k repo (more in larger ones)
