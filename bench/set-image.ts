@@ -144,7 +144,7 @@ async function main(): Promise<void> {
         const tag = `9.9.${n++}`;
         const start = performance.now();
         await ws.sync(branch, { fetch: false });
-        const prepared = await analyzed((f) => planSetImage(f, { image: sidecar, tag }))(workspaceFiles(ws));
+        const prepared = await analyzed((f) => planSetImage(f, { image: sidecar, tag }))(workspaceFiles(ws, undefined, { writing: true }));
         await ws.writeFiles(prepared.writes);
         const sha = await ws.commit({ ...commitParts(prepared.plan), trailers: prepared.plan.trailers, files: [...prepared.writes.keys()] });
         if (!sha) throw new Error('the bot committed nothing');

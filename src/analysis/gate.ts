@@ -35,6 +35,7 @@ export function analyzed<P extends PrepareFn>(prepare: P, mode: AnalysisMode = '
 }
 
 export async function gate(files: RepoFiles, prepared: Prepared, mode: AnalysisMode, opts: GateOptions = {}): Promise<Prepared> {
+  if (prepared.writes.size > 0) files.willWrite?.(prepared.writes);
   const findings = await analyzeChange(files, prepared);
   // a plan that writes nothing is delivered nowhere: its warnings would reach no one
   // loaded only here: the config's checks bring the config schema with them, which a

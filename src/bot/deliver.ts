@@ -44,7 +44,7 @@ export async function deliver(ws: Workspace, scope: DeliveryScope, target: Deliv
 }
 
 async function commitOnSynced(ws: Workspace, prepare: Prepare, template: string | undefined): Promise<Result> {
-  const { plan, writes } = await prepare(workspaceFiles(ws));
+  const { plan, writes } = await prepare(workspaceFiles(ws, undefined, { writing: true }));
   if (writes.size === 0) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
   await ws.writeFiles(writes);
   const sha = await ws.commit({ ...commitParts(plan, template), trailers: plan.trailers, files: [...writes.keys()] });
@@ -74,7 +74,7 @@ export async function deliverPullRequest(ws: Workspace, scope: DeliveryScope, ta
   const branch = botBranch(target.app, target.lane);
   // 1. Plan against the base branch as it is now.
   await ws.sync(base);
-  const prepared = await prepare(workspaceFiles(ws));
+  const prepared = await prepare(workspaceFiles(ws, undefined, { writing: true }));
   const { plan } = prepared;
   if (prepared.writes.size === 0) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
   // 2. Build the bot branch from the base with the change.

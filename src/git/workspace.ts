@@ -407,14 +407,44 @@ export class Workspace extends WorkingCopy {
     return out;
   }
 
+  /** Starts on the objects of `writes` (path → text), which the caller is about to write
+   *  and commit on HEAD as it is, while it analyzes them: the pack (see prewrite.ts; 801
+   *  files, ~80 ms) is then written beside the analysis instead of after the writes.
+   *  Nothing is started for few files or where HEAD is not known without asking git. */
+  prewriteSoon(writes: ReadonlyMap<string, string>): void {
+    const head = this.knownHead()?.sha;
+    if (writes.size < PREWRITE_MIN_FILES || !head) return;
+    let encoded;
+    try {
+      encoded = [...writes].map(([rel, text]) => ({ text, ...this.encoded(rel, text) }));
+    } catch {
+      // a text its file's encoding cannot hold: writeFiles says so
+      return;
+    }
+    this.early = this.startPrewrite(head, encoded);
+  }
+
+  private startPrewrite(head: string, encoded: ReadonlyArray<{ file: string; text: string; bytes: Buffer }>): NonNullable<Workspace['early']> {
+    const bytes = new Map(encoded.map((e) => [e.file, e.bytes] as const));
+    const texts = new Map(encoded.map((e) => [e.file, e.text] as const));
+    const done = this.gitDir().then((dir) => prewriteObjects(this.runner, dir, head, bytes), () => false);
+    return { head, bytes, texts, done };
+  }
+
   /** Writes `writes` (path → text). For many files, the objects a commit of them will
-   *  need are written meanwhile (see prewrite.ts), from the same bytes. */
+   *  need are written meanwhile (see prewrite.ts), from the same bytes, unless
+   *  prewriteSoon began on these very texts. */
   async writeFiles(writes: ReadonlyMap<string, string>): Promise<void> {
-    const encoded = [...writes].map(([rel, text]) => ({ text, ...this.encoded(rel, text) }));
-    if (encoded.length >= PREWRITE_MIN_FILES) {
+    const early = this.early;
+    const encoded = [...writes].map(([rel, text]) => {
+      const file = normalizeRepoPath(rel);
+      const bytes = early?.texts.get(file) === text ? early.bytes.get(file) : undefined;
+      return bytes ? { text, file, bytes: bytes as Buffer } : { text, ...this.encoded(rel, text) };
+    });
+    const begun = !!early && early.bytes.size === encoded.length && encoded.every((e) => early.bytes.get(e.file) === e.bytes);
+    if (encoded.length >= PREWRITE_MIN_FILES && !begun) {
       const head = this.knownHead()?.sha ?? (await this.resolve('HEAD'));
-      const bytes = new Map(encoded.map((e) => [e.file, e.bytes] as const));
-      if (head) this.early = { head, bytes, done: prewriteObjects(this.runner, await this.gitDir(), head, bytes) };
+      if (head) this.early = this.startPrewrite(head, encoded);
     }
     const realRoot = await realRootOf(this.dir);
     for (let i = 0; i < encoded.length; i += WRITE_BATCH) {
@@ -424,7 +454,7 @@ export class Workspace extends WorkingCopy {
   }
 
   /** A prewrite writeFiles started, for the commit that follows. */
-  private early?: { head: string; bytes: ReadonlyMap<string, Uint8Array>; done: Promise<boolean> };
+  private early?: { head: string; bytes: ReadonlyMap<string, Uint8Array>; texts: ReadonlyMap<string, string>; done: Promise<boolean> };
 
   /** HEAD's commit and tree as the last sync, commit or push left them, while no command
    *  that could move them has run since. */

@@ -11,11 +11,13 @@ import { analyzed, type AnalysisMode } from '../analysis/gate.ts';
 export type Prepare = (repo: RepoFiles) => Promise<Prepared>;
 
 /** `seen`: filled with each text planning reads, by the path it was asked by. */
-export function workspaceFiles(ws: Workspace, seen?: Map<string, string>): RepoFiles {
+export function workspaceFiles(ws: Workspace, seen?: Map<string, string>, opts: { writing?: boolean } = {}): RepoFiles {
   // One planning pass reads one state of the tree: ask git once whether it is clean.
   let version: Promise<string | undefined> | undefined;
   const clean = () => (version ??= ws.cleanTree());
   return {
+    // a plan about to be written and committed here: its objects are begun meanwhile
+    ...(opts.writing ? { willWrite: (writes: ReadonlyMap<string, string>) => ws.prewriteSoon(writes) } : {}),
     root: ws.dir,
     list: () => ws.listFiles(),
     read: seen ? async (rel) => {
@@ -62,7 +64,7 @@ export async function commitPlan(ws: Workspace, planned: Prepare, opts: { branch
         originals.clear();
         // what planning read of a file is what it holds until written: no second read
         const seen = new Map<string, string>();
-        last = await prepare(workspaceFiles(ws, seen));
+        last = await prepare(workspaceFiles(ws, seen, { writing: true }));
         if (last.writes.size === 0) return null;
         for (const rel of last.writes.keys()) originals.set(rel, seen.get(rel) ?? (await ws.readFile(rel).catch(() => null)));
         await ws.writeFiles(last.writes);

@@ -14,6 +14,10 @@ export interface RepoFiles {
   /** A key that changes whenever any file may have changed (a clean tree's sha), or
    *  undefined when there is none: then nothing derived from the files is cached. */
   version?(): Promise<string | undefined>;
+  /** Told what a plan will write (path → text) before its analysis, where the reader is
+   *  the working copy those texts are then written to and committed in: it may start on
+   *  what the commit will need. Only a hint; nothing is written to the files. */
+  willWrite?(writes: ReadonlyMap<string, string>): void;
 }
 
 export const YAML_FILE = /\.ya?ml$/i;

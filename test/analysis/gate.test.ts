@@ -23,6 +23,19 @@ const plan = (): Plan => ({
 });
 
 describe('the analysis gate', () => {
+  it('tells the reader what the plan will write before analyzing it, and nothing for a plan that writes nothing', async () => {
+    const told: string[] = [];
+    const files = memoryFiles({ [VS]: route('stable'), 'dr.yaml': RULE });
+    const read = files.read.bind(files);
+    const watched = { ...files, read: (rel: string) => (told.push(`read ${rel}`), read(rel)), willWrite: (w: ReadonlyMap<string, string>) => void told.push(`will write ${[...w.keys()].join(',')}`) };
+    await gate(watched, { plan: plan(), writes: new Map([[VS, route('stable')]]) }, 'strict');
+    expect(told[0]).toBe('will write vs.yaml');
+    expect(told.length).toBeGreaterThan(1);
+    told.length = 0;
+    await gate(watched, { plan: plan(), writes: new Map() }, 'strict');
+    expect(told.filter((t) => t.startsWith('will write'))).toEqual([]);
+  });
+
   it('strict: an error throws ANALYSIS_FAILED listing the findings; nothing is returned to write', async () => {
     const files = memoryFiles({ [VS]: route('stable'), 'dr.yaml': RULE });
     const err = await gate(files, { plan: plan(), writes: new Map([[VS, route('stabel')]]) }, 'strict').catch((e: unknown) => e);

@@ -129,6 +129,37 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
     expect(readFileSync(seen, 'utf8')).toBe('glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=4194304');
   });
 
+  it('begins the pack while the plan is analyzed, before a file is written, and packs once', async () => {
+    const dir = path.join(work, 'clone');
+    const ws = await Workspace.open({ dir, remoteUrl: remote.url });
+    await ws.sync();
+    const writes = new Map(Array.from({ length: N }, (_, i) => [`apps/a${i % 7}/deploy ${i}.yaml`, `image: ghcr.io/acme/app:4.0.${i}\n`]));
+    const packs = async () => Number((await git(dir, 'count-objects', '-v')).match(/^packs: (\d+)$/m)![1]);
+    const before = await packs();
+    const blob = gitInput(dir, ['hash-object', '--stdin'], 'image: ghcr.io/acme/app:4.0.5\n').trim();
+    // what the gate does with a plan about to be written (workspaceFiles' willWrite)
+    ws.prewriteSoon(writes);
+    for (let i = 0; i < 200 && (await packs()) === before; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await packs()).toBe(before + 1);
+    expect((await git(dir, 'cat-file', '-t', blob)).trim()).toBe('blob');
+    expect(await git(dir, 'status', '--porcelain')).toBe('');
+    await ws.writeFiles(writes);
+    const sha = await ws.commit({ subject: 'Bump 4.0', trailers: { App: 'x' }, files: [...writes.keys()] });
+    expect(sha).toBe((await git(dir, 'rev-parse', 'HEAD')).trim());
+    // no second pack for the same bytes, and the commit is the one the files make
+    expect(await packs()).toBe(before + 1);
+    expect(await git(dir, 'show', 'HEAD:apps/a5/deploy 5.yaml')).toBe('image: ghcr.io/acme/app:4.0.5\n');
+    expect((await git(dir, 'status', '--porcelain')).trim()).toBe('');
+    await git(dir, 'fsck', '--no-dangling', '--connectivity-only');
+    // texts other than those begun on (the plan changed): packed again, from what is written
+    ws.prewriteSoon(writes);
+    const other = new Map([...writes].map(([rel, text]) => [rel, text.replace('4.0', '5.0')]));
+    await ws.writeFiles(other);
+    await ws.commit({ subject: 'Bump 5.0', trailers: { App: 'x' }, files: [...other.keys()] });
+    expect(await git(dir, 'show', 'HEAD:apps/a5/deploy 5.yaml')).toBe('image: ghcr.io/acme/app:5.0.5\n');
+    await git(dir, 'fsck', '--no-dangling', '--connectivity-only');
+  });
+
   it('writes no pack for a commit of a few files', async () => {
     const dir = path.join(work, 'clone');
     const ws = await Workspace.open({ dir, remoteUrl: remote.url });
