@@ -81,7 +81,20 @@ const policyKeys = new WeakMap<ReadonlyMap<string, FluxPolicy>, string>();
  *  bench. */
 export const indexedEditCounters = { spliced: 0, declined: 0, stored: 0 };
 
-const digest = (s: string) => createHash('sha256').update(s).digest('base64');
+// A text's hash names its facts and its objects, and a plan asks for it several times
+// (the text planned, the text written, the analysis of each): some 6 hashes a file of a
+// sidecar bump, kept here per text (the strings are held by the plan anyway).
+const digests = new Map<string, string>();
+
+function digest(s: string): string {
+  let d = digests.get(s);
+  if (d === undefined) {
+    d = createHash('sha256').update(s).digest('base64');
+    if (digests.size >= FACTS_LIMIT * 2) digests.delete(digests.keys().next().value as string);
+    digests.set(s, d);
+  }
+  return d;
+}
 
 function policiesKey(policies: ReadonlyMap<string, FluxPolicy>): string {
   let key = policyKeys.get(policies);
