@@ -20,6 +20,7 @@ import { generation, WatchedRunner } from './watched-runner.ts';
 import { type Mode, OBJECT_ID, WorkingCopy } from './working-copy.ts';
 import type { ConfigSnapshot } from './config-snapshot.ts';
 import { recordTreeStep } from '../repo-io/tree-steps.ts';
+import { gitCommitNeeded } from './plain-commit.ts';
 import { PREWRITE_MIN_FILES, prewriteObjects } from './prewrite.ts';
 
 export { BOT_AUTHOR, type Author } from './exec.ts';
@@ -344,13 +345,19 @@ export class Workspace extends WorkingCopy {
     if (staged.length === theirs.length) return null;
     // In the user's checkout other changes may have been staged meanwhile: commit only
     // ours then. Otherwise the index is HEAD plus our files, and a plain commit of it
-    // spares `--only` its temporary index of the whole tree and pathspec matching.
-    return this.commitMessage(message, theirs.length > 0 ? ['--only', '--', ...files] : []);
+    // spares `--only` its temporary index of the whole tree and pathspec matching; where
+    // no hook, signing or operation in progress is there for `git commit` to honour, the
+    // plumbing writes that same commit (plain-commit.ts).
+    if (theirs.length > 0) return this.commitMessage(message, ['--only', '--', ...files]);
+    // (no tree step is recorded: their filters may have staged other bytes than were written)
+    if (known && !gitCommitNeeded(await this.gitDir(), this.configSnapshot)) return this.commitIndex(message, known);
+    return this.commitMessage(message);
   }
 
   /** The bot's own clone: nothing but our files is staged (sync reset it) and no hook is
-   *  run there, so the commit is written from the index directly. `git commit` would
-   *  first compare every file of the tree with the index. Null when the index is HEAD's
+   *  run there, so the commit is written from the index directly (so too in the user's
+   *  checkout when it is HEAD plus our files and nothing calls for `git commit`). `git
+   *  commit` would first compare every file of the tree with the index. Null when the index is HEAD's
    *  tree (the files already matched). `head`: HEAD's commit and tree. `written`: the
    *  files the index differs from that tree in at most, when known (recorded with the
    *  new tree, see tree-steps.ts). */
@@ -373,7 +380,8 @@ export class Workspace extends WorkingCopy {
     await this.runner.run(['update-ref', '-m', `commit: ${text.split('\n')[0]}`, 'HEAD', sha, head], { code: 'GIT_COMMIT_FAILED' });
     if (written) recordTreeStep(headTree, tree, written, texts);
     this.made = { sha, tree };
-    await this.housekeep();
+    // the user's checkout is theirs to pack
+    if (this.mode === 'managed') await this.housekeep();
     return sha;
   }
 

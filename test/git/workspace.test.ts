@@ -112,9 +112,10 @@ describe('files', { timeout: 90_000 }, () => {
 });
 
 describe('writing files', () => {
+  // more than the 32 written between two turns of the event loop, fewer than a prewrite packs
   it('writes many files at once (new, longer, shorter), each holding exactly its text', async () => {
     const ws = await Workspace.open({ dir: path.join(work, 'c'), remoteUrl: remote.url });
-    const texts = (n: number) => new Map(Array.from({ length: 70 }, (_, i) => [`many/d${i % 7}/f${i}.yaml`, `image: ghcr.io/acme/app-${i}:1.0.0\n${'# pad\n'.repeat((i * n) % 13)}`]));
+    const texts = (n: number) => new Map(Array.from({ length: 48 }, (_, i) => [`many/d${i % 7}/f${i}.yaml`, `image: ghcr.io/acme/app-${i}:1.0.0\n${'# pad\n'.repeat((i * n) % 13)}`]));
     for (const n of [5, 3, 0]) {
       const writes = texts(n);
       await ws.writeFiles(writes);
