@@ -57,6 +57,9 @@ function printResult(result: Result | Result[], json: boolean, out: Out): void {
 function loadCommand(command: string): Promise<unknown> {
   const modules: Promise<unknown>[] = [command === 'status' ? import('./cli/status.ts') : command === 'images' ? import('./cli/images.ts') : import('./cli/changes.ts')];
   if (command === 'set-image') modules.push(import('./jobs/set-image-plan.ts'), import('./jobs/digests.ts'));
+  // an image change is analyzed against its workloads' schemas: the models most of them
+  // use (a Deployment's bring the shared Kubernetes definitions, ~650 KB of validators)
+  if (command === 'set-image' || command === 'release') modules.push(import('./analysis/schemas.ts').then((m) => m.preloadSchemas(['apps/v1 Deployment'])));
   // a module that fails to load fails where it is imported for use
   return Promise.all(modules).catch(() => undefined);
 }

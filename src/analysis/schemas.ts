@@ -93,6 +93,19 @@ export function substituted(v: unknown): boolean {
   return typeof v === 'string' && SUBSTITUTION.test(v);
 }
 
+/** Starts loading the models of `keys` (`apiVersion kind`), so that they compile while
+ *  the caller waits on something else (the CLI: on git, before a change is analyzed). */
+export function preloadSchemas(keys: readonly string[]): void {
+  for (const key of keys) {
+    const load = MODELS[key];
+    if (!load || loaded.has(key)) continue;
+    const pending = load();
+    // a model that fails to load fails where it is used
+    pending.catch(() => loaded.delete(key));
+    loaded.set(key, pending);
+  }
+}
+
 /** Findings for `doc` against its kind's schema; [] for kinds the table does not know. */
 export async function validateManifestSchema(doc: unknown, where: { file: string; line?: number; object?: string }): Promise<Finding[]> {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return [];

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { validateManifestSchema } from '../../src/analysis/schemas.ts';
+import { preloadSchemas, validateManifestSchema } from '../../src/analysis/schemas.ts';
 import { parseManifest } from '../../src/manifests/parse.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -20,6 +20,15 @@ function walk(dir: string, out: string[] = []): string[] {
 }
 
 describe('validateManifestSchema', () => {
+  it('judges the same after its models were loaded ahead (the CLI does while git answers), and ignores kinds it does not know', async () => {
+    preloadSchemas(['batch/v1 Job', 'example.com/v1 Unknown']);
+    const doc = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'once' }, spec: { backoffLimit: 'many', template: { spec: { containers: [{ name: 'once', image: 'busybox' }] } } } };
+    expect(await validateManifestSchema(doc, where)).toEqual([
+      { severity: 'error', code: 'SCHEMA_INVALID', file: 'x.yaml', line: 1, object: undefined, field: 'spec.backoffLimit', message: 'must be integer, got "many" (Job schema)' },
+    ]);
+    expect(await validateManifestSchema({ apiVersion: 'example.com/v1', kind: 'Unknown', spec: 1 }, where)).toEqual([]);
+  });
+
   it('replicas: "two" on a Deployment', async () => {
     const doc = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 'two', selector: {}, template: { spec: { containers: [{ name: 'web', image: 'nginx' }] } } } };
     expect(await validateManifestSchema(doc, { ...where, object: 'Deployment/web' })).toEqual([
