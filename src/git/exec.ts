@@ -4,6 +4,10 @@
 // signing). Credentials travel in the environment (GIT_CONFIG_KEY_n), never in argv, URLs
 // or .git/config, and every message that leaves here is redacted.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { GitError as SimpleGitError, simpleGit, type SimpleGit } from 'simple-git';
 import { GitError } from '../errors.ts';
 import { redactSecrets } from './redact.ts';
@@ -145,30 +149,49 @@ export class GitRunner {
    *  queue of run(): only for commands that write objects alone, which git lets run beside
    *  anything (nor does WatchedRunner count them: they move no ref, index entry or file).
    *  Same settings, environment, timeout and errors as run(). */
-  runInput(args: string[], input: Uint8Array, opts: RunOptions & { env?: Record<string, string> } = {}): Promise<RunResult> {
+  runInput(args: string[], input: Uint8Array, opts: RunOptions & { env?: Record<string, string>; fromFile?: boolean } = {}): Promise<RunResult> {
     const ok = opts.ok ?? [0];
     const config = commandConfig(this.options).flatMap((c) => ['-c', c]);
     const env = { ...(buildEnv(this.options) ?? inheritedEnv(this.options)), ...opts.env };
+    // `fromFile`: git reads the input from a file of its own instead of a pipe this process
+    // feeds, which it can only do between its own tasks: a pack begun beside a plan's
+    // analysis (prewrite.ts) waited on the analysis for its input (140 ms of 280)
     return new Promise((resolve, reject) => {
-      const child = spawn('git', [...config, ...args], { cwd: this.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      // (thrown here, a failure to write it rejects)
+      const file = opts.fromFile ? inputFile(input) : undefined;
+      const done = () => {
+        if (file) rmSync(file.path, { force: true });
+      };
+      let child;
+      try {
+        child = spawn('git', [...config, ...args], { cwd: this.cwd, env, stdio: [file ? file.fd : 'pipe', 'pipe', 'pipe'] });
+      } catch (e) {
+        done();
+        throw e;
+      } finally {
+        // the child holds its own copy
+        if (file) closeSync(file.fd);
+      }
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       const timer = setTimeout(() => child.kill('SIGKILL'), this.options.timeoutMs ?? 300_000);
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.stdout?.on('data', (b: Buffer) => out.push(b));
+      child.stderr?.on('data', (b: Buffer) => err.push(b));
       // a git that exits early (bad input) closes its stdin: its exit code tells why
-      child.stdin.on('error', () => undefined);
+      child.stdin?.on('error', () => undefined);
       child.on('error', (e) => {
         clearTimeout(timer);
+        done();
         reject(this.toError(e, args, opts));
       });
       child.on('close', (code) => {
         clearTimeout(timer);
+        done();
         const result = { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: code ?? -1, pid: child.pid };
         if (ok.includes(result.code)) resolve(result);
         else reject(this.toError(new RawFailure(result.code, result.stdout, result.stderr), args, opts));
       });
-      child.stdin.end(input);
+      child.stdin?.end(input);
     });
   }
 
@@ -194,6 +217,23 @@ export class GitRunner {
     const transient = TRANSIENT_RE.test(detail);
     // the cause is redacted too: loggers print causes
     return new GitError(opts.code ?? 'GIT_COMMAND_FAILED', message, {}, { transient, cause: new Error(this.redact(detail)) });
+  }
+}
+
+/** `input` in a new file only this user can read, open for reading from its start. */
+function inputFile(input: Uint8Array): { path: string; fd: number } {
+  const file = path.join(os.tmpdir(), `gitops-canary-input-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const w = openSync(file, 'wx', 0o600);
+  try {
+    for (let at = 0; at < input.length; ) at += writeSync(w, input, at, input.length - at);
+  } finally {
+    closeSync(w);
+  }
+  try {
+    return { path: file, fd: openSync(file, 'r') };
+  } catch (err) {
+    rmSync(file, { force: true });
+    throw err;
   }
 }
 

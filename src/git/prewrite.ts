@@ -46,7 +46,7 @@ export async function prewriteObjects(runner: GitRunner, gitDir: string, head: s
   }
   // `reset` without `from` deletes the ref when the stream ends: only the objects stay
   parts.push(Buffer.from(`reset ${ref}\n\ndone\n`));
-  const r = await runner.runInput(['fast-import', '--quiet', '--done'], Buffer.concat(parts), { ok: [0, 1, 128], env: { GLIBC_TUNABLES: fastImportTunables(process.env.GLIBC_TUNABLES) } }).catch(() => undefined);
+  const r = await runner.runInput(['fast-import', '--quiet', '--done'], Buffer.concat(parts), { ok: [0, 1, 128], env: { GLIBC_TUNABLES: fastImportTunables(process.env.GLIBC_TUNABLES) }, fromFile: true }).catch(() => undefined);
   if (r?.code === 0) return true;
   if (r?.pid !== undefined) await rm(path.join(gitDir, `fast_import_crash_${r.pid}`), { force: true }).catch(() => undefined);
   return false;

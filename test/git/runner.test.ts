@@ -1,6 +1,7 @@
 // GitRunner marks stdout drained at its end so that simple-git does not sleep after
 // quiet commands; these check that nothing is lost or misreported because of it. Also the
 // one-call HEAD lookup the warm delivery path uses.
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,27 @@ describe('GitRunner', { timeout: 60_000 }, () => {
     expect(add).toEqual({ stdout: '', stderr: '', code: 0 });
     await runner.run(['commit', '-q', '-m', 'first']);
     expect((await git(dir, 'log', '--format=%s')).trim()).toBe('first');
+  });
+
+  it('gives a command its input through a pipe or, fed while this process is busy, a file it removes after', async () => {
+    const runner = new GitRunner({ cwd: dir, hermetic: true });
+    const input = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `line ${i}`).join('\n'));
+    const leftovers = () => readdirSync(os.tmpdir()).filter((f) => f.startsWith(`gitops-canary-input-${process.pid}-`));
+    const shas: string[] = [];
+    for (const fromFile of [false, true]) {
+      const pending = runner.runInput(['hash-object', '-w', '--stdin'], input, { fromFile });
+      // the main thread held well past the time git needs: only a file lets it read meanwhile
+      const until = Date.now() + 150;
+      while (Date.now() < until);
+      shas.push((await pending).stdout.trim());
+      expect(leftovers()).toEqual([]);
+    }
+    expect(shas[1]).toBe(shas[0]);
+    expect((await git(dir, 'cat-file', '-s', shas[0])).trim()).toBe(String(input.length));
+    // a command that fails reading it: its exit code and stderr, and no file left
+    const bad = await runner.runInput(['fast-import', '--quiet'], Buffer.from('not a stream\n'), { fromFile: true, ok: [0, 1, 128] });
+    expect(bad.code).not.toBe(0);
+    expect(leftovers()).toEqual([]);
   });
 
   it('keeps the exit code and stderr of a failing command', async () => {
