@@ -64,6 +64,11 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
   return (await resolveTarget(root, rel)).abs;
 }
 
+/** The refusal of a file that is a symbolic link (found so, or met as one on opening it). */
+export function symlinkRefused(file: string, cause?: unknown): GitError {
+  return new GitError('GIT_UNSAFE_PATH', 'file is a symbolic link; the bot only edits regular files', { file }, { cause });
+}
+
 /** resolveInside, also saying whether a file is there already (its directory then needs
  *  no creating). */
 export async function resolveTarget(root: string, rel: string): Promise<{ abs: string; exists: boolean }> {
@@ -82,9 +87,7 @@ export function resolveTargetSync(realRoot: string, rel: string): { abs: string;
   } catch {
     st = undefined;
   }
-  if (st?.isSymbolicLink()) {
-    throw new GitError('GIT_UNSAFE_PATH', 'file is a symbolic link; the bot only edits regular files', { file: norm });
-  }
+  if (st?.isSymbolicLink()) throw symlinkRefused(norm);
   for (let dir = path.dirname(abs); ; ) {
     let real: string | undefined;
     try {

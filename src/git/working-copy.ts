@@ -10,7 +10,7 @@ import { maxFileSize, readRepoText, RepoFileError } from '../repo-io/read.ts';
 import { writeInPlaceSync } from '../repo-io/write.ts';
 import type { GitRunner } from './exec.ts';
 import { findLastBotCommit, readLog, type FindBotCommitOptions, type LogEntry, type LogOptions } from './history.ts';
-import { normalizeRepoPath, realRootOf, resolveInside, resolveTargetSync } from './paths.ts';
+import { normalizeRepoPath, realRootOf, resolveInside, resolveTargetSync, symlinkRefused } from './paths.ts';
 import { screenFiles } from './screen-cache.ts';
 
 export interface StatusEntry {
@@ -171,7 +171,7 @@ export class WorkingCopy {
     try {
       writeInPlaceSync(abs, bytes);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new GitError('GIT_UNSAFE_PATH', 'file is a symbolic link; the bot only edits regular files', { file }, { cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkRefused(file, err);
       throw err;
     }
     this.written.set(file, { text, bytes });

@@ -447,7 +447,7 @@ export class Workspace extends WorkingCopy {
     const encoded = [...writes].map(([rel, text]) => {
       const file = normalizeRepoPath(rel);
       const bytes = early?.texts.get(file) === text ? early.bytes.get(file) : undefined;
-      return bytes ? { text, file, bytes: bytes as Buffer } : { text, ...this.encoded(rel, text) };
+      return bytes ? { text, file, bytes } : { text, ...this.encoded(rel, text) };
     });
     const begun = !!early && early.bytes.size === encoded.length && encoded.every((e) => early.bytes.get(e.file) === e.bytes);
     if (encoded.length >= PREWRITE_MIN_FILES && !begun) {
@@ -462,7 +462,7 @@ export class Workspace extends WorkingCopy {
   }
 
   /** A prewrite writeFiles started, for the commit that follows. */
-  private early?: { head: string; bytes: ReadonlyMap<string, Uint8Array>; texts: ReadonlyMap<string, string>; done: Promise<boolean> };
+  private early?: { head: string; bytes: ReadonlyMap<string, Buffer>; texts: ReadonlyMap<string, string>; done: Promise<boolean> };
 
   /** HEAD's commit and tree as the last sync, commit or push left them, while no command
    *  that could move them has run since. */

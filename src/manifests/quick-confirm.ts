@@ -27,7 +27,7 @@ const TYPE_OF: Record<string, string> = { '"': Scalar.QUOTE_DOUBLE, "'": Scalar.
 export function quickConfirm(text: string, next: string, splices: readonly ScalarSplice[]): boolean | undefined {
   if (splices.length === 0) return undefined;
   const [start, end] = changedDocuments(text, splices);
-  const grown = splices.reduce((n, s) => n + s.text.length - (s.end - s.start), 0);
+  const grown = next.length - text.length;
   const before = quickDocuments(text.slice(start, end));
   const after = before && quickDocuments(next.slice(start, end + grown));
   if (!before || !after) return undefined;

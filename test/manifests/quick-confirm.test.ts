@@ -97,7 +97,7 @@ describe('the quick confirm of a splice', () => {
         // the documents the splices are in read as before but for them; the others (which
         // the quick confirm does not read, and may hold anchors and aliases) are unchanged
         const [from, to] = changedDocuments(text, splices);
-        const grown = splices.reduce((n, s) => n + s.text.length - (s.end - s.start), 0);
+        const grown = next.length - text.length;
         const within = (docs: ParsedStream['docs'], a: number, b: number) => docs.filter((d) => d.range[0] >= a && d.range[0] < b);
         expect(sameButSpliced(within(first.docs, from, to), within(parsed.docs, from, to + grown), splices)).toBe(true);
         const outside = (docs: ParsedStream['docs'], a: number, b: number) => docs.filter((d) => d.range[0] < a || d.range[0] >= b).map((d) => JSON.stringify(d.toJS()));
