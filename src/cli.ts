@@ -79,11 +79,13 @@ async function execute(p: Parsed & { command: string }, argv: string[], out: Out
   const co = await openCheckout(v, out, COMMANDS[command].changes && !v['dry-run']);
   if (command === 'status') return (await import('./cli/status.ts')).statusCommand(co.ws, v, out, argv, deps);
   if (command === 'images') return (await import('./cli/images.ts')).imagesCommand(co.ws, v, out, argv);
-  await code;
-  const { runChange } = await import('./cli/changes.ts');
   const lock = await lockCheckout(co.ws, argv, timeoutMs, out);
+  // a change begins with git comparing every tracked file: it does so while the code compiles
+  if (!v['dry-run']) co.ws.checkCleanSoon();
   let result: Result | Result[];
   try {
+    await code;
+    const { runChange } = await import('./cli/changes.ts');
     result = await runChange(command, co, args, v, out);
   } finally {
     await lock.release();

@@ -11,6 +11,7 @@ import { ConfigError, UsageError } from '../errors.ts';
 import type { Workspace } from '../git/workspace.ts';
 import { botCommits, commitPlan, dryRun, workspaceFiles, type Prepare } from '../jobs/run.ts';
 import { flushStores, persistentRepo } from '../manifests/tree-store.ts';
+import type { RepoFiles } from '../manifests/files.ts';
 import type { Result } from '../plan.ts';
 import { parseImageRef } from '../policy/image.ts';
 import { registryFromEnv } from '../registry/index.ts';
@@ -34,8 +35,14 @@ function imageArg(arg: string, command: string): { image: string; tag: string; d
   return { image: ref.repository, tag: ref.tag, ...(ref.digest ? { digest: ref.digest } : {}) };
 }
 
-function run(ws: Workspace, prepare: Prepare, v: Values, analysis: AnalysisMode, template: string | undefined): Promise<Result> {
-  return v['dry-run'] ? dryRun(ws, prepare, { analysis }) : commitPlan(ws, prepare, { analysis, template });
+/** `flush`: writes the answers kept between processes (Kept), while git commits the
+ *  change and, whatever happened, before the run ends. */
+async function run(ws: Workspace, prepare: Prepare, v: Values, analysis: AnalysisMode, template: string | undefined, flush?: () => Promise<void>): Promise<Result> {
+  try {
+    return v['dry-run'] ? await dryRun(ws, prepare, { analysis }) : await commitPlan(ws, prepare, { analysis, template, beside: flush });
+  } finally {
+    await flush?.();
+  }
 }
 
 function onlyApp(config: Config, command: string): string {
@@ -101,21 +108,26 @@ async function releasePrepares(r: Run, target: { image: string; tag: string; dig
   }));
 }
 
+interface Kept {
+  prepare: Prepare;
+  /** Writes what the latest planning derived; never rejects (a repo that cannot be
+   *  written stays uncached). */
+  flush(): Promise<void>;
+}
+
 /** `prepare` planning on a reader whose derived answers are kept on disk per tree and
  *  per file content (tree-store.ts), as status keeps them: a cold run on a tree seen
  *  before reads the Flux image policies instead of screening and parsing every policy
  *  file. They only decide which files are screened and how markers resolve; the edits
  *  come from parsing the files that hold the image, confirmed by re-parsing. The
  *  analysis reads the plain files. */
-function keptAnswers(prepare: Prepare): Prepare {
-  return async (repo) => {
-    const files = persistentRepo(repo);
-    try {
-      return await prepare(files);
-    } finally {
-      // a repo that cannot be written stays uncached; a failed run keeps what it derived
-      await flushStores(files).catch(() => undefined);
-    }
+function keptAnswers(prepare: Prepare): Kept {
+  let files: RepoFiles | undefined;
+  return {
+    prepare: (repo) => prepare((files = persistentRepo(repo))),
+    flush: async () => {
+      if (files) await flushStores(files).catch(() => undefined);
+    },
   };
 }
 
@@ -146,7 +158,8 @@ export const CHANGES: Record<string, Change> = {
       import('../jobs/set-image-plan.ts'),
       import('../jobs/digests.ts'),
     ]);
-    return run(ws, keptAnswers((repo) => planSetImage(repo, { ...withPinnedDigests({ image, tag, digest, paths: v.path }, registry), tag })), v, analysis, template);
+    const kept = keptAnswers((repo) => planSetImage(repo, { ...withPinnedDigests({ image, tag, digest, paths: v.path }, registry), tag }));
+    return run(ws, kept.prepare, v, analysis, template, kept.flush);
   },
   async release(r) {
     const results: Result[] = [];

@@ -236,9 +236,10 @@ export class WorkingCopy {
   }
 
   /** Throws GIT_DIRTY naming the modified tracked files. Untracked files are ignored.
-   *  Where HEAD was when git found the files clean. */
-  async assertClean(): Promise<{ head: string | null; branch: string | null }> {
-    const { files, head, branch } = await this.statusEntries(false);
+   *  Where HEAD was when git found the files clean. `found`: the entries of a status
+   *  begun earlier (without untracked files), to judge instead of asking again. */
+  async assertClean(found?: ReturnType<WorkingCopy['statusEntries']>): Promise<{ head: string | null; branch: string | null }> {
+    const { files, head, branch } = await (found ?? this.statusEntries(false));
     const dirty = files.filter((f) => f.index !== '?' && f.index !== '!').map((f) => f.path);
     if (dirty.length) {
       const shown = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? `, and ${dirty.length - 10} more` : '');

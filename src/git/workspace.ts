@@ -248,7 +248,7 @@ export class Workspace extends WorkingCopy {
   private async syncLocal(branch?: string): Promise<string> {
     this.checked = undefined;
     // where HEAD is comes with the check, from the same git process
-    const at = await this.assertClean();
+    const at = await this.assertClean(this.takePrecheck());
     const current = at.branch;
     const b = branch ?? current ?? (await this.defaultBranch());
     if (b !== current) await this.runner.run(['checkout', '-q', b], { code: 'GIT_NO_BRANCH' });
@@ -265,6 +265,31 @@ export class Workspace extends WorkingCopy {
     await this.runner.run(['reset', '-q', '--hard', upstream]);
     await this.markChecked(b, null);
     return b;
+  }
+
+  /** A clean check begun ahead of the next sync (checkCleanSoon), and the checkout's
+   *  generation when it began. */
+  private precheck?: { seen: number; found: ReturnType<Workspace['statusEntries']> };
+
+  /** Begins the clean check the next sync of the user's checkout starts with, so that
+   *  git compares the files while the caller does other work (the CLI compiles the
+   *  command's code meanwhile). The caller holds the checkout's lock already: no run of
+   *  ours changes the files before that sync. */
+  checkCleanSoon(): void {
+    if (this.mode !== 'local') return;
+    const found = this.statusEntries(false);
+    // a check that failed is asked again by the sync, which reports it
+    found.catch(() => undefined);
+    this.precheck = { seen: generation(this.dir), found };
+  }
+
+  /** The early clean check, while no command that may change the checkout has started
+   *  since it began (and asked afresh should it have failed). */
+  private takePrecheck(): ReturnType<Workspace['statusEntries']> | undefined {
+    const early = this.precheck;
+    this.precheck = undefined;
+    if (!early || early.seen !== generation(this.dir)) return undefined;
+    return early.found.catch(() => this.statusEntries(false));
   }
 
   /** `head`: HEAD's commit as the clean check just saw it, when nothing has moved it since. */
@@ -603,21 +628,21 @@ export class Workspace extends WorkingCopy {
    *  the files get their previous bytes back exactly. Null when nothing changes.
    *  Conflicts abort the revert and throw GIT_REVERT_CONFLICT naming the files. */
   async revert(sha: string, opts: { trailers: Trailers; subject?: string; body?: string }): Promise<string | null> {
-    if (this.mode === 'local') await this.assertClean();
+    if (this.mode === 'local') await this.assertClean(this.takePrecheck());
     return revertCommit(this, sha, opts);
   }
 
   /** Creates (or resets) local branch `name` at `base` (a remote branch name, a local ref
    *  or a sha) and checks it out. Used to build `gitops-canary/<app>/<track>` PR branches. */
   async createBranchFrom(base: string, name: string): Promise<void> {
-    if (this.mode === 'local') await this.assertClean();
+    if (this.mode === 'local') await this.assertClean(this.takePrecheck());
     const start = (this.remote && (await this.resolve(`refs/remotes/${this.remote}/${base}`))) || (await this.resolve(base));
     if (!start) throw new GitError('GIT_BAD_REF', `unknown base ${base} for branch ${name}`);
     await this.runner.run(['checkout', '-q', ...(this.mode === 'managed' ? ['-f'] : []), '-B', name, start], { code: 'GIT_BRANCH_FAILED' });
   }
 
   async checkout(ref: string): Promise<void> {
-    if (this.mode === 'local') await this.assertClean();
+    if (this.mode === 'local') await this.assertClean(this.takePrecheck());
     if (ref.startsWith('-')) throw new GitError('GIT_BAD_REF', `invalid ref ${ref}`);
     await this.runner.run(['checkout', '-q', ...(this.mode === 'managed' ? ['-f'] : []), ref, '--'], { code: 'GIT_CHECKOUT_FAILED' });
   }

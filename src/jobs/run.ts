@@ -48,10 +48,23 @@ export async function dryRun(ws: Workspace, prepare: Prepare, opts: { analysis?:
 }
 
 /** Plans, writes, commits and pushes to `branch`, re-planning after a rejected push.
- *  `template`: the app's `commitMessage`. */
-export async function commitPlan(ws: Workspace, planned: Prepare, opts: { branch?: string; analysis?: AnalysisMode; template?: string } = {}): Promise<Result> {
+ *  `template`: the app's `commitMessage`. `beside`: work begun once an attempt's files
+ *  are written, to run while git commits them (the CLI keeps what it derived then); it
+ *  must not reject, and is awaited before the result. */
+export async function commitPlan(ws: Workspace, planned: Prepare, opts: { branch?: string; analysis?: AnalysisMode; template?: string; beside?: () => Promise<void> } = {}): Promise<Result> {
   // analysis refuses a broken change before anything is written (a no-op when the caller analyzed)
   const prepare = analyzed(planned, opts.analysis);
+  const besides: Array<Promise<void>> = [];
+  try {
+    return await commitAttempts(ws, prepare, opts.branch, opts.template, () => {
+      if (opts.beside) besides.push(opts.beside());
+    });
+  } finally {
+    await Promise.allSettled(besides);
+  }
+}
+
+async function commitAttempts(ws: Workspace, prepare: Prepare, branch: string | undefined, template: string | undefined, written: () => void): Promise<Result> {
   let last: Prepared | undefined;
   // the bytes each written file had before this attempt, to undo a commit that never happened
   const originals = new Map<string, string | null>();
@@ -59,7 +72,7 @@ export async function commitPlan(ws: Workspace, planned: Prepare, opts: { branch
   let pushed: Awaited<ReturnType<Workspace['commitAndPush']>>;
   try {
     pushed = await ws.commitAndPush({
-      branch: opts.branch,
+      branch,
       apply: async () => {
         originals.clear();
         // what planning read of a file is what it holds until written: no second read
@@ -68,7 +81,8 @@ export async function commitPlan(ws: Workspace, planned: Prepare, opts: { branch
         if (last.writes.size === 0) return null;
         for (const rel of last.writes.keys()) originals.set(rel, seen.get(rel) ?? (await ws.readFile(rel).catch(() => null)));
         await ws.writeFiles(last.writes);
-        return { ...commitParts(last.plan, opts.template), trailers: last.plan.trailers, files: [...last.writes.keys()] };
+        written();
+        return { ...commitParts(last.plan, template), trailers: last.plan.trailers, files: [...last.writes.keys()] };
       },
     });
   } catch (err) {

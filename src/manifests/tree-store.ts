@@ -112,9 +112,12 @@ export function withContentStore<T extends RepoFiles>(repo: T, store: TreeStore)
 
 /** Writes what `repo`'s stores gained (see TreeStore.flush). */
 export async function flushStores(repo: RepoFiles): Promise<void> {
-  await (await treeStoreOf(repo))?.flush();
   await contentStoreOf(repo)?.flush();
   if (!isPersistent(repo)) return;
+  // every store an answer went to is open already: the flush need not ask which tree the
+  // files are (git), which once a change is written would no longer be the one planned on
+  const dir = storeDirOf(repo.root);
+  if (dir) for (const [id, store] of open) if (id.startsWith(`${dir}\0`)) await store.flush();
   await flushScreens(repo.root);
   await flushFacts(repo.root);
 }

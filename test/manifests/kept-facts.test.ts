@@ -59,4 +59,15 @@ describe('kept facts', () => {
     await flushFacts(root);
     expect(await contents()).toEqual(before);
   });
+
+  it('serializes what was set when flushing; a get before that has it already', async () => {
+    const keys = Array.from({ length: 400 }, (_, i) => `p\0${root}\0apps/a${i}.yaml\0d${i}`);
+    for (const k of keys) factsFileOf(root)!.set(k, { key: k, spans: [[1, 2]] });
+    expect(existsSync(store())).toBe(false);
+    // read back in this process before any flush: a copy of what was set
+    expect(factsFileOf(root)!.get(keys[3])).toEqual({ key: keys[3], spans: [[1, 2]] });
+    await flushFacts(root);
+    closeFacts();
+    for (const k of keys) expect(factsFileOf(root)!.get(k)).toEqual({ key: k, spans: [[1, 2]] });
+  });
 });
