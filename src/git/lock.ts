@@ -3,8 +3,8 @@
 // place, which fails when the name exists), so a waiter never reads half a holder. A
 // waiter polls until the file is gone or its holder is dead, then takes it over.
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { link, readFile, readlink, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, readlink, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { GitError } from '../errors.ts';
 
@@ -122,11 +122,13 @@ function describe(h: LockHolder | null, file: string): string {
   return `pid ${h.pid} on ${h.host} (${h.what}; process started ${h.started}, holding since ${h.since})`;
 }
 
+// Synchronous: a few calls on a local file, and a CLI that is loading its code meanwhile
+// would otherwise take the lock only between the modules it compiles (36 ms later).
 async function tryCreate(file: string, raw: string, token: string): Promise<boolean> {
   const aside = `${file}.${token}.tmp`;
-  await writeFile(aside, raw, { flag: 'wx' });
+  writeFileSync(aside, raw, { flag: 'wx' });
   try {
-    await link(aside, file);
+    linkSync(aside, file);
     return true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -134,12 +136,15 @@ async function tryCreate(file: string, raw: string, token: string): Promise<bool
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw err;
     // file systems without hard links: exclusive create; a reader may then see the file
     // empty for a moment, which counts as a live holder until STALE_MS
-    return writeFile(file, raw, { flag: 'wx' }).then(
-      () => true,
-      (e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? false : Promise.reject(e)),
-    );
+    try {
+      writeFileSync(file, raw, { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
   } finally {
-    await rm(aside, { force: true });
+    rmSync(aside, { force: true });
   }
 }
 

@@ -21,6 +21,7 @@ import { type Mode, OBJECT_ID, WorkingCopy } from './working-copy.ts';
 import type { ConfigSnapshot } from './config-snapshot.ts';
 import { recordTreeStep } from '../repo-io/tree-steps.ts';
 import { gitCommitNeeded } from './plain-commit.ts';
+import { indexStamp, sameIndex, type IndexStamp } from './index-stamp.ts';
 import { PREWRITE_MIN_FILES, prewriteObjects } from './prewrite.ts';
 
 export { BOT_AUTHOR, type Author } from './exec.ts';
@@ -59,6 +60,8 @@ interface SyncState {
   /** generation() of the clone when that was last seen to hold: while no command that
    *  may change it has run since, it still does. */
   seen?: number;
+  /** The user's checkout: the index file when the check found it to be HEAD's tree. */
+  index?: IndexStamp;
 }
 
 const syncStates = new Map<string, SyncState>();
@@ -248,13 +251,14 @@ export class Workspace extends WorkingCopy {
   private async syncLocal(branch?: string): Promise<string> {
     this.checked = undefined;
     // where HEAD is comes with the check, from the same git process
-    const at = await this.assertClean(this.takePrecheck());
+    const found = this.takePrecheck() ?? this.checkStatus();
+    const at = await this.assertClean(found);
     const current = at.branch;
     const b = branch ?? current ?? (await this.defaultBranch());
     if (b !== current) await this.runner.run(['checkout', '-q', b], { code: 'GIT_NO_BRANCH' });
     const upstream = await this.upstreamRef(b);
     if (!upstream) {
-      await this.markChecked(b, b === current ? at.head : null);
+      await this.markChecked(b, b === current ? at.head : null, b === current ? (await found).index : undefined);
       return b;
     }
     await this.fetch();
@@ -263,13 +267,22 @@ export class Workspace extends WorkingCopy {
       throw new GitError('GIT_DIVERGED', `branch ${b} has ${ahead} commit(s) not on ${upstream.replace('refs/remotes/', '')}; push or drop them first`);
     }
     await this.runner.run(['reset', '-q', '--hard', upstream]);
-    await this.markChecked(b, null);
+    await this.markChecked(b, null, this.stampIndex());
     return b;
+  }
+
+  /** The clean check's status, and the index file as that status left it. */
+  private checkStatus(): Promise<Awaited<ReturnType<Workspace['statusEntries']>> & { index?: IndexStamp }> {
+    return this.statusEntries(false).then((found) => ({ ...found, index: this.stampIndex() }));
+  }
+
+  private stampIndex(): IndexStamp | undefined {
+    return indexStamp(this.gitDirCache);
   }
 
   /** A clean check begun ahead of the next sync (checkCleanSoon), and the checkout's
    *  generation when it began. */
-  private precheck?: { seen: number; found: ReturnType<Workspace['statusEntries']> };
+  private precheck?: { seen: number; found: ReturnType<Workspace['checkStatus']> };
 
   /** Begins the clean check the next sync of the user's checkout starts with, so that
    *  git compares the files while the caller does other work (the CLI compiles the
@@ -277,7 +290,7 @@ export class Workspace extends WorkingCopy {
    *  ours changes the files before that sync. */
   checkCleanSoon(): void {
     if (this.mode !== 'local') return;
-    const found = this.statusEntries(false);
+    const found = this.checkStatus();
     // a check that failed is asked again by the sync, which reports it
     found.catch(() => undefined);
     this.precheck = { seen: generation(this.dir), found };
@@ -285,22 +298,23 @@ export class Workspace extends WorkingCopy {
 
   /** The early clean check, while no command that may change the checkout has started
    *  since it began (and asked afresh should it have failed). */
-  private takePrecheck(): ReturnType<Workspace['statusEntries']> | undefined {
+  private takePrecheck(): ReturnType<Workspace['checkStatus']> | undefined {
     const early = this.precheck;
     this.precheck = undefined;
     if (!early || early.seen !== generation(this.dir)) return undefined;
-    return early.found.catch(() => this.statusEntries(false));
+    return early.found.catch(() => this.checkStatus());
   }
 
   /** `head`: HEAD's commit as the clean check just saw it, when nothing has moved it since. */
-  private async markChecked(branch: string, head: string | null): Promise<void> {
+  private async markChecked(branch: string, head: string | null, index?: IndexStamp): Promise<void> {
     const seen = generation(this.dir);
+    const stamp = index ? { index } : {};
     if (head && this.opened?.head === head) {
-      this.checked = { branch, head, tree: this.opened.tree, writes: this.fileWrites, seen };
+      this.checked = { branch, head, tree: this.opened.tree, writes: this.fileWrites, seen, ...stamp };
       return;
     }
     const now = await this.headTree();
-    if (now) this.checked = { branch, head: now.sha, tree: now.tree, writes: this.fileWrites, seen };
+    if (now) this.checked = { branch, head: now.sha, tree: now.tree, writes: this.fileWrites, seen, ...stamp };
   }
 
   async fetch(): Promise<void> {
@@ -360,9 +374,13 @@ export class Workspace extends WorkingCopy {
     if (!head.branch) {
       throw new GitError('GIT_DETACHED_HEAD', `${this.dir} has a detached HEAD; check out a branch before committing`);
     }
+    // the index file as the clean check left it (HEAD's tree): no one staged anything
+    // since, so once ours are staged it holds HEAD and our files alone
+    const untouched = !!known && sameIndex(this.checked?.index, this.stampIndex());
     await this.prewrite(files, head.sha);
     await this.stage(files);
     if (!head.sha) return this.commitMessage(message, ['--only', '--', ...files]);
+    if (untouched && known && !gitCommitNeeded(await this.gitDir(), this.configSnapshot)) return this.commitIndex(message, known);
     // What the index now holds beyond HEAD: comparing the index with a tree reads no file.
     const staged = (await this.runner.run(['diff-index', '--cached', '--name-only', '-z', '--no-renames', 'HEAD', '--'])).stdout.split('\0').filter(Boolean);
     const ours = new Set(files);

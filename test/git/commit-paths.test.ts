@@ -92,6 +92,34 @@ describe('the commit path', { timeout: 90_000 }, () => {
     expect(made[0].reflog).toBe('commit: Set tag 2');
   });
 
+  it("in the user's checkout, asks git what is staged only when the index changed since the clean check", async () => {
+    const dir = await remote.clone(path.join(work, 'mine'));
+    const ws = await Workspace.local(dir, { config: await readCheckoutConfig(dir) });
+    const asked: string[] = [];
+    const run = ws.runner.run.bind(ws.runner);
+    ws.runner.run = (args, opts) => {
+      asked.push(args[0]);
+      return run(args, opts);
+    };
+    // no one staged anything since the check: HEAD and our file alone are committed
+    await ws.sync();
+    await ws.writeFile('a.yaml', 'tag: 2\n');
+    await ws.commit({ subject: 'Set tag', trailers: { App: 'x' }, files: ['a.yaml'] });
+    expect(asked).not.toContain('diff-index');
+    expect(await changed(dir)).toEqual(['M\ta.yaml']);
+    expect((await git(dir, 'status', '--porcelain')).trim()).toBe('');
+    await git(dir, 'push', '-q', 'origin', 'main');
+    // their `git add` after the check: asked, and theirs stays staged and out of the commit
+    await ws.sync();
+    await writeFile(path.join(dir, 'notes.txt'), 'theirs\n');
+    await git(dir, 'add', 'notes.txt');
+    await ws.writeFile('a.yaml', 'tag: 3\n');
+    await ws.commit({ subject: 'Set tag 3', trailers: { App: 'x' }, files: ['a.yaml'] });
+    expect(asked).toContain('diff-index');
+    expect(await changed(dir)).toEqual(['M\ta.yaml']);
+    expect((await git(dir, 'status', '--porcelain')).trim()).toBe('M  notes.txt');
+  });
+
   it('keeps `git commit` where a hook, signing, a hooks directory or an operation in progress is there', async () => {
     const dir = await remote.clone(path.join(work, 'mine'));
     const gitDir = path.join(dir, '.git');
