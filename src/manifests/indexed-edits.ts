@@ -23,7 +23,7 @@ import type { ObjectRef } from '../plan.ts';
 import { parseImageRef } from '../policy/image.ts';
 import type { FluxPolicy } from './flux-policies.ts';
 import type { FactsFile } from './kept-facts.ts';
-import { quickConfirm, type ScalarSplice } from './quick-confirm.ts';
+import { maskedShape, movedMasks, quickConfirm, type MaskedScalar, type ScalarSplice } from './quick-confirm.ts';
 import { applyTextEdits, movedOffset } from './text.ts';
 import type { ImageEditor, ImageRef, ManifestDoc, ManifestFile, TextEdit } from './types.ts';
 import { nodeAt, scalarText } from './workload-images.ts';
@@ -56,6 +56,9 @@ export interface EditFacts {
   /** By offset: the workload image values an edit may splice. */
   spans: Map<number, ValueSpan>;
   lexemes?: readonly string[];
+  /** The text's shape with the spans masked (quick-confirm.ts maskedShape): a splice of
+   *  them is confirmed by reading the new text alone. */
+  shape?: string;
   /** Read from a kept facts file: each span is checked against the text it splices. */
   stored?: true;
 }
@@ -64,6 +67,7 @@ export interface EditFacts {
 interface StoredFacts {
   byEditor: Array<ImageRef[] | undefined>;
   spans: Array<[number, ValueSpan]>;
+  shape?: string;
   objects?: KeptObject[];
 }
 
@@ -79,7 +83,7 @@ const policyKeys = new WeakMap<ReadonlyMap<string, FluxPolicy>, string>();
 /** How often a text was planned from kept facts, how often the full path had to run for
  *  a text with facts, and how often facts were read from a kept file, for tests and the
  *  bench. */
-export const indexedEditCounters = { spliced: 0, declined: 0, stored: 0 };
+export const indexedEditCounters = { spliced: 0, declined: 0, stored: 0, shaped: 0 };
 
 // A text's hash names its facts and its objects, and a plan asks for it several times
 // (the text planned, the text written, the analysis of each): some 6 hashes a file of a
@@ -122,14 +126,14 @@ export function keptFacts(key: string, store?: FactsFile): EditFacts | undefined
 const objectsKeyOf = (key: string) => key.slice(key.indexOf('\0') + 1);
 
 function save(store: FactsFile | undefined, key: string, kept: EditFacts, objects: KeptObject[] | undefined): void {
-  store?.set(key, { byEditor: kept.byEditor, spans: [...kept.spans], ...(objects ? { objects } : {}) } satisfies StoredFacts);
+  store?.set(key, { byEditor: kept.byEditor, spans: [...kept.spans], ...(kept.shape ? { shape: kept.shape } : {}), ...(objects ? { objects } : {}) } satisfies StoredFacts);
 }
 
 function storedFacts(key: string, store: FactsFile): EditFacts | undefined {
   const x = store.get(key);
   if (!validStored(x)) return undefined;
   indexedEditCounters.stored++;
-  const kept: EditFacts = { byEditor: x.byEditor, spans: new Map(x.spans), stored: true };
+  const kept: EditFacts = { byEditor: x.byEditor, spans: new Map(x.spans), ...(x.shape ? { shape: x.shape } : {}), stored: true };
   bounded(facts, key, kept);
   if (x.objects) bounded(objects, objectsKeyOf(key), x.objects);
   return kept;
@@ -169,7 +173,7 @@ function validObject(o: unknown): boolean {
 function validStored(x: unknown): x is StoredFacts {
   if (!isObject(x) || !Array.isArray(x.byEditor) || !Array.isArray(x.spans)) return false;
   if (!x.byEditor.every((refs) => refs === undefined || (Array.isArray(refs) && refs.every(validRef)))) return false;
-  if (!x.spans.every(validSpan)) return false;
+  if (!x.spans.every(validSpan) || (x.shape !== undefined && typeof x.shape !== 'string')) return false;
   return x.objects === undefined || (Array.isArray(x.objects) && x.objects.every(validObject));
 }
 
@@ -251,7 +255,8 @@ export function keepFactsOf(root: string, key: string, file: ManifestFile, edito
       if (span) spans.set(ref.offset, span);
     }
   });
-  const kept: EditFacts = { byEditor, spans, ...(lexemes ? { lexemes } : {}) };
+  const shape = maskedShape(file.text, masksOf(spans));
+  const kept: EditFacts = { byEditor, spans, ...(lexemes ? { lexemes } : {}), ...(shape ? { shape } : {}) };
   bounded(facts, key, kept);
   const objs = objectsOfFile(file);
   bounded(objects, objectsKey(root, file.path, file.text), objs);
@@ -292,6 +297,13 @@ function readsAs(written: string, value: string): boolean {
   return written === value && value !== '' && plainReads(value);
 }
 
+/** The spans as the scalars a shape leaves out, one a start. */
+function masksOf(spans: ReadonlyMap<number, ValueSpan>): MaskedScalar[] {
+  const byStart = new Map<number, MaskedScalar>();
+  for (const s of spans.values()) byStart.set(s.start, { start: s.start, end: s.end, type: s.style, value: s.current });
+  return [...byStart.values()];
+}
+
 const styleOf = (written: string): ScalarStyle => (written[0] === '"' ? 'QUOTE_DOUBLE' : written[0] === "'" ? 'QUOTE_SINGLE' : 'PLAIN');
 
 /** `text` with the writes spliced in, confirmed by the lexer (see the top of this file),
@@ -310,7 +322,7 @@ export function spliceConfirmed(
   const c = confirmSplice(text, kept, writes);
   if (!c) return decline();
   indexedEditCounters.spliced++;
-  deriveFacts(root, rel, text, c.next, kept, writes, c.edits, c.lexemes, editors, policies, store);
+  deriveFacts(root, rel, text, c, kept, writes, editors, policies, store);
   return c.next;
 }
 
@@ -319,6 +331,8 @@ interface Splice {
   edits: TextEdit[];
   /** The new text's lexemes, when the lexer confirmed it. */
   lexemes?: string[];
+  /** The new text's shape (the old one's, spans masked), when the quick reader read it. */
+  shape?: string;
 }
 
 function confirmSplice(text: string, kept: EditFacts, writes: readonly SpanWrite[]): Splice | undefined {
@@ -333,9 +347,17 @@ function confirmSplice(text: string, kept: EditFacts, writes: readonly SpanWrite
   splices.sort((a, b) => a.start - b.start);
   const edits: TextEdit[] = splices.map(({ start, end, text }) => ({ start, end, text }));
   const next = applyTextEdits(text, edits);
-  // a text in the quick reader's subset is confirmed by it (quick-confirm.ts); any other
-  // by the lexer, as is a splice the reader finds changes more than the values
-  if (quickConfirm(text, next, splices)) return { next, edits };
+  // a text in the quick reader's subset is confirmed by it (quick-confirm.ts): from the
+  // new text alone where its shape was kept; any other by the lexer, as is a splice the
+  // reader finds changes more than the values
+  const masks = kept.shape === undefined ? undefined : movedMasks(masksOf(kept.spans), splices);
+  const shape = masks && maskedShape(next, masks);
+  if (shape !== undefined && shape === kept.shape) {
+    indexedEditCounters.shaped++;
+    return { next, edits, shape };
+  }
+  // (a kept shape that is not the text's: the new text's, as just read, is kept instead)
+  if (quickConfirm(text, next, splices)) return { next, edits, ...(shape ? { shape } : {}) };
   // facts read from a kept file are used once by a process that plans once: their
   // lexemes are not kept in it either (some 15 KB a text, for the collector to move)
   const old = kept.lexemes ?? (kept.stored ? lexemesOf(text) : (kept.lexemes = lexemesOf(text)));
@@ -382,7 +404,7 @@ function resolvePending(key: string): EditFacts | undefined {
   pending.delete(key);
   const c = confirmSplice(p.text, p.kept, p.writes);
   if (!c || c.next !== p.next) return undefined;
-  deriveFacts(p.root, p.rel, p.text, c.next, p.kept, p.writes, c.edits, c.lexemes, p.editors, p.policies, p.store);
+  deriveFacts(p.root, p.rel, p.text, c, p.kept, p.writes, p.editors, p.policies, p.store);
   return facts.get(key);
 }
 
@@ -405,11 +427,9 @@ function deriveFacts(
   root: string,
   rel: string,
   text: string,
-  next: string,
+  { next, edits, lexemes, shape }: Splice,
   kept: EditFacts,
   writes: readonly SpanWrite[],
-  edits: readonly TextEdit[],
-  lexemes: readonly string[] | undefined,
   editors: readonly ImageEditor[],
   policies: ReadonlyMap<string, FluxPolicy>,
   store: FactsFile | undefined,
@@ -440,7 +460,7 @@ function deriveFacts(
       return w ? rewritten(r, w.value, moved(r.offset)) : { ...r, offset: moved(r.offset) };
     });
   });
-  const derived: EditFacts = { byEditor, spans, ...(store || !lexemes ? {} : { lexemes }) };
+  const derived: EditFacts = { byEditor, spans, ...(store || !lexemes ? {} : { lexemes }), ...(shape ? { shape } : {}) };
   const key = factsKey(root, rel, next, policies);
   bounded(facts, key, derived);
   save(store, key, derived, after);

@@ -27,7 +27,7 @@ import { packageVersion } from '../version.ts';
 import { storeDirOf, writeStoreFile } from './store-dir.ts';
 
 /** Bump when the shape or the meaning of a kept entry changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 /** 64 files: the top six bits of a key's hash. */
 const SHARD_SHIFT = 26;
 /** Entries kept per file (some 4 KB each): a sidecar-wide change of the 10k-file fleet

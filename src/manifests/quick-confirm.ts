@@ -7,6 +7,11 @@
 // mutation property test), so this says what the lexer's confirm says, for a quarter of
 // its cost: lexing the old and new texts was most of a sidecar bump of 800 files. A text
 // the reader declines is confirmed by the lexer as before.
+//
+// A text whose shape was kept with its facts (maskedShape) is confirmed by reading the
+// edited text alone: the shape leaves out the value scalars an edit may splice and counts
+// offsets as if each were one character, so a splice of those values leaves it as it was.
+import { createHash } from 'node:crypto';
 import { quickDocuments } from './quick-yaml.ts';
 import { movedOffset } from './text.ts';
 import { isMap, isPair, isScalar, isSeq, Scalar, type ParsedDocument } from './yaml.ts';
@@ -122,4 +127,119 @@ class Walk {
     this.matched++;
     return true;
   }
+}
+
+/** A value scalar an edit may splice (a kept span): at [start, end), of `type`, reading as
+ *  `value`. */
+export interface MaskedScalar {
+  start: number;
+  end: number;
+  type: string;
+  value: string;
+}
+
+/** The shape of `text`'s documents with the scalars at `masked` left out: every other
+ *  node's kind (a collection's flow and item count, a scalar's type) and the start and
+ *  value end of its range, counted as if each masked scalar were one character. `next`
+ *  spliced from `text` in masked scalars alone has the bytes of `text` everywhere else:
+ *  with the same shape, each other scalar has the same source at the same place, so the
+ *  same value, and `next` reads as `text` but for the masked scalars (what quickConfirm
+ *  says, from one text read instead of two) when each holds what it should. Undefined
+ *  when the quick reader declines the text, or a masked scalar is not there as stated. */
+export function maskedShape(text: string, masked: readonly MaskedScalar[]): string | undefined {
+  const docs = quickDocuments(text);
+  return docs && shapeOf(docs, masked);
+}
+
+/** `masked` (a text's) once `splices` are made: a spliced scalar holds the written text,
+ *  in its style, reading as the value written. Undefined when a splice is not at one. */
+export function movedMasks(masked: readonly MaskedScalar[], splices: readonly ScalarSplice[]): MaskedScalar[] | undefined {
+  const at = new Map(masked.map((m) => [m.start, m]));
+  if (!splices.every((s) => at.get(s.start)?.end === s.end)) return undefined;
+  const spliced = new Map(splices.map((s) => [s.start, s]));
+  return masked.map((m) => {
+    const start = movedOffset(m.start, splices);
+    const s = spliced.get(m.start);
+    return s ? { start, end: start + s.text.length, type: TYPE_OF[s.text[0]] ?? Scalar.PLAIN, value: s.value } : { start, end: start + m.end - m.start, type: m.type, value: m.value };
+  });
+}
+
+// node kinds and scalar types as the shape writes them
+const KIND = { doc: 1, empty: 2, masked: 3, scalar: 4, map: 5, seq: 6, pair: 7, end: 8 } as const;
+const TYPES = ['PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_LITERAL', 'BLOCK_FOLDED'];
+// the shape is written as whole numbers, hashed once: a shape of strings cost more than
+// reading the text
+let words = new Int32Array(1024);
+
+function shapeOf(docs: readonly ParsedDocument[], masked: readonly MaskedScalar[]): string | undefined {
+  const sorted = [...masked].sort((a, b) => a.start - b.start);
+  const at = new Map(sorted.map((m) => [m.start, m]));
+  if (at.size !== sorted.length) return undefined;
+  let n = 0;
+  let found = 0;
+  const put = (x: number): void => {
+    if (n === words.length) {
+      const more = new Int32Array(words.length * 2);
+      more.set(words);
+      words = more;
+    }
+    words[n++] = x;
+  };
+  // an offset as if each masked scalar before it were one character
+  const pos = (offset: number): number => {
+    let shrunk = 0;
+    for (const m of sorted) {
+      if (m.end > offset) break;
+      shrunk += m.end - m.start - 1;
+    }
+    return offset - shrunk;
+  };
+  const range = (r: [number, number, number] | undefined): void => {
+    if (!r) put(-1);
+    else {
+      put(pos(r[0]));
+      put(pos(r[1]));
+    }
+  };
+  const node = (x: unknown): boolean => {
+    if (x === null || x === undefined) {
+      put(KIND.empty);
+      return true;
+    }
+    if (isScalar(x)) {
+      const r = x.range as [number, number, number] | undefined;
+      const m = r && at.get(r[0]);
+      if (m) {
+        if (r[1] !== m.end || x.type !== m.type || x.value !== m.value) return false;
+        found++;
+        put(KIND.masked);
+        return true;
+      }
+      put(KIND.scalar);
+      put(TYPES.indexOf(x.type ?? ''));
+      range(r);
+      return true;
+    }
+    if (isMap(x) || isSeq(x)) {
+      put(isMap(x) ? KIND.map : KIND.seq);
+      put(x.flow ? 1 : 0);
+      put(x.items.length);
+      range(x.range as [number, number, number] | undefined);
+      for (const item of x.items as unknown[]) {
+        if (isPair(item)) {
+          put(KIND.pair);
+          if (!node(item.key) || !node(item.value)) return false;
+        } else if (!node(item)) return false;
+      }
+      put(KIND.end);
+      return true;
+    }
+    return false;
+  };
+  for (const d of docs) {
+    put(KIND.doc);
+    if (!node(d.contents)) return undefined;
+  }
+  if (found !== sorted.length) return undefined;
+  return createHash('sha256').update(new Uint8Array(words.buffer, 0, n * 4)).digest('base64');
 }

@@ -5,7 +5,7 @@
 // values the editors write, and where the lexer's confirm answers, the two agree.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { changedDocuments, quickConfirm, sameButSpliced, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
+import { changedDocuments, maskedShape, movedMasks, quickConfirm, sameButSpliced, type MaskedScalar, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
 import { quickDocuments } from '../../src/manifests/quick-yaml.ts';
 import { isMap, isPair, isScalar, isSeq, lexemesOf, onlyScalarsReplaced, parseStream, plainStructure, type ParsedStream } from '../../src/manifests/yaml.ts';
 import { applied, flowScalars, replacement, stream } from '../helpers/yaml-arbitraries.ts';
@@ -50,6 +50,13 @@ function scalarAt(parsed: ParsedStream, start: number): unknown {
   return found;
 }
 
+/** The scalar a splice replaces, as a shape masks it; undefined unless it is a string. */
+function maskOf(parsed: ParsedStream, sp: ScalarSplice): MaskedScalar | undefined {
+  const n = scalarAt(parsed, sp.start) as { value?: unknown; type?: string; range?: number[] } | undefined;
+  if (!n || typeof n.value !== 'string' || n.range?.[1] !== sp.end || !n.type) return undefined;
+  return { start: sp.start, end: sp.end, type: n.type, value: n.value };
+}
+
 function keyStarts(parsed: ParsedStream): Set<number> {
   const out = new Set<number>();
   const walk = (n: unknown): void => {
@@ -69,7 +76,7 @@ function lexerConfirms(text: string, next: string, edits: ScalarSplice[]): boole
 
 describe('the quick confirm of a splice', () => {
   it('says yes only where the full parse reads the old documents with the written values', () => {
-    const seen = { yes: 0, no: 0, declined: 0 };
+    const seen = { yes: 0, no: 0, declined: 0, shapes: 0 };
     fc.assert(
       fc.property(fc.oneof({ weight: 3, arbitrary: quickStream }, { weight: 1, arbitrary: stream }), fc.array(fc.tuple(fc.nat(), written), { minLength: 1, maxLength: 3 }), (text, picks) => {
         const first = parseStream(text);
@@ -90,6 +97,15 @@ describe('the quick confirm of a splice', () => {
         const quick = quickConfirm(text, next, splices);
         if (quick === undefined) seen.declined++;
         else seen[quick ? 'yes' : 'no']++;
+        // the old text's shape with the spliced scalars masked, compared with the new
+        // text's: the confirm from the new text alone says what quickConfirm says
+        const masks = splices.map((sp) => maskOf(first, sp));
+        const shape = masks.every((m) => m !== undefined) ? maskedShape(text, masks as MaskedScalar[]) : undefined;
+        if (shape !== undefined) {
+          seen.shapes++;
+          const moved = movedMasks(masks as MaskedScalar[], splices);
+          expect(moved && maskedShape(next, moved) === shape, JSON.stringify({ text, splices })).toBe(quick === true);
+        }
         if (!quick) return;
         const parsed = parseStream(next);
         expect(parsed.error).toBeUndefined();
@@ -122,6 +138,7 @@ describe('the quick confirm of a splice', () => {
     // not vacuous either way: many splices are confirmed, many hostile ones refused
     expect(seen.yes, JSON.stringify(seen)).toBeGreaterThan(300);
     expect(seen.no, JSON.stringify(seen)).toBeGreaterThan(40);
+    expect(seen.shapes, JSON.stringify(seen)).toBeGreaterThan(300);
   });
 
   it('confirms an image bumped in a manifest, plain or quoted, and refuses a value read otherwise', () => {

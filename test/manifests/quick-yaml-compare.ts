@@ -2,7 +2,7 @@
 // of a parse (kinds, classes, values, sources, types, range starts and value ends).
 import { BotError } from '../../src/errors.ts';
 import { parseManifest, readManifest } from '../../src/manifests/parse.ts';
-import { changedDocuments, quickConfirm, sameButSpliced, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
+import { changedDocuments, maskedShape, movedMasks, quickConfirm, sameButSpliced, type MaskedScalar, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
 import { quickDocuments } from '../../src/manifests/quick-yaml.ts';
 import type { ImageEditor, ManifestFile } from '../../src/manifests/types.ts';
 import { isMap, isPair, isScalar, isSeq, parseStream, toJS } from '../../src/manifests/yaml.ts';
@@ -62,6 +62,7 @@ export function quickConfirmDiffers(text: string, max = 40): string | undefined 
   // may have such documents it reads
   if (full.error || full.docs.some((d) => d.errors.length > 0)) return undefined;
   const values: ScalarSplice[] = [];
+  const masks = new Map<number, MaskedScalar>();
   const walk = (n: unknown): void => {
     if (isPair(n)) walk(n.value);
     else if (isMap(n) || isSeq(n)) n.items.forEach(walk);
@@ -70,6 +71,7 @@ export function quickConfirmDiffers(text: string, max = 40): string | undefined 
       const value = `${n.value}-9.9.9`;
       const quote = n.type === 'PLAIN' ? '' : n.type === 'QUOTE_DOUBLE' ? '"' : "'";
       values.push({ start, end, text: `${quote}${value}${quote}`, value });
+      masks.set(start, { start, end, type: n.type, value: n.value });
     }
   };
   for (const d of full.docs) walk(d.contents);
@@ -84,7 +86,15 @@ export function quickConfirmDiffers(text: string, max = 40): string | undefined 
     if (splices.length === 0) continue;
     let next = text;
     for (const s of [...splices].reverse()) next = next.slice(0, s.start) + s.text + next.slice(s.end);
-    if (!quickConfirm(text, next, splices)) continue;
+    // the confirm from the new text alone (a kept shape) says what quickConfirm says
+    const masked = splices.map((sp) => masks.get(sp.start)!);
+    const shape = maskedShape(text, masked);
+    const quick = quickConfirm(text, next, splices) === true;
+    if (shape !== undefined) {
+      const moved = movedMasks(masked, splices);
+      if ((moved !== undefined && maskedShape(next, moved) === shape) !== quick) return `the confirm by shape says ${!quick} where quick confirm says ${quick} for ${JSON.stringify(splices[0])}…`;
+    }
+    if (!quick) continue;
     const after = parseStream(next);
     if (after.error || after.docs.some((d) => d.errors.length > 0)) return `quick confirm accepted ${JSON.stringify(splices[0])}… but the full parse fails`;
     const [from, to] = changedDocuments(text, splices);
