@@ -8,7 +8,7 @@ import { compareVersions, parseVersion } from '../policy/index.ts';
 import type { RepoFiles } from '../manifests/files.ts';
 import { followAliases } from '../manifests/anchored-images.ts';
 import type { FluxPolicy } from '../manifests/flux-policies.ts';
-import { factsKey, keepFactsOf, keepSpliced, keptFacts, type SpanWrite } from '../manifests/indexed-edits.ts';
+import { derivePending, factsKey, keepFactsOf, keepSpliced, keptFacts, type SpanWrite } from '../manifests/indexed-edits.ts';
 import { applyAndConfirmAsync, keptLexemes, parseManifestAsync, parseManifestToEdit } from '../manifests/parse.ts';
 import { factsFileOf } from '../manifests/kept-facts.ts';
 import { imageEditors } from '../manifests/registry.ts';
@@ -259,6 +259,6 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
   }, parse, planned);
   // the next process plans the texts written here from their facts: derived now, as a
   // later plan in this process would (a lex of each; see keepSpliced)
-  if (store) for (const [rel, next] of writes) keptFacts(factsKey(repo.root, rel, next, s.policies), store);
+  if (store) for (const [rel, next] of writes) derivePending(factsKey(repo.root, rel, next, s.policies));
   return { edits, skipped: [...skipped, ...unreadable, ...s.skipped], writes, refs };
 }

@@ -126,7 +126,11 @@ export function keptFacts(key: string, store?: FactsFile): EditFacts | undefined
 const objectsKeyOf = (key: string) => key.slice(key.indexOf('\0') + 1);
 
 function save(store: FactsFile | undefined, key: string, kept: EditFacts, objects: KeptObject[] | undefined): void {
-  store?.set(key, { byEditor: kept.byEditor, spans: [...kept.spans], ...(kept.shape ? { shape: kept.shape } : {}), ...(objects ? { objects } : {}) } satisfies StoredFacts);
+  store?.set(key, storedOf(kept, objects));
+}
+
+function storedOf(kept: EditFacts, objects: KeptObject[] | undefined): StoredFacts {
+  return { byEditor: kept.byEditor, spans: [...kept.spans], ...(kept.shape ? { shape: kept.shape } : {}), ...(objects ? { objects } : {}) };
 }
 
 function storedFacts(key: string, store: FactsFile): EditFacts | undefined {
@@ -398,6 +402,12 @@ export function keepSpliced(
   bounded(pending, factsKey(root, rel, next, policies), { root, rel, text, next, kept, writes, editors, policies, ...(store ? { store } : {}) });
 }
 
+/** Derives the facts of a text the full path wrote by splicing values (keepSpliced), for
+ *  a later process to read from the store. */
+export function derivePending(key: string): void {
+  resolvePending(key);
+}
+
 function resolvePending(key: string): EditFacts | undefined {
   const p = pending.get(key);
   if (!p) return undefined;
@@ -437,12 +447,38 @@ function deriveFacts(
   const before = keptObjectsOf(root, rel, text);
   const after = before && derivedObjects(before, writes);
   if (after) bounded(objects, objectsKey(root, rel, next), after);
+  const key = factsKey(root, rel, next, policies);
+  const keep = (): EditFacts | undefined => {
+    const derived = factsOfSplice(text, { next, edits, lexemes, shape }, kept, writes, editors, store);
+    if (derived) bounded(facts, key, derived);
+    return derived;
+  };
+  // the analysis reads the objects now; the facts are for a later plan: with a store (the
+  // CLI, which plans once a process) they are derived as it is flushed, beside the commit,
+  // unless a plan of this process asks for them first
+  if (!store) keep();
+  else
+    store.setLater(key, () => {
+      const derived = keep();
+      return derived && storedOf(derived, after);
+    });
+}
+
+/** The facts of the splice's new text (see deriveFacts), or undefined. */
+function factsOfSplice(
+  text: string,
+  { next, edits, lexemes, shape }: Splice,
+  kept: EditFacts,
+  writes: readonly SpanWrite[],
+  editors: readonly ImageEditor[],
+  store: FactsFile | undefined,
+): EditFacts | undefined {
   for (const [j, e] of editors.entries()) {
     if (e.name === WORKLOAD) continue;
     const screened = e.screen(text);
-    if (screened !== e.screen(next)) return;
+    if (screened !== e.screen(next)) return undefined;
     if (!screened || (e.name === 'kustomize-images' && kept.byEditor[j]?.length === 0)) continue;
-    if (e.name !== 'flux-markers' || !markersApart(text, kept.byEditor[j], edits)) return;
+    if (e.name !== 'flux-markers' || !markersApart(text, kept.byEditor[j], edits)) return undefined;
   }
   const moved = (offset: number) => movedOffset(offset, edits);
   const written = new Map(writes.map((w) => [w.ref.offset, w]));
@@ -460,10 +496,7 @@ function deriveFacts(
       return w ? rewritten(r, w.value, moved(r.offset)) : { ...r, offset: moved(r.offset) };
     });
   });
-  const derived: EditFacts = { byEditor, spans, ...(store || !lexemes ? {} : { lexemes }), ...(shape ? { shape } : {}) };
-  const key = factsKey(root, rel, next, policies);
-  bounded(facts, key, derived);
-  save(store, key, derived, after);
+  return { byEditor, spans, ...(store || !lexemes ? {} : { lexemes }), ...(shape ? { shape } : {}) };
 }
 
 /** Whether the splice leaves every marked value as it was: a Flux marker is a comment

@@ -47,6 +47,10 @@ export interface FactsFile {
   get(key: string): unknown;
   /** Keeps `value` (serialized when flushed: it must not change meanwhile). */
   set(key: string, value: unknown): void;
+  /** Keeps what `make` gives (nothing, when undefined), made when the file is flushed or
+   *  the key first asked for: for a value only a later run needs, which the CLI flushes
+   *  while git commits. */
+  setLater(key: string, make: () => unknown): void;
 }
 
 interface Opened extends FactsFile {
@@ -86,6 +90,8 @@ interface Shard {
   /** Derived here and not serialized yet: serializing waits for the flush, which the CLI
    *  runs while git commits (a sidecar's 801 entries took ~40 ms to serialize). */
   fresh: Map<string, unknown>;
+  /** To be made (setLater), without reading the shard's file first. */
+  later: Map<string, () => unknown>;
   dirty: boolean;
 }
 
@@ -98,7 +104,7 @@ function load(dir: string): Opened {
   const shardOf = (key: string): Shard => {
     const name = factsShardName(key);
     let s = shards.get(name);
-    if (!s) shards.set(name, (s = { used: new Map(), fresh: new Map(), dirty: false }));
+    if (!s) shards.set(name, (s = { used: new Map(), fresh: new Map(), later: new Map(), dirty: false }));
     return s;
   };
   const all = (key: string): { shard: Shard; entries: Map<string, Uint8Array> } => {
@@ -114,8 +120,16 @@ function load(dir: string): Opened {
     }
     return { shard, entries: shard.loaded };
   };
-  return {
+  const made = (shard: Shard, key: string): void => {
+    const make = shard.later.get(key);
+    if (!make) return;
+    shard.later.delete(key);
+    const value = make();
+    if (value !== undefined) file.set(key, value);
+  };
+  const file: Opened = {
     get(key) {
+      made(shardOf(key), key);
       const { shard, entries } = all(key);
       if (shard.fresh.has(key)) serializeFresh(shard);
       const bytes = entries.get(key);
@@ -140,8 +154,17 @@ function load(dir: string): Opened {
       shard.fresh.set(key, value);
       shard.dirty = true;
     },
+    setLater(key, make) {
+      shardOf(key).later.set(key, make);
+    },
     async flush() {
       let serialized = 0;
+      for (const shard of [...shards.values()]) {
+        for (const key of [...shard.later.keys()]) {
+          if (serialized++ % SLICE === SLICE - 1) await yieldToLoop();
+          made(shard, key);
+        }
+      }
       for (const shard of shards.values()) {
         for (const [key, value] of shard.fresh) {
           if (serialized++ % SLICE === SLICE - 1) await yieldToLoop();
@@ -165,6 +188,7 @@ function load(dir: string): Opened {
       await Promise.all(writes);
     },
   };
+  return file;
 }
 
 function keep(shard: Shard, key: string, bytes: Uint8Array): void {
