@@ -106,7 +106,7 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** Whether the holder is gone. `ageMs`: time since the lock file was last touched. */
-function holderDead(h: LockHolder | null, ageMs: number, staleMs = STALE_MS): boolean {
+export function holderDead(h: LockHolder | null, ageMs: number, staleMs = STALE_MS): boolean {
   if (!h) return ageMs > staleMs;
   if (h.host !== self.host) return ageMs > staleMs;
   if (h.boot && self.boot && h.boot !== self.boot) return true;
@@ -233,10 +233,13 @@ function held(file: string, raw: string, holder: LockHolder, tookOver: LockHolde
       if (released) return;
       released = true;
       clearInterval(beat);
-      if (heldHere.get(file) === raw) heldHere.delete(file);
-      heldTokens.delete(holder.token);
       // never remove a lock someone else holds now (ours was taken over as stale)
       if ((await readFile(file, 'utf8').catch(() => null)) === raw) await rm(file, { force: true });
+      // known as held until the file is gone: a waiter in this process that judged it dead
+      // meanwhile would remove it and take the lock, and the rm above would then remove
+      // the waiter's (two holders at once, seen with two bot pools on one WORK_DIR)
+      if (heldHere.get(file) === raw) heldHere.delete(file);
+      heldTokens.delete(holder.token);
     },
   };
 }

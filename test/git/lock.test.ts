@@ -2,13 +2,13 @@
 // waited for and named when waiting times out, a dead one is taken over, and of several
 // waiters that find the same dead holder only one takes its place.
 import { execFile, spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../src/git/lock.ts';
+import { acquireLock, holderDead, type LockHolder } from '../../src/git/lock.ts';
 
 const execFileP = promisify(execFile);
 const CHILD = path.resolve(import.meta.dirname, '../helpers/lock-child.mjs');
@@ -54,6 +54,20 @@ describe('acquireLock', { timeout: 30_000 }, () => {
     await first.release();
     await (await second).release();
     expect(order).toEqual(['waiting for first', 'release first', 'second']);
+  });
+
+  it('is held, for a waiter in this process, until its release has removed the file', async () => {
+    // a waiter that judged it dead while the release was reading the file back would
+    // remove it and take the lock, and the release would then remove the waiter's lock:
+    // two holders at once (seen with two bot pools sharing a WORK_DIR)
+    const first = await acquireLock(file, { what: 'first', timeoutMs: 1000 });
+    const held = JSON.parse(await readFile(file, 'utf8')) as LockHolder;
+    const releasing = first.release();
+    expect(holderDead(held, 0)).toBe(false);
+    await releasing;
+    expect(existsSync(file)).toBe(false);
+    // gone: a lock left with its token would now be an earlier process's with our pid
+    expect(holderDead(held, 0)).toBe(true);
   });
 
   it('gives up on a live holder after the timeout with GIT_LOCKED naming it', async () => {
