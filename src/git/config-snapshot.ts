@@ -1,12 +1,14 @@
 // The few config keys a CLI run asks about (who commits, the branch's upstream, and the
 // hooks directory and signing that decide whether its commit may skip `git commit`, see
 // plain-commit.ts), read in one git process at its start instead of one process per key:
-// on a machine where a process costs 25–40 ms, that was three of the run's twelve. A run lasts seconds; a key
-// changed meanwhile is seen by the next run, as with any value git read at start.
+// on a machine where a process costs 25–40 ms, that was three of the run's twelve. A run
+// lasts seconds; a key changed meanwhile is seen by the next run, as with any value git
+// read at start.
 import { GitRunner } from './exec.ts';
 
+// git matches it against the lowercased names it lists; `covers` against canonical()
 const PATTERN = '^(author|user)\\.(name|email)$|^branch\\..+\\.(remote|merge)$|^core\\.hookspath$|^commit\\.gpgsign$';
-const COVERED = /^(author|user)\.(name|email)$|^branch\..+\.(remote|merge)$|^core\.hookspath$|^commit\.gpgsign$/;
+const COVERED = new RegExp(PATTERN);
 
 export interface ConfigSnapshot {
   /** Whether `key` is one the snapshot answers (present or not). */

@@ -5,7 +5,7 @@
 // or .git/config, and every message that leaves here is redacted.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GitError as SimpleGitError, simpleGit, type SimpleGit } from 'simple-git';
@@ -223,12 +223,7 @@ export class GitRunner {
 /** `input` in a new file only this user can read, open for reading from its start. */
 function inputFile(input: Uint8Array): { path: string; fd: number } {
   const file = path.join(os.tmpdir(), `gitops-canary-input-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const w = openSync(file, 'wx', 0o600);
-  try {
-    for (let at = 0; at < input.length; ) at += writeSync(w, input, at, input.length - at);
-  } finally {
-    closeSync(w);
-  }
+  writeFileSync(file, input, { flag: 'wx', mode: 0o600 });
   try {
     return { path: file, fd: openSync(file, 'r') };
   } catch (err) {

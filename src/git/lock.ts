@@ -124,7 +124,7 @@ function describe(h: LockHolder | null, file: string): string {
 
 // Synchronous: a few calls on a local file, and a CLI that is loading its code meanwhile
 // would otherwise take the lock only between the modules it compiles (36 ms later).
-async function tryCreate(file: string, raw: string, token: string): Promise<boolean> {
+function tryCreate(file: string, raw: string, token: string): boolean {
   const aside = `${file}.${token}.tmp`;
   writeFileSync(aside, raw, { flag: 'wx' });
   try {
@@ -190,9 +190,12 @@ export async function acquireLock(file: string, opts: LockOptions): Promise<Held
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     holder.since = new Date().toISOString();
     const raw = `${JSON.stringify(holder)}\n`;
-    const created = await tryCreate(file, raw, token).catch((err: Error) => {
-      throw new GitError('GIT_LOCK_FAILED', `cannot create the lock ${file}: ${err.message}`, {}, { cause: err });
-    });
+    let created: boolean;
+    try {
+      created = tryCreate(file, raw, token);
+    } catch (err) {
+      throw new GitError('GIT_LOCK_FAILED', `cannot create the lock ${file}: ${(err as Error).message}`, {}, { cause: err });
+    }
     if (created) {
       heldHere.set(file, raw);
       heldTokens.add(token);

@@ -374,13 +374,16 @@ export class Workspace extends WorkingCopy {
     if (!head.branch) {
       throw new GitError('GIT_DETACHED_HEAD', `${this.dir} has a detached HEAD; check out a branch before committing`);
     }
+    // where no hook, signing or operation in progress is there for `git commit` to
+    // honour, the plumbing writes the commit it would (plain-commit.ts)
+    const plain = known && !gitCommitNeeded(await this.gitDir(), this.configSnapshot) ? known : undefined;
     // the index file as the clean check left it (HEAD's tree): no one staged anything
     // since, so once ours are staged it holds HEAD and our files alone
-    const untouched = !!known && sameIndex(this.checked?.index, this.stampIndex());
+    const untouched = sameIndex(this.checked?.index, this.stampIndex());
     await this.prewrite(files, head.sha);
     await this.stage(files);
     if (!head.sha) return this.commitMessage(message, ['--only', '--', ...files]);
-    if (untouched && known && !gitCommitNeeded(await this.gitDir(), this.configSnapshot)) return this.commitIndex(message, known);
+    if (plain && untouched) return this.commitIndex(message, plain);
     // What the index now holds beyond HEAD: comparing the index with a tree reads no file.
     const staged = (await this.runner.run(['diff-index', '--cached', '--name-only', '-z', '--no-renames', 'HEAD', '--'])).stdout.split('\0').filter(Boolean);
     const ours = new Set(files);
@@ -388,20 +391,17 @@ export class Workspace extends WorkingCopy {
     if (staged.length === theirs.length) return null;
     // In the user's checkout other changes may have been staged meanwhile: commit only
     // ours then. Otherwise the index is HEAD plus our files, and a plain commit of it
-    // spares `--only` its temporary index of the whole tree and pathspec matching; where
-    // no hook, signing or operation in progress is there for `git commit` to honour, the
-    // plumbing writes that same commit (plain-commit.ts).
+    // spares `--only` its temporary index of the whole tree and pathspec matching.
     if (theirs.length > 0) return this.commitMessage(message, ['--only', '--', ...files]);
     // (no tree step is recorded: their filters may have staged other bytes than were written)
-    if (known && !gitCommitNeeded(await this.gitDir(), this.configSnapshot)) return this.commitIndex(message, known);
-    return this.commitMessage(message);
+    return plain ? this.commitIndex(message, plain) : this.commitMessage(message);
   }
 
   /** The bot's own clone: nothing but our files is staged (sync reset it) and no hook is
    *  run there, so the commit is written from the index directly (so too in the user's
    *  checkout when it is HEAD plus our files and nothing calls for `git commit`). `git
-   *  commit` would first compare every file of the tree with the index. Null when the index is HEAD's
-   *  tree (the files already matched). `head`: HEAD's commit and tree. `written`: the
+   *  commit` would first compare every file of the tree with the index. Null when the
+   *  index is HEAD's tree (the files already matched). `head`: HEAD's commit and tree. `written`: the
    *  files the index differs from that tree in at most, when known (recorded with the
    *  new tree, see tree-steps.ts). */
   private async commitIndex(message: string, { sha: head, tree: headTree }: { sha: string; tree: string }, written?: readonly string[]): Promise<string | null> {

@@ -437,7 +437,7 @@ function deriveFacts(
   root: string,
   rel: string,
   text: string,
-  { next, edits, lexemes, shape }: Splice,
+  splice: Splice,
   kept: EditFacts,
   writes: readonly SpanWrite[],
   editors: readonly ImageEditor[],
@@ -446,10 +446,10 @@ function deriveFacts(
 ): void {
   const before = keptObjectsOf(root, rel, text);
   const after = before && derivedObjects(before, writes);
-  if (after) bounded(objects, objectsKey(root, rel, next), after);
-  const key = factsKey(root, rel, next, policies);
+  if (after) bounded(objects, objectsKey(root, rel, splice.next), after);
+  const key = factsKey(root, rel, splice.next, policies);
   const keep = (): EditFacts | undefined => {
-    const derived = factsOfSplice(text, { next, edits, lexemes, shape }, kept, writes, editors, store);
+    const derived = factsOfSplice(text, splice, kept, writes, editors, store);
     if (derived) bounded(facts, key, derived);
     return derived;
   };
