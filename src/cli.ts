@@ -81,7 +81,7 @@ async function execute(p: Parsed & { command: string }, argv: string[], out: Out
   if (command === 'images') return (await import('./cli/images.ts')).imagesCommand(co.ws, v, out, argv);
   const lock = await lockCheckout(co.ws, argv, timeoutMs, out);
   // a change begins with git comparing every tracked file: it does so while the code compiles
-  if (!v['dry-run']) co.ws.checkCleanSoon();
+  if (!v['dry-run']) co.ws.checkCleanSoon({ status: co.early, lockedAtOnce: lock.atOnce });
   let result: Result | Result[];
   try {
     await code;

@@ -7,6 +7,7 @@ import { ConfigError, UsageError } from '../errors.ts';
 import { readCheckoutConfig } from '../git/config-snapshot.ts';
 import { gitIdentity } from '../git/identity.ts';
 import { acquireLock, type HeldLock } from '../git/lock.ts';
+import type { EarlyStatus } from '../git/early-status.ts';
 import { BOT_AUTHOR, Workspace } from '../git/workspace.ts';
 import { packageVersion } from '../version.ts';
 import type { Values } from './args.ts';
@@ -22,6 +23,8 @@ export interface Checkout {
   ws: Workspace;
   /** Who asked, for the trailers that name a person (Promoted-By, Requested-By). */
   user: string;
+  /** The clean check begun as the checkout was opened (see Workspace.checkCleanSoon). */
+  early?: EarlyStatus;
 }
 
 export function lockTimeoutMs(v: Values): number {
@@ -37,6 +40,8 @@ export async function openCheckout(v: Values, out: Out, commits: boolean): Promi
   const dir = path.resolve(String(v.repo ?? '.'));
   const trailers = { 'Committed-By': `gitops-canary CLI ${packageVersion()}` };
   if (!commits) return { ws: await Workspace.local(dir, { userConfig: true, trailers }), user: loginName() };
+  // git compares the files while the checkout is opened and locked and the code compiles
+  const early = Workspace.beginCleanCheck(dir);
   // who commits and the branch's upstream, in one git process; where git cannot even run
   // (no such directory), Workspace.local below says so clearly
   const config = await readCheckoutConfig(dir).catch(() => undefined);
@@ -45,7 +50,7 @@ export async function openCheckout(v: Values, out: Out, commits: boolean): Promi
   if (who === null) {
     out.err(`gitops-canary: warning: no git identity (git config user.name and user.email, or GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL); committing as ${BOT_AUTHOR.name}`);
   }
-  return { ws, user: who ? `${who.author.name} <${who.author.email}>` : loginName() };
+  return { ws, user: who ? `${who.author.name} <${who.author.email}>` : loginName(), ...(early ? { early } : {}) };
 }
 
 function loginName(): string {

@@ -29,6 +29,8 @@ export interface HeldLock {
   holder: LockHolder;
   /** The dead holder whose lock this one replaced, if any. */
   tookOver?: LockHolder;
+  /** Taken at the first try: no one held it then. */
+  atOnce: boolean;
   release(): Promise<void>;
 }
 
@@ -187,7 +189,9 @@ export async function acquireLock(file: string, opts: LockOptions): Promise<Held
   const deadline = Date.now() + opts.timeoutMs;
   let tookOver: LockHolder | undefined;
   let waiting = false;
+  let tries = 0;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    tries++;
     holder.since = new Date().toISOString();
     const raw = `${JSON.stringify(holder)}\n`;
     let created: boolean;
@@ -199,7 +203,7 @@ export async function acquireLock(file: string, opts: LockOptions): Promise<Held
     if (created) {
       heldHere.set(file, raw);
       heldTokens.add(token);
-      return held(file, raw, holder, tookOver, opts.heartbeatMs ?? HEARTBEAT_MS);
+      return held(file, raw, holder, tookOver, tries === 1, opts.heartbeatMs ?? HEARTBEAT_MS);
     }
     const [current, s] = await Promise.all([readFile(file, 'utf8').catch(() => null), stat(file).catch(() => null)]);
     if (!s) continue; // released meanwhile
@@ -220,7 +224,7 @@ export async function acquireLock(file: string, opts: LockOptions): Promise<Held
   }
 }
 
-function held(file: string, raw: string, holder: LockHolder, tookOver: LockHolder | undefined, heartbeatMs: number): HeldLock {
+function held(file: string, raw: string, holder: LockHolder, tookOver: LockHolder | undefined, atOnce: boolean, heartbeatMs: number): HeldLock {
   // Keeps the lock fresh for waiters on other hosts, which can only judge it by its age.
   const beat = setInterval(() => {
     const now = new Date();
@@ -232,6 +236,7 @@ function held(file: string, raw: string, holder: LockHolder, tookOver: LockHolde
     file,
     holder,
     tookOver,
+    atOnce,
     async release() {
       if (released) return;
       released = true;

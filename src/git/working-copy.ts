@@ -209,8 +209,7 @@ export class WorkingCopy {
   /** The entries of `git status`, and where HEAD was when git compared them: its commit
    *  (null when unborn) and the branch checked out (null when detached). */
   protected async statusEntries(untracked: boolean): Promise<{ files: StatusEntry[]; head: string | null; branch: string | null }> {
-    // v2 with --branch names HEAD in the same call; ahead/behind would walk history
-    const { stdout } = await this.runner.run(['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z', `--untracked-files=${untracked ? 'all' : 'no'}`]);
+    const { stdout } = await this.runner.run(statusArgs(untracked));
     return parseStatusV2(stdout);
   }
 
@@ -257,6 +256,12 @@ export class WorkingCopy {
     const r = await this.runner.run(['config', '--get', key], { ok: [0, 1] });
     return r.code === 0 ? r.stdout.trim() : null;
   }}
+
+/** `git status` as the clean check and parseStatusV2 read it. */
+export function statusArgs(untracked: boolean): string[] {
+  // v2 with --branch names HEAD in the same call; ahead/behind would walk history
+  return ['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z', `--untracked-files=${untracked ? 'all' : 'no'}`];
+}
 
 // Porcelain v2, NUL-separated: `# branch.oid <sha>|(initial)`, `# branch.head
 // <name>|(detached)`, then entries `1 XY sub mH mI mW hH hI path`, `2 XY sub mH mI mW hH hI

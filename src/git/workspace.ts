@@ -3,6 +3,7 @@
 // touch uncommitted work. Changes are only ever pushed fast-forward: on a race we reset
 // and let the caller re-plan on the fresh tree (see commitAndPush), never rebase text.
 import { randomUUID } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -22,6 +23,7 @@ import type { ConfigSnapshot } from './config-snapshot.ts';
 import { recordTreeStep } from '../repo-io/tree-steps.ts';
 import { gitCommitNeeded } from './plain-commit.ts';
 import { indexStamp, sameIndex, type IndexStamp } from './index-stamp.ts';
+import { beginEarlyStatus, type EarlyStatus } from './early-status.ts';
 import { PREWRITE_MIN_FILES, prewriteObjects } from './prewrite.ts';
 
 export { BOT_AUTHOR, type Author } from './exec.ts';
@@ -138,6 +140,12 @@ export class Workspace extends WorkingCopy {
    *  upstream; uses the user's credentials; never discards uncommitted work. `userConfig`:
    *  commits keep the repository's signing configuration (see GitRunner); `trailers` are
    *  added to every commit made here. */
+  /** The clean check of the user's checkout at `dir`, begun before its lock is taken
+   *  (see checkCleanSoon). */
+  static beginCleanCheck(dir: string): EarlyStatus | undefined {
+    return beginEarlyStatus(dir, new GitRunner({ cwd: path.resolve(dir), userConfig: true }));
+  }
+
   static async local(dir: string, opts: { author?: Author; userConfig?: boolean; trailers?: Trailers; config?: ConfigSnapshot } = {}): Promise<Workspace> {
     const probe = new GitRunner({ cwd: path.resolve(dir), author: opts.author, userConfig: opts.userConfig });
     // One process for what the run needs to know first: HEAD's commit and tree, the
@@ -287,13 +295,30 @@ export class Workspace extends WorkingCopy {
   /** Begins the clean check the next sync of the user's checkout starts with, so that
    *  git compares the files while the caller does other work (the CLI compiles the
    *  command's code meanwhile). The caller holds the checkout's lock already: no run of
-   *  ours changes the files before that sync. */
-  checkCleanSoon(): void {
+   *  ours changes the files before that sync. `early`: a check begun before the lock was
+   *  taken (see early-status.ts), taken instead when nothing of ours can have changed
+   *  the checkout since it began and it found the checkout clean; else git is asked
+   *  again, and a refusal always comes from a check made under the lock. */
+  checkCleanSoon(early?: { status: EarlyStatus | undefined; lockedAtOnce: boolean }): void {
     if (this.mode !== 'local') return;
-    const found = this.checkStatus();
+    const seen = generation(this.dir);
+    const now = this.stampIndex();
+    const e = early?.status;
+    const found =
+      e && early.lockedAtOnce && e.gitDir === this.realGitDir() && sameIndex(e.before, now)
+        ? e.found.then((r) => (r && r.files.length === 0 && sameIndex(r.index, now) ? r : this.checkStatus()))
+        : this.checkStatus();
     // a check that failed is asked again by the sync, which reports it
     found.catch(() => undefined);
-    this.precheck = { seen: generation(this.dir), found };
+    this.precheck = { seen, found };
+  }
+
+  private realGitDir(): string | undefined {
+    try {
+      return this.gitDirCache && realpathSync.native(this.gitDirCache);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The early clean check, while no command that may change the checkout has started

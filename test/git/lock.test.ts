@@ -41,6 +41,7 @@ describe('acquireLock', { timeout: 30_000 }, () => {
     const h = JSON.parse(await readFile(file, 'utf8'));
     expect(h).toMatchObject({ pid: process.pid, host: os.hostname(), what: 'gitops-canary status' });
     expect(Date.parse(h.started)).toBeLessThanOrEqual(Date.parse(h.since));
+    expect(lock.atOnce).toBe(true);
     await lock.release();
     expect(await readdir(dir)).toEqual([]);
   });
@@ -52,6 +53,8 @@ describe('acquireLock', { timeout: 30_000 }, () => {
     await new Promise((r) => setTimeout(r, 50));
     order.push('release first');
     await first.release();
+    // waited for: someone may have changed what it guards meanwhile
+    expect((await second).atOnce).toBe(false);
     await (await second).release();
     expect(order).toEqual(['waiting for first', 'release first', 'second']);
   });
@@ -83,6 +86,7 @@ describe('acquireLock', { timeout: 30_000 }, () => {
       await writeFile(file, stale);
       const lock = await acquireLock(file, { what: 'next', timeoutMs: 0 });
       expect(lock.tookOver?.token).toBe(JSON.parse(stale).token);
+      expect(lock.atOnce).toBe(false);
       await lock.release();
     }
     expect(await readdir(dir)).toEqual([]);

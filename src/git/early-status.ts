@@ -1,0 +1,60 @@
+// A clean check begun before the checkout's lock is taken, so that git compares every
+// tracked file while the CLI opens the checkout and compiles the command's code, instead
+// of after. What it found counts only if nothing of ours can have changed the checkout
+// since it began, which Workspace.checkCleanSoon judges once the lock is held: the lock
+// was free at the first try (a run holding it now would have had it while git looked),
+// and the index file is as it was before git began. Every run of ours that changes the
+// checkout rewrites the index (it stages what it commits; a failed one resets what it
+// staged) before it lets the lock go, and one that died holding it leaves the lock behind.
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { GitRunner } from './exec.ts';
+import { indexStamp, type IndexStamp } from './index-stamp.ts';
+import { parseStatusV2, statusArgs } from './working-copy.ts';
+
+export interface EarlyStatus {
+  /** The git directory it was found in (real path), which git must confirm. */
+  gitDir: string;
+  /** The index file before git began. */
+  before: IndexStamp;
+  /** What git found, and the index file as git left it; undefined when git failed. */
+  found: Promise<(ReturnType<typeof parseStatusV2> & { index?: IndexStamp }) | undefined>;
+}
+
+/** The git directory git will find from `dir`: the nearest `.git` above it, a directory
+ *  or a `gitdir:` file (a worktree's, a submodule's). A guess that git's own answer
+ *  (`rev-parse --absolute-git-dir`) confirms or not; undefined where there is none. */
+export function guessGitDir(dir: string): string | undefined {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const dotGit = path.join(d, '.git');
+    const s = statSync(dotGit, { throwIfNoEntry: false });
+    if (s?.isDirectory()) return realpathSync.native(dotGit);
+    if (s?.isFile()) {
+      const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+      return m ? realpathSync.native(path.resolve(d, m[1].trim())) : undefined;
+    }
+    if (path.dirname(d) === d) return undefined;
+  }
+}
+
+/** Starts `git status` in `dir` (the checkout's clean check) with `runner`, which runs
+ *  git as the checkout's own runner does; undefined where the index cannot be found. */
+export function beginEarlyStatus(dir: string, runner: GitRunner): EarlyStatus | undefined {
+  let gitDir: string | undefined;
+  try {
+    gitDir = guessGitDir(dir);
+  } catch {
+    return undefined;
+  }
+  const before = indexStamp(gitDir);
+  if (!gitDir || !before) return undefined;
+  // Git refreshes the index as it compares when it can take the index's lock, and writes
+  // it when an entry is as new as the index file itself (the files of the last commit, as
+  // a rule): the rewrite would look like someone else's. Not asked to, it compares those
+  // few files' bytes and writes nothing.
+  const found = runner.run(['--no-optional-locks', ...statusArgs(false)]).then(
+    (r) => ({ ...parseStatusV2(r.stdout), index: indexStamp(gitDir) }),
+    () => undefined,
+  );
+  return { gitDir, before, found };
+}
