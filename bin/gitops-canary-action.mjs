@@ -3,7 +3,7 @@
 // action's inputs, which the composite step passes as INPUT_* variables as the runner
 // does for JavaScript actions. Annotations go to stdout, where the runner reads them.
 import path from 'node:path';
-import { importModule } from './load.mjs';
+import { importModule, keepCompiledCode } from './load.mjs';
 
 const { main } = await importModule('cli');
 const input = (name, fallback) => {
@@ -13,3 +13,4 @@ const input = (name, fallback) => {
 const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
 const repo = path.resolve(workspace, input('repo', '.'));
 process.exitCode = await main(['validate', '--repo', repo, '--format', input('format', 'github')]);
+keepCompiledCode();

@@ -2,7 +2,7 @@
 // The CLI as installed (`npm link`, `npm install -g .`, the image's PATH): runs the compiled
 // build in dist/ (see load.mjs) and turns main()'s return value into the exit code.
 import module from 'node:module';
-import { importModule } from './load.mjs';
+import { importModule, keepCompiledCode } from './load.mjs';
 
 // Node 22.1+ keeps V8's compiled code of the modules on disk (NODE_COMPILE_CACHE, or the
 // temp directory), so a later run skips most of compiling them: about 10 % of a `status`
@@ -17,6 +17,7 @@ if (argv.length === 1 && argv[0] === '--version') {
 } else {
   const { main } = await importModule('cli');
   process.exitCode = await main(argv);
+  keepCompiledCode();
   // Done: leave as soon as what was printed is written. simple-git keeps a 50 ms timer
   // running after each git process it waited for, which would hold the process open.
   for (const stream of [process.stdout, process.stderr]) await new Promise((resolve) => stream.write('', resolve));

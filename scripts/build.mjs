@@ -20,8 +20,9 @@ import { bundleCli } from './bundle-cli.mjs';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const STAMP = '.build-stamp';
 /** Everything the compiled output depends on besides the sources themselves. The CLI's
- *  bundle holds the dependencies' code too: a lockfile change rebuilds it. */
-const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'scripts/bundle-cli.mjs'];
+ *  bundle holds the dependencies' code too: a lockfile change rebuilds it; its code cache
+ *  is of the script bin/bundle.mjs makes of it. */
+const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'scripts/bundle-cli.mjs', 'bin/bundle.mjs'];
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, 'if-stale': { type: 'boolean' } } });
 const out = path.resolve(ROOT, values.out ?? 'dist');
