@@ -70,4 +70,38 @@ describe('kept facts', () => {
     closeFacts();
     for (const k of keys) expect(factsFileOf(root)!.get(k)).toEqual({ key: k, spans: [[1, 2]] });
   });
+  it('lets the event loop turn while it makes and serializes what it keeps: git\'s next process is not held back', async () => {
+    // each entry takes longer to make than a flush works between two turns
+    const spin = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const keys = Array.from({ length: 8 }, (_, i) => `policies\0${root}\0apps/b${i}.yaml\0digest-${i}`);
+    // the turns of the event loop seen as each entry is made
+    const seen: number[] = [];
+    for (const k of keys) {
+      factsFileOf(root)!.setLater(k, () => {
+        seen.push(turns);
+        spin(5);
+        return { key: k };
+      });
+    }
+    let turns = 0;
+    let flushing = true;
+    const ticker = async () => {
+      while (flushing) {
+        await new Promise((r) => setImmediate(r));
+        turns++;
+      }
+    };
+    const ticks = ticker();
+    await flushFacts(root);
+    flushing = false;
+    await ticks;
+    // a turn between each two entries made (a count of entries a turn made all eight in one)
+    expect(seen).toHaveLength(keys.length);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]);
+    closeFacts();
+    for (const k of keys) expect(factsFileOf(root)!.get(k)).toEqual({ key: k });
+  });
 });
