@@ -23,6 +23,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyzed } from '../src/analysis/gate.ts';
 import { Workspace } from '../src/git/workspace.ts';
+import { deriveWrittenFacts } from '../src/jobs/images.ts';
 import { planSetImage } from '../src/jobs/set-image.ts';
 import { commitParts } from '../src/jobs/render.ts';
 import { workspaceFiles } from '../src/jobs/run.ts';
@@ -146,11 +147,14 @@ async function main(): Promise<void> {
         await ws.sync(branch, { fetch: false });
         const prepared = await analyzed((f) => planSetImage(f, { image: sidecar, tag }))(workspaceFiles(ws, undefined, { writing: true }));
         await ws.writeFiles(prepared.writes);
+        // as the bot's delivery does: the written texts' facts derived while git commits and pushes
+        const derived = deriveWrittenFacts();
         const sha = await ws.commit({ ...commitParts(prepared.plan), trailers: prepared.plan.trailers, files: [...prepared.writes.keys()] });
         if (!sha) throw new Error('the bot committed nothing');
         const ms = performance.now() - start;
         const pushStart = performance.now();
         await ws.push(branch);
+        await derived;
         pushes.push(performance.now() - pushStart);
         return ms;
       };

@@ -5,6 +5,7 @@ import { BotError, GitError } from '../errors.ts';
 import { repoName, type PullRequest } from '../forge/types.ts';
 import type { Workspace } from '../git/workspace.ts';
 import type { Result } from '../plan.ts';
+import { deriveWrittenFacts } from '../jobs/images.ts';
 import { commitPlan, workspaceFiles, type Prepare } from '../jobs/run.ts';
 import { checkOutput, commitParts, planText, prBody } from '../jobs/render.ts';
 import type { Plan } from '../plan.ts';
@@ -38,7 +39,7 @@ export async function deliver(ws: Workspace, scope: DeliveryScope, target: Deliv
   let delivered: Delivered;
   if (target.config.delivery !== 'commit') delivered = await deliverPullRequest(ws, scope, target, prepare);
   else if (opts.synced && !target.config.branch) delivered = await commitOnSynced(ws, prepare, target.config.commitMessage);
-  else delivered = await commitPlan(ws, prepare, { branch: target.config.branch, template: target.config.commitMessage });
+  else delivered = await commitPlan(ws, prepare, { branch: target.config.branch, template: target.config.commitMessage, beside: deriveWrittenFacts });
   countChange(delivered, target.app, target.lane);
   return delivered;
 }
@@ -47,17 +48,23 @@ async function commitOnSynced(ws: Workspace, prepare: Prepare, template: string 
   const { plan, writes } = await prepare(workspaceFiles(ws, undefined, { writing: true }));
   if (writes.size === 0) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
   await ws.writeFiles(writes);
-  const sha = await ws.commit({ ...commitParts(plan, template), trailers: plan.trailers, files: [...writes.keys()] });
-  if (!sha) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
+  // what the next plan needs of the texts written, derived while git commits and pushes
+  const derived = deriveWrittenFacts();
   try {
-    await ws.pushCurrent();
-  } catch (err) {
-    // Someone pushed meanwhile: the full loop resets to their head and plans again.
-    if (err instanceof GitError && err.code === 'GIT_PUSH_REJECTED') return commitPlan(ws, prepare, { template });
-    await ws.sync().catch(() => undefined);
-    throw err;
+    const sha = await ws.commit({ ...commitParts(plan, template), trailers: plan.trailers, files: [...writes.keys()] });
+    if (!sha) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
+    try {
+      await ws.pushCurrent();
+    } catch (err) {
+      // Someone pushed meanwhile: the full loop resets to their head and plans again.
+      if (err instanceof GitError && err.code === 'GIT_PUSH_REJECTED') return commitPlan(ws, prepare, { template, beside: deriveWrittenFacts });
+      await ws.sync().catch(() => undefined);
+      throw err;
+    }
+    return { plan, status: 'committed', commit: sha, message: `${planText(plan)}\ncommitted ${sha.slice(0, 12)}` };
+  } finally {
+    await derived;
   }
-  return { plan, status: 'committed', commit: sha, message: `${planText(plan)}\ncommitted ${sha.slice(0, 12)}` };
 }
 
 async function sameTreeOnRemote(ws: Workspace, branch: string): Promise<boolean> {
@@ -80,18 +87,23 @@ export async function deliverPullRequest(ws: Workspace, scope: DeliveryScope, ta
   // 2. Build the bot branch from the base with the change.
   await ws.createBranchFrom(base, branch);
   await ws.writeFiles(prepared.writes);
-  const sha = await ws.commit({ ...commitParts(plan, target.config.commitMessage), trailers: plan.trailers, files: [...prepared.writes.keys()] });
-  // 3. The same change is already proposed (a redelivered webhook, another replica).
-  const existing = await forge.findPullRequest(target.repo.id, branch);
-  if (existing && (await sameTreeOnRemote(ws, branch))) {
-    return { plan, status: 'unchanged', branch, url: existing.url, pr: existing, message: `${planText(plan)}\nalready proposed in ${existing.url}` };
+  const derived = deriveWrittenFacts();
+  try {
+    const sha = await ws.commit({ ...commitParts(plan, target.config.commitMessage), trailers: plan.trailers, files: [...prepared.writes.keys()] });
+    // 3. The same change is already proposed (a redelivered webhook, another replica).
+    const existing = await forge.findPullRequest(target.repo.id, branch);
+    if (existing && (await sameTreeOnRemote(ws, branch))) {
+      return { plan, status: 'unchanged', branch, url: existing.url, pr: existing, message: `${planText(plan)}\nalready proposed in ${existing.url}` };
+    }
+    // 4. Force-update the bot's own branch and open or edit the one PR for it.
+    await ws.push(branch, { force: true });
+    const { pr, created } = await forge.openOrUpdatePullRequest(target.repo.id, { head: branch, base, title: plan.title, body: prBody(plan, { app: target.app }) });
+    // 5. A check run on the head commit: what was applied there and confirmed.
+    await postPlanCheck(scope, target.repo, sha ?? pr.headSha, plan);
+    return { plan, status: 'pull-request', commit: sha ?? undefined, branch, url: pr.url, pr, created, message: `${planText(plan)}\n${created ? 'opened' : 'updated'} ${pr.url}` };
+  } finally {
+    await derived;
   }
-  // 4. Force-update the bot's own branch and open or edit the one PR for it.
-  await ws.push(branch, { force: true });
-  const { pr, created } = await forge.openOrUpdatePullRequest(target.repo.id, { head: branch, base, title: plan.title, body: prBody(plan, { app: target.app }) });
-  // 5. A check run on the head commit: what was applied there and confirmed.
-  await postPlanCheck(scope, target.repo, sha ?? pr.headSha, plan);
-  return { plan, status: 'pull-request', commit: sha ?? undefined, branch, url: pr.url, pr, created, message: `${planText(plan)}\n${created ? 'opened' : 'updated'} ${pr.url}` };
 }
 
 /** Posts the plan's check run on a bot PR's head commit; a refusal is logged, since the

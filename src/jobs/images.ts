@@ -262,3 +262,7 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
   if (store) for (const [rel, next] of writes) derivePending(factsKey(repo.root, rel, next, s.policies));
   return { edits, skipped: [...skipped, ...unreadable, ...s.skipped], writes, refs };
 }
+
+/** The facts of the texts written since, for this process's next plan: begun once a
+ *  change's files are written, so they are derived while git commits and pushes. */
+export { deriveWrittenFacts } from '../manifests/indexed-edits.ts';

@@ -25,6 +25,7 @@ import type { FluxPolicy } from './flux-policies.ts';
 import type { FactsFile } from './kept-facts.ts';
 import { maskedShape, movedMasks, quickConfirm, type MaskedScalar, type ScalarSplice } from './quick-confirm.ts';
 import { applyTextEdits, movedOffset } from './text.ts';
+import { slices } from './turns.ts';
 import type { ImageEditor, ImageRef, ManifestDoc, ManifestFile, TextEdit } from './types.ts';
 import { nodeAt, scalarText } from './workload-images.ts';
 import { isMap, isScalar, isSeq, lexemesOf, onlyScalarsReplaced, parseDocument, plainStructure, readsAsNodes } from './yaml.ts';
@@ -119,7 +120,38 @@ function bounded<V>(map: Map<string, V>, key: string, value: V): void {
 
 /** The facts of the text `key` names, from this process or else from `store`. */
 export function keptFacts(key: string, store?: FactsFile): EditFacts | undefined {
-  return facts.get(key) ?? resolvePending(key) ?? (store && storedFacts(key, store));
+  return facts.get(key) ?? madeLater(key) ?? resolvePending(key) ?? (store && storedFacts(key, store));
+}
+
+/** The facts of texts a change wrote, to be derived once the change is on its way
+ *  (deriveWrittenFacts, beside its commit and push) or when a plan asks for them first:
+ *  without a store (the bot), for the next plan of this process. */
+const later = new Map<string, () => EditFacts | undefined>();
+
+function madeLater(key: string): EditFacts | undefined {
+  const make = later.get(key);
+  if (!make) return undefined;
+  later.delete(key);
+  return make();
+}
+
+/** How many written texts' facts are still to be derived (for tests). */
+export function writtenFactsPending(): number {
+  return later.size;
+}
+
+/** Derives the facts of the texts written since, in slices that let git's processes
+ *  start and end meanwhile (see turns.ts). */
+export async function deriveWrittenFacts(): Promise<void> {
+  const turn = slices();
+  for (const key of [...later.keys()]) {
+    await turn();
+    try {
+      madeLater(key);
+    } catch {
+      // the change is made already: a text whose facts cannot be derived is planned afresh
+    }
+  }
 }
 
 // factsKey less its policies: the objects do not depend on them
@@ -415,7 +447,7 @@ function resolvePending(key: string): EditFacts | undefined {
   const c = confirmSplice(p.text, p.kept, p.writes);
   if (!c || c.next !== p.next) return undefined;
   deriveFacts(p.root, p.rel, p.text, c, p.kept, p.writes, p.editors, p.policies, p.store);
-  return facts.get(key);
+  return facts.get(key) ?? madeLater(key);
 }
 
 /** Keeps the objects of a text a change writes, as the analysis read them. */
@@ -454,9 +486,10 @@ function deriveFacts(
     return derived;
   };
   // the analysis reads the objects now; the facts are for a later plan: with a store (the
-  // CLI, which plans once a process) they are derived as it is flushed, beside the commit,
+  // CLI, which plans once a process) they are derived as it is flushed, beside the commit;
+  // without one (the bot), beside the commit and push (deriveWrittenFacts); either way
   // unless a plan of this process asks for them first
-  if (!store) keep();
+  if (!store) bounded(later, key, keep);
   else
     store.setLater(key, () => {
       const derived = keep();
@@ -519,6 +552,7 @@ export function forgetKeptFacts(): void {
   facts.clear();
   objects.clear();
   pending.clear();
+  later.clear();
 }
 
 /** The reference the workload editor finds at a value now reading `value`. */

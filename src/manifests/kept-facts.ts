@@ -21,8 +21,8 @@
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { deserialize, serialize } from 'node:v8';
+import { slices } from './turns.ts';
 import { packageVersion } from '../version.ts';
 import { storeDirOf, writeStoreFile } from './store-dir.ts';
 
@@ -93,23 +93,6 @@ interface Shard {
   /** To be made (setLater), without reading the shard's file first. */
   later: Map<string, () => unknown>;
   dirty: boolean;
-}
-
-/** How long a flush works between two turns of the event loop: a flush begun beside
- *  git's commit lets the commit's next process start within a few milliseconds. (A count
- *  of 64 entries a turn held git's next process back by 20 to 100 ms on a busy machine,
- *  where making one entry's facts can take a millisecond.) */
-const SLICE_MS = 3;
-
-/** Yields to the event loop when the current slice has run SLICE_MS. */
-function slices(): () => Promise<void> | undefined {
-  let since = performance.now();
-  return () => {
-    if (performance.now() - since < SLICE_MS) return undefined;
-    return yieldToLoop().then(() => {
-      since = performance.now();
-    });
-  };
 }
 
 function load(dir: string): Opened {

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeChange } from '../../src/analysis/analyze.ts';
 import { planImages, type ImagePlan } from '../../src/jobs/images.ts';
 import { directoryFiles, type RepoFiles } from '../../src/manifests/files.ts';
-import { forgetKeptFacts, indexedEditCounters } from '../../src/manifests/indexed-edits.ts';
+import { deriveWrittenFacts, forgetKeptFacts, indexedEditCounters, writtenFactsPending } from '../../src/manifests/indexed-edits.ts';
 import { closeTreeStores, flushStores, persistentRepo } from '../../src/manifests/tree-store.ts';
 
 const IMAGE = 'ghcr.io/acme/app';
@@ -240,6 +240,44 @@ describe('planning from kept facts', () => {
         current = new Map([...current, ...got.plan.writes]);
         await writeRepo(dir, got.plan.writes);
       }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without a store (the bot): the facts of the texts a plan wrote are derived beside the commit, or when the next plan asks first', async () => {
+    const deploy = (name: string, image: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  template:\n    spec:\n      containers:\n        - name: ${name}\n          image: ${image}\n`;
+    const texts = new Map([
+      ['apps/a/deployment.yaml', deploy('a', `${IMAGE}:1.0.0`)],
+      ['apps/b/deployment.yaml', deploy('b', `"${IMAGE}:1.0.0"`)],
+    ]);
+    forgetKeptFacts();
+    const dir = await tempRepo('image-splice-later-');
+    try {
+      await writeRepo(dir, texts);
+      let current = texts;
+      const step = async (tag: string) => {
+        const got = await planned(dir, tag);
+        const pending = writtenFactsPending();
+        same(got, await afresh(current, tag));
+        current = new Map([...current, ...got.plan.writes]);
+        await writeRepo(dir, got.plan.writes);
+        return pending;
+      };
+      // the full path, then a plan from the facts of what it wrote: the facts of the texts
+      // this one wrote wait to be derived
+      await step('2.0.0');
+      expect(await step('3.0.0')).toBe(texts.size);
+      await deriveWrittenFacts();
+      expect(writtenFactsPending()).toBe(0);
+      // the next plan splices each text from those facts
+      let before = { ...indexedEditCounters };
+      expect(await step('4.0.0')).toBe(texts.size);
+      expect(indexedEditCounters.spliced - before.spliced).toBe(texts.size);
+      // not derived beside anything: the next plan derives them as it asks, and splices
+      before = { ...indexedEditCounters };
+      await step('5.0.0');
+      expect(indexedEditCounters.spliced - before.spliced).toBe(texts.size);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
