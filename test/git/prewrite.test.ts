@@ -160,6 +160,47 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
     await git(dir, 'fsck', '--no-dangling', '--connectivity-only');
   });
 
+  it('stages the files beside the pack begun, asking git for their ids alone; their objects written from the files when the pack fails', async () => {
+    for (const variant of ['packed', 'fails', 'attributes'] as const) {
+      const fails = variant === 'fails';
+      if (variant === 'attributes') {
+        // a .gitattributes that would have git store other bytes than written ($Id$ kept
+        // for `$Id: ... $`): none applies in the bot's clone, so the pack's blobs are the ones
+        const seed = await remote.clone(path.join(work, 'seed-attributes'));
+        await writeFile(path.join(seed, 'apps/.gitattributes'), '*.yaml ident\n');
+        await git(seed, 'add', 'apps/.gitattributes');
+        await git(seed, 'commit', '-q', '-m', 'attributes');
+        await git(seed, 'push', '-q', 'origin', 'HEAD');
+      }
+      const dir = path.join(work, `clone-${variant}`);
+      const ws = await Workspace.open({ dir, remoteUrl: remote.url });
+      await ws.sync();
+      const staged: string[][] = [];
+      const run = ws.runner.run.bind(ws.runner);
+      ws.runner.run = (args, opts) => {
+        if (args[0] === 'update-index') staged.push(args);
+        return run(args, opts);
+      };
+      if (fails) {
+        const runInput = ws.runner.runInput.bind(ws.runner);
+        ws.runner.runInput = (args, input, opts) => (args[0] === 'fast-import' ? Promise.resolve({ code: 128, stdout: '', stderr: 'refused' }) : runInput(args, input, opts));
+      }
+      const writes = new Map(Array.from({ length: N }, (_, i) => [`apps/a${i % 7}/deploy ${i}.yaml`, `image: ghcr.io/acme/app:6.0.${i}\n# $Id: kept $\n`]));
+      const before = await loose(dir);
+      ws.prewriteSoon(writes);
+      await ws.writeFiles(writes);
+      const sha = await ws.commit({ subject: 'Bump 6.0', trailers: { App: 'x' }, files: [...writes.keys()] });
+      expect(sha).toBe((await git(dir, 'rev-parse', 'HEAD')).trim());
+      // one update-index, for the ids alone
+      expect(staged.map((a) => a.includes('--info-only'))).toEqual([true]);
+      expect(await git(dir, 'show', 'HEAD:apps/a5/deploy 5.yaml')).toBe('image: ghcr.io/acme/app:6.0.5\n# $Id: kept $\n');
+      expect((await git(dir, 'status', '--porcelain')).trim()).toBe('');
+      await git(dir, 'fsck', '--no-dangling', '--connectivity-only');
+      if (variant === 'packed') expect((await loose(dir)) - before).toBeLessThanOrEqual(3);
+      if (fails) expect((await loose(dir)) - before).toBeGreaterThanOrEqual(N);
+    }
+  });
+
   it('writes no pack for a commit of a few files', async () => {
     const dir = path.join(work, 'clone');
     const ws = await Workspace.open({ dir, remoteUrl: remote.url });
