@@ -17,6 +17,11 @@
 
 # ---- build: compile TypeScript, then keep production dependencies only ----
 FROM node:26-trixie-slim@sha256:ec7758ee051e457b468b32bde57b0879010b325bb9862718e9615225ce4aaae1 AS build
+# git: the build runs the CLI's bundle once on a scratch checkout to write its code cache
+# (scripts/bundle-cli.mjs); without it the cache holds the bundle's top level alone
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` builds, and the sources are not here yet (this layer is
@@ -24,6 +29,8 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
+# bin/bundle.mjs compiles the bundle for that run, as it does for the CLI
+COPY bin ./bin
 COPY src ./src
 RUN npm run build
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund

@@ -41,6 +41,17 @@ describe('Dockerfile', () => {
     expect(runs(runtime).some((r) => r.includes('rm -rf /var/lib/apt/lists/*'))).toBe(true);
   });
 
+  it('builds the CLI bundle\'s code cache from a run of its own: bin/ and git are there before the build', () => {
+    const at = (pred: (i: { op: string; args: string }) => boolean) => build.instructions.findIndex(pred);
+    const compile = at((i) => i.op === 'RUN' && i.args.includes('npm run build'));
+    expect(at((i) => i.op === 'COPY' && /^bin\s/.test(i.args))).toBeGreaterThan(-1);
+    expect(at((i) => i.op === 'COPY' && /^bin\s/.test(i.args))).toBeLessThan(compile);
+    const git = at((i) => i.op === 'RUN' && /apt-get install .*\bgit\b/.test(i.args));
+    expect(git).toBeGreaterThan(-1);
+    expect(git).toBeLessThan(compile);
+    expect(build.instructions[git].args).toContain('rm -rf /var/lib/apt/lists/*');
+  });
+
   it('runs as a numeric non-root user with HOST 0.0.0.0 and every writable path under the data volume', () => {
     const user = lastOf(runtime, 'USER')!;
     expect(user).toMatch(/^\d+(:\d+)?$/);
