@@ -48,9 +48,7 @@ async function commitOnSynced(ws: Workspace, prepare: Prepare, template: string 
   const { plan, writes } = await prepare(workspaceFiles(ws, undefined, { writing: true }));
   if (writes.size === 0) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
   await ws.writeFiles(writes);
-  // what the next plan needs of the texts written, derived while git commits and pushes
-  const derived = deriveWrittenFacts();
-  try {
+  return besideWrittenFacts(async () => {
     const sha = await ws.commit({ ...commitParts(plan, template), trailers: plan.trailers, files: [...writes.keys()] });
     if (!sha) return { plan, status: 'unchanged', message: `${planText(plan)}\nnothing needed changing` };
     try {
@@ -62,6 +60,16 @@ async function commitOnSynced(ws: Workspace, prepare: Prepare, template: string 
       throw err;
     }
     return { plan, status: 'committed', commit: sha, message: `${planText(plan)}\ncommitted ${sha.slice(0, 12)}` };
+  });
+}
+
+/** Runs `work` (a change's commit, push and forge calls, begun once its files are
+ *  written) while what the next plan needs of the texts written is derived beside it
+ *  (deriveWrittenFacts; commitPlan does the same through its `beside`). */
+async function besideWrittenFacts<T>(work: () => Promise<T>): Promise<T> {
+  const derived = deriveWrittenFacts();
+  try {
+    return await work();
   } finally {
     await derived;
   }
@@ -87,8 +95,7 @@ export async function deliverPullRequest(ws: Workspace, scope: DeliveryScope, ta
   // 2. Build the bot branch from the base with the change.
   await ws.createBranchFrom(base, branch);
   await ws.writeFiles(prepared.writes);
-  const derived = deriveWrittenFacts();
-  try {
+  return besideWrittenFacts(async () => {
     const sha = await ws.commit({ ...commitParts(plan, target.config.commitMessage), trailers: plan.trailers, files: [...prepared.writes.keys()] });
     // 3. The same change is already proposed (a redelivered webhook, another replica).
     const existing = await forge.findPullRequest(target.repo.id, branch);
@@ -101,9 +108,7 @@ export async function deliverPullRequest(ws: Workspace, scope: DeliveryScope, ta
     // 5. A check run on the head commit: what was applied there and confirmed.
     await postPlanCheck(scope, target.repo, sha ?? pr.headSha, plan);
     return { plan, status: 'pull-request', commit: sha ?? undefined, branch, url: pr.url, pr, created, message: `${planText(plan)}\n${created ? 'opened' : 'updated'} ${pr.url}` };
-  } finally {
-    await derived;
-  }
+  });
 }
 
 /** Posts the plan's check run on a bot PR's head commit; a refusal is logged, since the

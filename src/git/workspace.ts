@@ -136,16 +136,16 @@ export class Workspace extends WorkingCopy {
     return ws;
   }
 
-  /** The user's own checkout (`--repo DIR`). Pushes only when the current branch has an
-   *  upstream; uses the user's credentials; never discards uncommitted work. `userConfig`:
-   *  commits keep the repository's signing configuration (see GitRunner); `trailers` are
-   *  added to every commit made here. */
   /** The clean check of the user's checkout at `dir`, begun before its lock is taken
    *  (see checkCleanSoon). */
   static beginCleanCheck(dir: string): EarlyStatus | undefined {
     return beginEarlyStatus(dir, new GitRunner({ cwd: path.resolve(dir), userConfig: true }));
   }
 
+  /** The user's own checkout (`--repo DIR`). Pushes only when the current branch has an
+   *  upstream; uses the user's credentials; never discards uncommitted work. `userConfig`:
+   *  commits keep the repository's signing configuration (see GitRunner); `trailers` are
+   *  added to every commit made here. */
   static async local(dir: string, opts: { author?: Author; userConfig?: boolean; trailers?: Trailers; config?: ConfigSnapshot } = {}): Promise<Workspace> {
     const probe = new GitRunner({ cwd: path.resolve(dir), author: opts.author, userConfig: opts.userConfig });
     // One process for what the run needs to know first: HEAD's commit and tree, the

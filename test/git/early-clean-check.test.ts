@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitError } from '../../src/errors.ts';
-import { guessGitDir } from '../../src/git/early-status.ts';
+import { guessGitDir, type EarlyStatus } from '../../src/git/early-status.ts';
 import type { GitRunner } from '../../src/git/exec.ts';
 import { indexStamp, sameIndex } from '../../src/git/index-stamp.ts';
 import { Workspace } from '../../src/git/workspace.ts';
@@ -97,26 +97,29 @@ describe('the clean check begun before the lock', { timeout: 90_000 }, () => {
     await early!.found;
     return early;
   };
+  /** This run's change after the lock is taken (`lockedAtOnce`: at the first try), and the
+   *  `git status` commands it ran under the lock. */
+  const changeLocked = async (dir: string, early: EarlyStatus | undefined, lockedAtOnce: boolean) => {
+    const ws = await Workspace.local(dir);
+    const status = countStatus(ws.runner);
+    ws.checkCleanSoon({ status: early, lockedAtOnce });
+    const made = await change(ws, 'tag: 2\n');
+    return { made, statuses: status.count };
+  };
 
   it('is taken when the lock was free at once and the index is as it was: no status under the lock', async () => {
     const dir = await remote.clone(path.join(work, 'mine'));
     const early = await begin(path.join(dir, '.'));
-    const ws = await Workspace.local(dir);
-    const status = countStatus(ws.runner);
-    ws.checkCleanSoon({ status: early, lockedAtOnce: true });
-    const made = await change(ws, 'tag: 2\n');
+    const { made, statuses } = await changeLocked(dir, early, true);
     expect(made?.sha).toBe((await git(dir, 'rev-parse', 'HEAD')).trim());
-    expect(status.count).toBe(0);
+    expect(statuses).toBe(0);
   });
 
   it('is asked again when the lock had to be waited for', async () => {
     const dir = await remote.clone(path.join(work, 'mine'));
     const early = await begin(dir);
-    const ws = await Workspace.local(dir);
-    const status = countStatus(ws.runner);
-    ws.checkCleanSoon({ status: early, lockedAtOnce: false });
-    await change(ws, 'tag: 2\n');
-    expect(status.count).toBe(1);
+    const { statuses } = await changeLocked(dir, early, false);
+    expect(statuses).toBe(1);
   });
 
   it('is asked again when the index changed after it began: another run committed meanwhile', async () => {
@@ -128,11 +131,8 @@ describe('the clean check begun before the lock', { timeout: 90_000 }, () => {
     await git(dir, 'add', 'b.yaml');
     await git(dir, 'commit', '-q', '-m', 'theirs');
     const theirs = (await git(dir, 'rev-parse', 'HEAD')).trim();
-    const ws = await Workspace.local(dir);
-    const status = countStatus(ws.runner);
-    ws.checkCleanSoon({ status: early, lockedAtOnce: true });
-    const made = await change(ws, 'tag: 2\n');
-    expect(status.count).toBe(1);
+    const { made, statuses } = await changeLocked(dir, early, true);
+    expect(statuses).toBe(1);
     expect((await git(dir, 'rev-parse', `${made!.sha}^`)).trim()).toBe(theirs);
   });
 
@@ -141,12 +141,9 @@ describe('the clean check begun before the lock', { timeout: 90_000 }, () => {
     await writeFile(path.join(dir, 'b.yaml'), 'tag: half a change\n');
     const early = await begin(dir);
     await writeFile(path.join(dir, 'b.yaml'), 'tag: 1\n');
-    const ws = await Workspace.local(dir);
-    const status = countStatus(ws.runner);
-    ws.checkCleanSoon({ status: early, lockedAtOnce: true });
-    const made = await change(ws, 'tag: 2\n');
+    const { made, statuses } = await changeLocked(dir, early, true);
     expect(made?.sha).toBe((await git(dir, 'rev-parse', 'HEAD')).trim());
-    expect(status.count).toBe(1);
+    expect(statuses).toBe(1);
   });
 
   it('leaves the index file as it was, even where git would refresh it', async () => {
@@ -161,11 +158,8 @@ describe('the clean check begun before the lock', { timeout: 90_000 }, () => {
     const stamp = indexStamp(gitDir);
     const early = await begin(dir);
     expect(sameIndex(stamp, indexStamp(gitDir))).toBe(true);
-    const ws = await Workspace.local(dir);
-    const status = countStatus(ws.runner);
-    ws.checkCleanSoon({ status: early, lockedAtOnce: true });
-    await change(ws, 'tag: 2\n');
-    expect(status.count).toBe(0);
+    const { statuses } = await changeLocked(dir, early, true);
+    expect(statuses).toBe(0);
   });
 
   it('finds the git directory git finds: from a subdirectory, through a worktree\'s .git file, none outside a repository', async () => {
