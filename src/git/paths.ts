@@ -71,14 +71,14 @@ export function symlinkRefused(file: string, cause?: unknown): GitError {
 
 /** resolveInside, also saying whether a file is there already (its directory then needs
  *  no creating). */
-export async function resolveTarget(root: string, rel: string): Promise<{ abs: string; exists: boolean }> {
+export async function resolveTarget(root: string, rel: string): Promise<{ abs: string; exists: boolean; executable: boolean }> {
   return resolveTargetSync(await realRootOf(root), rel);
 }
 
 /** resolveTarget once the root is resolved (`realRoot`: realRootOf(root)), in synchronous
  *  calls: for many files (Workspace.writeFiles) two thread-pool round trips a file cost
  *  more than the calls themselves. */
-export function resolveTargetSync(realRoot: string, rel: string): { abs: string; exists: boolean } {
+export function resolveTargetSync(realRoot: string, rel: string): { abs: string; exists: boolean; executable: boolean } {
   const norm = normalizeRepoPath(rel);
   const abs = path.join(realRoot, ...norm.split('/'));
   let st;
@@ -105,5 +105,6 @@ export function resolveTargetSync(realRoot: string, rel: string): { abs: string;
     if (up === dir) break;
     dir = up;
   }
-  return { abs, exists: st !== undefined };
+  // (any execute bit: git stages such a file as 100755)
+  return { abs, exists: st !== undefined, executable: st !== undefined && (st.mode & 0o111) !== 0 };
 }

@@ -9,7 +9,11 @@
 // Only objects come out of this step: the commit fast-import makes for them is named by a
 // ref of our own that the same stream deletes. If it fails, or builds something else than
 // the index will hold (a file's mode, a path it was not given), the commit writes what is
-// missing itself, as it always did: nothing here can change what gets committed.
+// missing itself, as it always did: nothing here can change what gets committed. Its root
+// tree is named too, for the bot's clone to commit without `write-tree` (30 ms of a
+// sidecar bump's commit, and a process) where that tree is provably the index's: each
+// file was a regular one in HEAD or new, as `ls` in the same stream says, and is written
+// as one without an execute bit, onto an index that held HEAD's tree.
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,22 +36,52 @@ export function fastImportTunables(current: string | undefined): string {
   return /(^|:)glibc\.malloc\.trim_threshold=/.test(current) ? current : `${current}:${KEEP_HEAP_TOP}`;
 }
 
+/** What a prewrite wrote. `tree`: the root tree of `head` with every one of `files` in
+ *  place as a regular file (mode 100644), when each was one there or new; the tree the
+ *  index makes once they are staged from an index of `head`'s tree, where each is written
+ *  as a regular file without an execute bit (Workspace.commitIndex skips write-tree). */
+export interface Prewritten {
+  tree?: string;
+}
+
 /** Writes the blobs of `files` (path → bytes, as in the working tree) and the trees of
- *  `head` with them in place, as one pack. False when git refused (nothing is lost: the
+ *  `head` with them in place, as one pack. Undefined when git refused (nothing is lost: the
  *  commit writes the objects itself). `gitDir`: where a refusing fast-import leaves its
  *  crash report, removed here. */
-export async function prewriteObjects(runner: GitRunner, gitDir: string, head: string, files: ReadonlyMap<string, Uint8Array>): Promise<boolean> {
+export async function prewriteObjects(runner: GitRunner, gitDir: string, head: string, files: ReadonlyMap<string, Uint8Array>): Promise<Prewritten | undefined> {
   const ref = `refs/gitops-canary/prewrite-${process.pid}-${randomUUID()}`;
   const parts: Uint8Array[] = [Buffer.from(`commit ${ref}\ncommitter gitops-canary <prewrite@gitops-canary.invalid> 0 +0000\ndata 0\nfrom ${head}\n`)];
-  for (const [rel, bytes] of files) {
-    // a path fast-import would need quoted is left to the commit
-    if (rel.startsWith('"') || rel.includes('\n')) continue;
+  // a path fast-import would need quoted is left to the commit
+  const paths = [...files.keys()].filter((rel) => !rel.startsWith('"') && !rel.includes('\n'));
+  // each path's entry in `head` (fast-import answers `ls` on stdout, one line each, in
+  // order): the tree below holds each as 100644, which stands for the index's only where
+  // `head` held a regular file there or none
+  for (const rel of paths) parts.push(Buffer.from(`ls ${quoted(rel)}\n`));
+  for (const rel of paths) {
+    const bytes = files.get(rel)!;
     parts.push(Buffer.from(`M 100644 inline ${rel}\ndata ${bytes.length}\n`), bytes, Buffer.from('\n'));
   }
-  // `reset` without `from` deletes the ref when the stream ends: only the objects stay
-  parts.push(Buffer.from(`reset ${ref}\n\ndone\n`));
+  // the root tree with them in place; then `reset` without `from` deletes the ref when
+  // the stream ends: only the objects stay
+  parts.push(Buffer.from(`ls ""\nreset ${ref}\n\ndone\n`));
   const r = await runner.runInput(['fast-import', '--quiet', '--done'], Buffer.concat(parts), { ok: [0, 1, 128], env: { GLIBC_TUNABLES: fastImportTunables(process.env.GLIBC_TUNABLES) }, fromFile: true }).catch(() => undefined);
-  if (r?.code === 0) return true;
+  if (r?.code === 0) return paths.length === files.size ? { tree: treeOf(r.stdout, paths.length) } : {};
   if (r?.pid !== undefined) await rm(path.join(gitDir, `fast_import_crash_${r.pid}`), { force: true }).catch(() => undefined);
-  return false;
+  return undefined;
+}
+
+/** A path as fast-import's `ls` in a commit takes it: always quoted. */
+function quoted(rel: string): string {
+  return `"${rel.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** The root tree from fast-import's answers: `count` entries (each `missing <path>` or a
+ *  100644 blob), then `040000 tree <id>`. Undefined when any entry was something else. */
+function treeOf(stdout: string, count: number): string | undefined {
+  const lines = stdout.split('\n');
+  if (lines.length !== count + 2 || lines[count + 1] !== '') return undefined;
+  for (let i = 0; i < count; i++) {
+    if (!lines[i].startsWith('missing ') && !lines[i].startsWith('100644 blob ')) return undefined;
+  }
+  return /^040000 tree ([0-9a-f]{40}|[0-9a-f]{64})\t$/.exec(lines[count])?.[1];
 }

@@ -33,6 +33,13 @@ const writeCounts = new Map<string, number>();
 // a full sha, SHA-1 or SHA-256
 export const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
+/** What writeFile wrote to a file. */
+export interface Written {
+  text: string;
+  bytes: Uint8Array;
+  plain: boolean;
+}
+
 export class WorkingCopy {
   /** Set by whoever learns the git directory first (Workspace.local asks git for it in
    *  the same process as the top level). */
@@ -42,8 +49,9 @@ export class WorkingCopy {
   private readonly latin1 = new Set<string>();
   /** What writeFile wrote to each file since the owner last cleared it (Workspace: since
    *  its last sync or commit): the commit writes those bytes' objects in one go, and
-   *  records the texts with the tree it makes. */
-  protected readonly written = new Map<string, { text: string; bytes: Uint8Array }>();
+   *  records the texts with the tree it makes. `plain`: the file is a regular file without
+   *  an execute bit (or was made new), which git stages as 100644. */
+  protected readonly written = new Map<string, Written>();
 
   protected constructor(
     readonly dir: string,
@@ -166,7 +174,7 @@ export class WorkingCopy {
   protected writeEncodedSync(realRoot: string, file: string, text: string, bytes: Buffer): void {
     this.wrote();
     this.written.delete(file);
-    const { abs, exists } = resolveTargetSync(realRoot, file);
+    const { abs, exists, executable } = resolveTargetSync(realRoot, file);
     if (!exists) mkdirSync(path.dirname(abs), { recursive: true });
     try {
       writeInPlaceSync(abs, bytes);
@@ -174,7 +182,7 @@ export class WorkingCopy {
       if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkRefused(file, err);
       throw err;
     }
-    this.written.set(file, { text, bytes });
+    this.written.set(file, { text, bytes, plain: !executable });
   }
 
   async removeFile(rel: string): Promise<void> {

@@ -18,13 +18,13 @@ import { assertSecureTransport, splitCredentials } from './remote-url.ts';
 import { revertCommit } from './revert.ts';
 import { formatMessage } from './trailers.ts';
 import { generation, WatchedRunner } from './watched-runner.ts';
-import { type Mode, OBJECT_ID, WorkingCopy } from './working-copy.ts';
+import { type Mode, OBJECT_ID, WorkingCopy, type Written } from './working-copy.ts';
 import type { ConfigSnapshot } from './config-snapshot.ts';
 import { recordTreeStep } from '../repo-io/tree-steps.ts';
 import { gitCommitNeeded } from './plain-commit.ts';
 import { indexStamp, sameIndex, type IndexStamp } from './index-stamp.ts';
 import { beginEarlyStatus, type EarlyStatus } from './early-status.ts';
-import { PREWRITE_MIN_FILES, prewriteObjects } from './prewrite.ts';
+import { PREWRITE_MIN_FILES, type Prewritten, prewriteObjects } from './prewrite.ts';
 
 export { BOT_AUTHOR, type Author } from './exec.ts';
 export type { LogEntry, LogOptions, FindBotCommitOptions } from './history.ts';
@@ -385,11 +385,12 @@ export class Workspace extends WorkingCopy {
       // HEAD as the bot last saw it, when no command that could move it has run since
       const known = this.knownHead();
       const head = known ?? (await this.headTree());
-      await this.prewriteAndStage(files, head?.sha);
+      const tree = await this.prewriteAndStage(files, head?.sha);
       if (!head) return this.commitMessage(message);
       // the index was HEAD's tree before these files were staged (nothing has run since
-      // the bot saw it so): the new tree is that tree with these files written
-      return this.commitIndex(message, head, known ? files : undefined);
+      // the bot saw it so): the new tree is that tree with these files written, which the
+      // prewrite built already when each is a regular file in both
+      return known ? this.commitIndex(message, head, files, tree) : this.commitIndex(message, head);
     }
     // in the user's checkout: on a branch, and with a commit yet? (as the clean check saw
     // it, while nothing has run since; else one git call for both)
@@ -426,10 +427,11 @@ export class Workspace extends WorkingCopy {
    *  commit` would first compare every file of the tree with the index. Null when the
    *  index is HEAD's tree (the files already matched). `head`: HEAD's commit and tree. `written`: the
    *  files the index differs from that tree in at most, when known (recorded with the
-   *  new tree, see tree-steps.ts). */
-  private async commitIndex(message: string, { sha: head, tree: headTree }: { sha: string; tree: string }, written?: readonly string[]): Promise<string | null> {
+   *  new tree, see tree-steps.ts). `built`: the tree the index holds, when known without
+   *  asking git (prewriteAndStage). */
+  private async commitIndex(message: string, { sha: head, tree: headTree }: { sha: string; tree: string }, written?: readonly string[], built?: string): Promise<string | null> {
     const texts = written && this.takeWrittenTexts(written);
-    const tree = (await this.runner.run(['write-tree'], { code: 'GIT_COMMIT_FAILED' })).stdout.trim();
+    const tree = built ?? (await this.runner.run(['write-tree'], { code: 'GIT_COMMIT_FAILED' })).stdout.trim();
     if (tree === headTree) return null;
     const file = path.join(await this.gitDir(), `GITOPS_CANARY_MSG.${process.pid}.${randomUUID()}`);
     const text = withTrailers(message, this.commitTrailers);
@@ -472,8 +474,8 @@ export class Workspace extends WorkingCopy {
   }
 
   /** What writeFile wrote to those of `files` it wrote since the last sync. */
-  private writtenTo(files: readonly string[]): Array<[string, { text: string; bytes: Uint8Array }]> {
-    const out: Array<[string, { text: string; bytes: Uint8Array }]> = [];
+  private writtenTo(files: readonly string[]): Array<[string, Written]> {
+    const out: Array<[string, Written]> = [];
     for (const rel of files) {
       const w = this.written.get(rel);
       if (w) out.push([rel, w]);
@@ -501,7 +503,7 @@ export class Workspace extends WorkingCopy {
   private startPrewrite(head: string, encoded: ReadonlyArray<{ file: string; text: string; bytes: Buffer }>): NonNullable<Workspace['early']> {
     const bytes = new Map(encoded.map((e) => [e.file, e.bytes] as const));
     const texts = new Map(encoded.map((e) => [e.file, e.text] as const));
-    const done = this.gitDir().then((dir) => prewriteObjects(this.runner, dir, head, bytes), () => false);
+    const done = this.gitDir().then((dir) => prewriteObjects(this.runner, dir, head, bytes), () => undefined);
     return { head, bytes, texts, done };
   }
 
@@ -528,7 +530,7 @@ export class Workspace extends WorkingCopy {
   }
 
   /** A prewrite writeFiles started, for the commit that follows. */
-  private early?: { head: string; bytes: ReadonlyMap<string, Buffer>; texts: ReadonlyMap<string, string>; done: Promise<boolean> };
+  private early?: { head: string; bytes: ReadonlyMap<string, Buffer>; texts: ReadonlyMap<string, string>; done: Promise<Prewritten | undefined> };
 
   /** HEAD's commit and tree as the last sync, commit or push left them, while no command
    *  that could move them has run since. */
@@ -542,8 +544,12 @@ export class Workspace extends WorkingCopy {
    *  git hashes the files for the index meanwhile and leaves their objects to the pack:
    *  update-index would otherwise wait for the pack (~80 ms for 801 files, begun beside
    *  the analysis and often not done when the files are), or write each object loose.
-   *  Should the pack fail, git writes their objects from the files. */
-  private async prewriteAndStage(files: string[], head: string | null | undefined): Promise<void> {
+   *  Should the pack fail, git writes their objects from the files. Returns the tree the
+   *  index then holds when the pack built it: HEAD's tree with exactly these files, each
+   *  a regular file without an execute bit (git stages it as 100644, as the pack has it),
+   *  where HEAD held a regular file or none (prewrite.ts). Only while the index held
+   *  HEAD's tree before (the caller knows). */
+  private async prewriteAndStage(files: string[], head: string | null | undefined): Promise<string | undefined> {
     const early = this.early;
     if (early && head && early.head === head && this.packHolds(early, files)) {
       this.early = undefined;
@@ -551,10 +557,12 @@ export class Workspace extends WorkingCopy {
       // the index holds their ids and stat data already: update-index would see nothing to
       // do, so the objects are written by hash-object, which reads the files as it does
       if (!packed) await this.runner.runInput(['hash-object', '-w', '--stdin-paths'], Buffer.from(`${files.join('\n')}\n`), { code: 'GIT_ADD_FAILED' });
-      return;
+      const exact = new Set(files).size === early.bytes.size && files.every((rel) => this.written.get(rel)?.plain);
+      return exact ? packed?.tree : undefined;
     }
     await this.prewrite(files, head);
     await this.stage(files);
+    return undefined;
   }
 
   /** The pack begun holds the object of every one of `files`, as this process wrote it

@@ -92,7 +92,7 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
     await ws.sync();
     const runner = new GitRunner({ cwd: dir, hermetic: true });
     const missing = 'f'.repeat(40);
-    expect(await prewriteObjects(runner, path.join(dir, '.git'), missing, new Map([['a.yaml', Buffer.from('a: 1\n')]]))).toBe(false);
+    expect(await prewriteObjects(runner, path.join(dir, '.git'), missing, new Map([['a.yaml', Buffer.from('a: 1\n')]]))).toBeUndefined();
     expect((await git(dir, 'for-each-ref', 'refs/gitops-canary/')).trim()).toBe('');
     // fast-import's crash report is not left in the clone
     expect(readdirSync(path.join(dir, '.git')).filter((f) => f.startsWith('fast_import_crash'))).toEqual([]);
@@ -119,7 +119,7 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
       process.env.PATH = `${bin}:${saved.PATH ?? ''}`;
       process.env.GLIBC_TUNABLES = 'glibc.malloc.arena_max=2';
       const head = (await git(dir, 'rev-parse', 'HEAD')).trim();
-      expect(await prewriteObjects(new GitRunner({ cwd: dir, hermetic: true }), path.join(dir, '.git'), head, new Map([['a.yaml', Buffer.from('a: 1\n')]]))).toBe(true);
+      expect(await prewriteObjects(new GitRunner({ cwd: dir, hermetic: true }), path.join(dir, '.git'), head, new Map([['a.yaml', Buffer.from('a: 1\n')]]))).toBeDefined();
     } finally {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
@@ -161,8 +161,17 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
   });
 
   it('stages the files beside the pack begun, asking git for their ids alone; their objects written from the files when the pack fails', async () => {
-    for (const variant of ['packed', 'fails', 'attributes'] as const) {
+    for (const variant of ['packed', 'fails', 'attributes', 'executable'] as const) {
       const fails = variant === 'fails';
+      if (variant === 'executable') {
+        // one of the files executable in HEAD: the index keeps 100755 for it, which the
+        // pack's tree (100644 throughout) does not hold, so git writes the tree
+        const seed = await remote.clone(path.join(work, 'seed-executable'));
+        await chmod(path.join(seed, 'apps/a3/deploy 3.yaml'), 0o755);
+        await git(seed, 'update-index', '--chmod=+x', 'apps/a3/deploy 3.yaml');
+        await git(seed, 'commit', '-q', '-m', 'executable');
+        await git(seed, 'push', '-q', 'origin', 'HEAD');
+      }
       if (variant === 'attributes') {
         // a .gitattributes that would have git store other bytes than written ($Id$ kept
         // for `$Id: ... $`): none applies in the bot's clone, so the pack's blobs are the ones
@@ -177,8 +186,10 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
       await ws.sync();
       const staged: string[][] = [];
       const run = ws.runner.run.bind(ws.runner);
+      const trees: string[] = [];
       ws.runner.run = (args, opts) => {
         if (args[0] === 'update-index') staged.push(args);
+        if (args[0] === 'write-tree') trees.push(args[0]);
         return run(args, opts);
       };
       if (fails) {
@@ -198,7 +209,46 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
       await git(dir, 'fsck', '--no-dangling', '--connectivity-only');
       if (variant === 'packed') expect((await loose(dir)) - before).toBeLessThanOrEqual(3);
       if (fails) expect((await loose(dir)) - before).toBeGreaterThanOrEqual(N);
+      // the tree the pack built is the commit's, unless the pack failed or a file's mode
+      // differs from the pack's: git writes it then (a wrong tree would show staged above)
+      expect(trees.length).toBe(variant === 'packed' || variant === 'attributes' ? 0 : 1);
+      if (variant === 'executable') expect((await git(dir, 'ls-tree', 'HEAD', 'apps/a3/deploy 3.yaml')).split(' ')[0]).toBe('100755');
     }
+  });
+
+  it('says which tree HEAD makes with the files in place, only where each was a regular file or none', async () => {
+    // quotes and backslashes in a path, as fast-import's `ls` takes them; a new directory
+    const seed = await remote.clone(path.join(work, 'seed'));
+    await writeFile(path.join(seed, 'keep/odd "q" \\b.yaml'), 'q: 1\n');
+    await git(seed, 'add', '-A', '.');
+    await git(seed, 'commit', '-q', '-m', 'odd');
+    const head = (await git(seed, 'rev-parse', 'HEAD')).trim();
+    const runner = new GitRunner({ cwd: seed, hermetic: true });
+    const bytes = new Map([
+      ['keep/x.yaml', Buffer.from('x: 2\n')],
+      ['keep/odd "q" \\b.yaml', Buffer.from('q: 2\n')],
+      ['fresh/dir/n.yaml', Buffer.from('n: 1\n')],
+    ]);
+    const { tree } = (await prewriteObjects(runner, path.join(seed, '.git'), head, bytes))!;
+    for (const [rel, b] of bytes) {
+      await mkdir(path.dirname(path.join(seed, rel)), { recursive: true });
+      await writeFile(path.join(seed, rel), b);
+    }
+    await git(seed, 'update-index', '--add', '--', ...bytes.keys());
+    expect(tree).toBe((await git(seed, 'write-tree')).trim());
+    // an executable, a symbolic link: the index would not hold them as the pack's 100644
+    await chmod(path.join(seed, 'run.sh'), 0o755);
+    await git(seed, 'update-index', '--chmod=+x', 'run.sh');
+    await git(seed, 'commit', '-q', '-m', 'executable');
+    const executable = (await git(seed, 'rev-parse', 'HEAD')).trim();
+    expect(await prewriteObjects(runner, path.join(seed, '.git'), executable, new Map([...bytes, ['run.sh', Buffer.from('#!/bin/sh\n')]]))).toEqual({ tree: undefined });
+    const link = gitInput(seed, ['hash-object', '-w', '--stdin'], 'keep/x.yaml').trim();
+    await git(seed, 'update-index', '--add', '--cacheinfo', `120000,${link},keep/link.yaml`);
+    await git(seed, 'commit', '-q', '-m', 'link');
+    const linked = (await git(seed, 'rev-parse', 'HEAD')).trim();
+    expect(await prewriteObjects(runner, path.join(seed, '.git'), linked, new Map([...bytes, ['keep/link.yaml', Buffer.from('l: 1\n')]]))).toEqual({ tree: undefined });
+    // a path the pack leaves out: no tree, the objects of the others all the same
+    expect(await prewriteObjects(runner, path.join(seed, '.git'), head, new Map([...bytes, ['"quoted.yaml', Buffer.from('z: 1\n')]]))).toEqual({});
   });
 
   it('writes no pack for a commit of a few files', async () => {
