@@ -4,10 +4,13 @@
 
 const REDACTED = '***';
 
-const PATTERNS: Array<[RegExp, string]> = [
-  // token embedded in a URL's userinfo, GitHub App style or any user:password pair
-  [/x-access-token:[^@\s/]*@/gi, `x-access-token:${REDACTED}@`],
-  [/([a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^@\s/]+@/gi, `$1${REDACTED}@`],
+// [pattern, replacement, a string every match holds (the text is screened for it first)]
+const PATTERNS: Array<[RegExp, string, string?]> = [
+  // token embedded in a URL's userinfo, GitHub App style or any user:password pair; the
+  // second is scanned from every letter (half the time a sidecar commit's message of 801
+  // edits spent here, 1.6 ms), so texts without an `@` are spared it
+  [/x-access-token:[^@\s/]*@/gi, `x-access-token:${REDACTED}@`, '@'],
+  [/([a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^@\s/]+@/gi, `$1${REDACTED}@`, '@'],
   // GitHub token formats: ghp_ (classic PAT), gho_, ghu_, ghs_ (installation), ghr_
   [/\bgh[pousr]_[A-Za-z0-9]{16,}/g, REDACTED],
   [/\bgithub_pat_[A-Za-z0-9_]{20,}/g, REDACTED],
@@ -28,6 +31,8 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
       out = out.split(form).join(REDACTED);
     }
   }
-  for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
+  for (const [re, replacement, screen] of PATTERNS) {
+    if (screen === undefined || out.includes(screen)) out = out.replace(re, replacement);
+  }
   return out;
 }

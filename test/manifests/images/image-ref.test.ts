@@ -56,6 +56,18 @@ describe('parseImageRef', () => {
     expect((err as PolicyError).message).toContain(JSON.stringify(s));
   });
 
+  it('answers a reference asked again as the first time, in an object of its own; a bad one fails each time', () => {
+    const first = parseImageRef('ghcr.io/acme/podinfo:0.2.1');
+    (first as { tag?: string }).tag = 'changed';
+    expect(parseImageRef('ghcr.io/acme/podinfo:0.2.1')).toEqual({ repository: 'ghcr.io/acme/podinfo', tag: '0.2.1' });
+    expect(parseImageRef('ghcr.io/acme/podinfo:0.2.1')).not.toBe(parseImageRef('ghcr.io/acme/podinfo:0.2.1'));
+    for (let i = 0; i < 2; i++) expect(() => parseImageRef('acme/Podinfo')).toThrow(PolicyError);
+    for (let i = 0; i < 2; i++) expect(() => normalizeRepository('acme/Podinfo')).toThrow(PolicyError);
+    // more references than are kept: each still parsed and normalized
+    for (let i = 0; i < 5000; i++) expect(normalizeRepository(`Reg.io/team/app-${i}:1`)).toBe(`reg.io/team/app-${i}`);
+    expect(normalizeRepository('Reg.io/team/app-7')).toBe('reg.io/team/app-7');
+  });
+
   it('round-trips through formatImageRef', () => {
     for (const s of ['nginx', 'localhost:5000/app:1.0', `a.io/b/c:1@${SHA_A}`, `a.io/b@${SHA_A}`]) {
       expect(formatImageRef(parseImageRef(s))).toBe(s);
