@@ -10,10 +10,12 @@
 // ref of our own that the same stream deletes. If it fails, or builds something else than
 // the index will hold (a file's mode, a path it was not given), the commit writes what is
 // missing itself, as it always did: nothing here can change what gets committed. Its root
-// tree is named too, for the bot's clone to commit without `write-tree` (30 ms of a
-// sidecar bump's commit, and a process) where that tree is provably the index's: each
-// file was a regular one in HEAD or new, as `ls` in the same stream says, and is written
-// as one without an execute bit, onto an index that held HEAD's tree.
+// tree is named too, for the commit to be made without `write-tree` (30-40 ms of a
+// sidecar bump's commit, and a process) where that tree is provably the index's: git
+// stores the bytes as written (the bot's clone; in a person's checkout, where no
+// attribute applies to the files), each file was a regular one in HEAD or new, as `ls`
+// in the same stream says, and is written as one without an execute bit, onto an index
+// that held HEAD's tree.
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';

@@ -405,9 +405,11 @@ export class Workspace extends WorkingCopy {
     // the index file as the clean check left it (HEAD's tree): no one staged anything
     // since, so once ours are staged it holds HEAD and our files alone
     const untouched = sameIndex(this.checked?.index, this.stampIndex());
-    await this.prewriteAndStage(files, head.sha);
+    const tree = await this.prewriteAndStage(files, head.sha);
     if (!head.sha) return this.commitMessage(message, ['--only', '--', ...files]);
-    if (plain && untouched) return this.commitIndex(message, plain);
+    // (the index held HEAD's tree: the clean check found nothing staged, and no one has
+    // staged anything since, so the tree the pack built is the one it now holds)
+    if (plain && untouched) return this.commitIndex(message, plain, undefined, tree);
     // What the index now holds beyond HEAD: comparing the index with a tree reads no file.
     const staged = (await this.runner.run(['diff-index', '--cached', '--name-only', '-z', '--no-renames', 'HEAD', '--'])).stdout.split('\0').filter(Boolean);
     const ours = new Set(files);
@@ -504,7 +506,21 @@ export class Workspace extends WorkingCopy {
     const bytes = new Map(encoded.map((e) => [e.file, e.bytes] as const));
     const texts = new Map(encoded.map((e) => [e.file, e.text] as const));
     const done = this.gitDir().then((dir) => prewriteObjects(this.runner, dir, head, bytes), () => undefined);
-    return { head, bytes, texts, done };
+    // the bot's clone converts no file (neutralizeAttributes); the user's checkout may
+    return { head, bytes, texts, done, stored: this.mode === 'managed' ? Promise.resolve(true) : this.noAttributes(bytes.keys()) };
+  }
+
+  /** Whether no attribute (filter, end-of-line conversion, ident, encoding, or any other)
+   *  applies to any of `files`, wherever it is set (.gitattributes, info/attributes, the
+   *  user's core.attributesFile): git then stores each file's bytes as written. False
+   *  when git cannot say. */
+  private noAttributes(files: Iterable<string>): Promise<boolean> {
+    const input = Buffer.from([...files].map((f) => `${f}\0`).join(''));
+    // it writes nothing: it runs beside the queue, as a pack does (runInput)
+    return this.runner.runInput(['check-attr', '-z', '-a', '--stdin'], input).then(
+      (r) => r.stdout === '',
+      () => false,
+    );
   }
 
   /** Writes `writes` (path → text). For many files, the objects a commit of them will
@@ -530,7 +546,14 @@ export class Workspace extends WorkingCopy {
   }
 
   /** A prewrite writeFiles started, for the commit that follows. */
-  private early?: { head: string; bytes: ReadonlyMap<string, Buffer>; texts: ReadonlyMap<string, string>; done: Promise<Prewritten | undefined> };
+  private early?: {
+    head: string;
+    bytes: ReadonlyMap<string, Buffer>;
+    texts: ReadonlyMap<string, string>;
+    done: Promise<Prewritten | undefined>;
+    /** Whether git stores these files' bytes as written (no attribute converts them). */
+    stored: Promise<boolean>;
+  };
 
   /** HEAD's commit and tree as the last sync, commit or push left them, while no command
    *  that could move them has run since. */
@@ -551,7 +574,7 @@ export class Workspace extends WorkingCopy {
    *  HEAD's tree before (the caller knows). */
   private async prewriteAndStage(files: string[], head: string | null | undefined): Promise<string | undefined> {
     const early = this.early;
-    if (early && head && early.head === head && this.packHolds(early, files)) {
+    if (early && head && early.head === head && this.packHolds(early, files) && (await early.stored)) {
       this.early = undefined;
       const [packed] = await Promise.all([early.done, this.stage(files, { objects: false })]);
       // the index holds their ids and stat data already: update-index would see nothing to
@@ -566,12 +589,10 @@ export class Workspace extends WorkingCopy {
   }
 
   /** The pack begun holds the object of every one of `files`, as this process wrote it
-   *  (fast-import is given no path it would need quoted). */
+   *  (fast-import is given no path it would need quoted), when git stores those bytes
+   *  (early.stored). */
   private packHolds(early: NonNullable<Workspace['early']>, files: readonly string[]): boolean {
     return (
-      // the bot's clone, where no attribute converts a file (neutralizeAttributes): git
-      // stores the bytes written (the user's checkout may have filters)
-      this.mode === 'managed' &&
       files.length >= PREWRITE_MIN_FILES &&
       files.every((rel) => {
         const w = this.written.get(rel);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Workspace } from '../../src/git/workspace.ts';
 import { fastImportTunables, prewriteObjects, PREWRITE_MIN_FILES } from '../../src/git/prewrite.ts';
+import { readCheckoutConfig } from '../../src/git/config-snapshot.ts';
 import { GitRunner } from '../../src/git/exec.ts';
 import { createRemote, git, gitEnv, type TestRemote } from '../helpers/git-remote.ts';
 
@@ -161,8 +162,9 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
   });
 
   it('stages the files beside the pack begun, asking git for their ids alone; their objects written from the files when the pack fails', async () => {
-    for (const variant of ['packed', 'fails', 'attributes', 'executable'] as const) {
+    for (const variant of ['packed', 'fails', 'local', 'attributes', 'executable', 'local-attributes'] as const) {
       const fails = variant === 'fails';
+      const local = variant.startsWith('local');
       if (variant === 'executable') {
         // one of the files executable in HEAD: the index keeps 100755 for it, which the
         // pack's tree (100644 throughout) does not hold, so git writes the tree
@@ -172,17 +174,22 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
         await git(seed, 'commit', '-q', '-m', 'executable');
         await git(seed, 'push', '-q', 'origin', 'HEAD');
       }
-      if (variant === 'attributes') {
+      if (variant === 'attributes' || variant === 'local-attributes') {
         // a .gitattributes that would have git store other bytes than written ($Id$ kept
         // for `$Id: ... $`): none applies in the bot's clone, so the pack's blobs are the ones
-        const seed = await remote.clone(path.join(work, 'seed-attributes'));
-        await writeFile(path.join(seed, 'apps/.gitattributes'), '*.yaml ident\n');
-        await git(seed, 'add', 'apps/.gitattributes');
+        const seed = await remote.clone(path.join(work, `seed-${variant}`));
+        // (each variant a file of its own: the remote keeps the other's)
+        const attributes = variant === 'attributes' ? 'apps/.gitattributes' : 'apps/a5/.gitattributes';
+        await writeFile(path.join(seed, attributes), '*.yaml ident\n');
+        await git(seed, 'add', attributes);
         await git(seed, 'commit', '-q', '-m', 'attributes');
         await git(seed, 'push', '-q', 'origin', 'HEAD');
       }
       const dir = path.join(work, `clone-${variant}`);
-      const ws = await Workspace.open({ dir, remoteUrl: remote.url });
+      // the user's checkout too, where no attribute applies to the files (git check-attr)
+      // (with its config read, as the CLI reads it at start: where nothing calls for `git
+      // commit`, the plumbing commits)
+      const ws = local ? await Workspace.local(await remote.clone(dir), { config: await readCheckoutConfig(dir) }) : await Workspace.open({ dir, remoteUrl: remote.url });
       await ws.sync();
       const staged: string[][] = [];
       const run = ws.runner.run.bind(ws.runner);
@@ -202,16 +209,18 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
       await ws.writeFiles(writes);
       const sha = await ws.commit({ subject: 'Bump 6.0', trailers: { App: 'x' }, files: [...writes.keys()] });
       expect(sha).toBe((await git(dir, 'rev-parse', 'HEAD')).trim());
-      // one update-index, for the ids alone
-      expect(staged.map((a) => a.includes('--info-only'))).toEqual([true]);
-      expect(await git(dir, 'show', 'HEAD:apps/a5/deploy 5.yaml')).toBe('image: ghcr.io/acme/app:6.0.5\n# $Id: kept $\n');
+      // one update-index, for the ids alone, unless an attribute may have git store other
+      // bytes than written (ident: `$Id: kept $` stored as `$Id$`)
+      const converted = variant === 'local-attributes';
+      expect(staged.map((a) => a.includes('--info-only'))).toEqual([!converted]);
+      expect(await git(dir, 'show', 'HEAD:apps/a5/deploy 5.yaml')).toBe(`image: ghcr.io/acme/app:6.0.5\n# ${converted ? '$Id$' : '$Id: kept $'}\n`);
       expect((await git(dir, 'status', '--porcelain')).trim()).toBe('');
       await git(dir, 'fsck', '--no-dangling', '--connectivity-only');
       if (variant === 'packed') expect((await loose(dir)) - before).toBeLessThanOrEqual(3);
       if (fails) expect((await loose(dir)) - before).toBeGreaterThanOrEqual(N);
       // the tree the pack built is the commit's, unless the pack failed or a file's mode
       // differs from the pack's: git writes it then (a wrong tree would show staged above)
-      expect(trees.length).toBe(variant === 'packed' || variant === 'attributes' ? 0 : 1);
+      expect(trees.length).toBe(variant === 'packed' || variant === 'attributes' || variant === 'local' ? 0 : 1);
       if (variant === 'executable') expect((await git(dir, 'ls-tree', 'HEAD', 'apps/a3/deploy 3.yaml')).split(' ')[0]).toBe('100755');
     }
   });
