@@ -72,6 +72,29 @@ export async function prewriteObjects(runner: GitRunner, gitDir: string, head: s
   return undefined;
 }
 
+// Attributes under which git stores other bytes than the file's whatever they are: a
+// clean filter, `$Id$` collapsed, another encoding turned into UTF-8.
+const CONVERTING = new Set(['filter', 'ident', 'working-tree-encoding']);
+// Attributes that turn CRLF into LF as git stores a file (`* text=auto` is common): the
+// bytes stay as they are where they hold no CR. (core.autocrlf is off in every command.)
+const END_OF_LINE = new Set(['text', 'eol', 'crlf']);
+
+/** Whether git stores each of `files` (path → bytes) as those bytes, by what `git
+ *  check-attr -z -a` printed for them (path, attribute, value, each ended by NUL). */
+export function attributesKeepBytes(checkAttr: string, files: ReadonlyMap<string, Uint8Array>): boolean {
+  const fields = checkAttr.split('\0');
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    const [file, attr, value] = [fields[i], fields[i + 1], fields[i + 2]];
+    if (value === 'unset' || value === 'unspecified') continue;
+    if (CONVERTING.has(attr)) return false;
+    if (END_OF_LINE.has(attr)) {
+      const bytes = files.get(file);
+      if (!bytes || bytes.includes(13)) return false;
+    }
+  }
+  return true;
+}
+
 /** A path as fast-import's `ls` in a commit takes it: always quoted. */
 function quoted(rel: string): string {
   return `"${rel.replace(/[\\"]/g, (c) => `\\${c}`)}"`;

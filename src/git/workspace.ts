@@ -24,7 +24,7 @@ import { recordTreeStep } from '../repo-io/tree-steps.ts';
 import { gitCommitNeeded } from './plain-commit.ts';
 import { indexStamp, sameIndex, type IndexStamp } from './index-stamp.ts';
 import { beginEarlyStatus, type EarlyStatus } from './early-status.ts';
-import { PREWRITE_MIN_FILES, type Prewritten, prewriteObjects } from './prewrite.ts';
+import { attributesKeepBytes, PREWRITE_MIN_FILES, type Prewritten, prewriteObjects } from './prewrite.ts';
 
 export { BOT_AUTHOR, type Author } from './exec.ts';
 export type { LogEntry, LogOptions, FindBotCommitOptions } from './history.ts';
@@ -507,18 +507,17 @@ export class Workspace extends WorkingCopy {
     const texts = new Map(encoded.map((e) => [e.file, e.text] as const));
     const done = this.gitDir().then((dir) => prewriteObjects(this.runner, dir, head, bytes), () => undefined);
     // the bot's clone converts no file (neutralizeAttributes); the user's checkout may
-    return { head, bytes, texts, done, stored: this.mode === 'managed' ? Promise.resolve(true) : this.noAttributes(bytes.keys()) };
+    return { head, bytes, texts, done, stored: this.mode === 'managed' ? Promise.resolve(true) : this.storedAsWritten(bytes) };
   }
 
-  /** Whether no attribute (filter, end-of-line conversion, ident, encoding, or any other)
-   *  applies to any of `files`, wherever it is set (.gitattributes, info/attributes, the
-   *  user's core.attributesFile): git then stores each file's bytes as written. False
-   *  when git cannot say. */
-  private noAttributes(files: Iterable<string>): Promise<boolean> {
-    const input = Buffer.from([...files].map((f) => `${f}\0`).join(''));
+  /** Whether git stores each of `files` (path → bytes) as written, by the attributes
+   *  that apply to it wherever they are set (.gitattributes, info/attributes, the user's
+   *  core.attributesFile; see attributesKeepBytes). False when git cannot say. */
+  private storedAsWritten(files: ReadonlyMap<string, Uint8Array>): Promise<boolean> {
+    const input = Buffer.from([...files.keys()].map((f) => `${f}\0`).join(''));
     // it writes nothing: it runs beside the queue, as a pack does (runInput)
     return this.runner.runInput(['check-attr', '-z', '-a', '--stdin'], input).then(
-      (r) => r.stdout === '',
+      (r) => attributesKeepBytes(r.stdout, files),
       () => false,
     );
   }

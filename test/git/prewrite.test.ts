@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Workspace } from '../../src/git/workspace.ts';
-import { fastImportTunables, prewriteObjects, PREWRITE_MIN_FILES } from '../../src/git/prewrite.ts';
+import { attributesKeepBytes, fastImportTunables, prewriteObjects, PREWRITE_MIN_FILES } from '../../src/git/prewrite.ts';
 import { readCheckoutConfig } from '../../src/git/config-snapshot.ts';
 import { GitRunner } from '../../src/git/exec.ts';
 import { createRemote, git, gitEnv, type TestRemote } from '../helpers/git-remote.ts';
@@ -162,7 +162,7 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
   });
 
   it('stages the files beside the pack begun, asking git for their ids alone; their objects written from the files when the pack fails', async () => {
-    for (const variant of ['packed', 'fails', 'local', 'attributes', 'executable', 'local-attributes'] as const) {
+    for (const variant of ['packed', 'fails', 'local', 'local-text', 'attributes', 'executable', 'local-attributes'] as const) {
       const fails = variant === 'fails';
       const local = variant.startsWith('local');
       if (variant === 'executable') {
@@ -172,6 +172,15 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
         await chmod(path.join(seed, 'apps/a3/deploy 3.yaml'), 0o755);
         await git(seed, 'update-index', '--chmod=+x', 'apps/a3/deploy 3.yaml');
         await git(seed, 'commit', '-q', '-m', 'executable');
+        await git(seed, 'push', '-q', 'origin', 'HEAD');
+      }
+      if (variant === 'local-text') {
+        // end-of-line attributes, as many repositories set them: files without a CR are
+        // stored as they are
+        const seed = await remote.clone(path.join(work, 'seed-text'));
+        await writeFile(path.join(seed, '.gitattributes'), '* text=auto eol=lf\n*.png binary\n');
+        await git(seed, 'add', '.gitattributes');
+        await git(seed, 'commit', '-q', '-m', 'text');
         await git(seed, 'push', '-q', 'origin', 'HEAD');
       }
       if (variant === 'attributes' || variant === 'local-attributes') {
@@ -220,7 +229,7 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
       if (fails) expect((await loose(dir)) - before).toBeGreaterThanOrEqual(N);
       // the tree the pack built is the commit's, unless the pack failed or a file's mode
       // differs from the pack's: git writes it then (a wrong tree would show staged above)
-      expect(trees.length).toBe(variant === 'packed' || variant === 'attributes' || variant === 'local' ? 0 : 1);
+      expect(trees.length).toBe(['packed', 'attributes', 'local', 'local-text'].includes(variant) ? 0 : 1);
       if (variant === 'executable') expect((await git(dir, 'ls-tree', 'HEAD', 'apps/a3/deploy 3.yaml')).split(' ')[0]).toBe('100755');
     }
   });
@@ -258,6 +267,31 @@ describe('objects of a large commit written as one pack', { timeout: 90_000 }, (
     expect(await prewriteObjects(runner, path.join(seed, '.git'), linked, new Map([...bytes, ['keep/link.yaml', Buffer.from('l: 1\n')]]))).toEqual({ tree: undefined });
     // a path the pack leaves out: no tree, the objects of the others all the same
     expect(await prewriteObjects(runner, path.join(seed, '.git'), head, new Map([...bytes, ['"quoted.yaml', Buffer.from('z: 1\n')]]))).toEqual({});
+  });
+
+  it('knows the bytes git stores are the ones written from the attributes that apply, as git check-attr prints them', async () => {
+    const seed = await remote.clone(path.join(work, 'seed'));
+    await writeFile(
+      path.join(seed, '.gitattributes'),
+      ['* text=auto', '*.lf eol=lf', '*.bin binary', '*.id ident', '*.lfs filter=lfs', '*.utf16 working-tree-encoding=UTF-16', '*.off -filter -ident', '*.doc linguist-documentation diff=yaml', ''].join('\n'),
+    );
+    const lf = Buffer.from('a: 1\n');
+    const crlf = Buffer.from('a: 1\r\n');
+    const said = async (rel: string, bytes: Buffer) => {
+      const out = gitInput(seed, ['check-attr', '-z', '-a', '--stdin'], `${rel}\0`);
+      return attributesKeepBytes(out, new Map([[rel, bytes]]));
+    };
+    // end-of-line conversion changes only a CR; binary and unset ones change nothing
+    expect(await said('x.yaml', lf)).toBe(true);
+    expect(await said('x.yaml', crlf)).toBe(false);
+    expect(await said('x.lf', crlf)).toBe(false);
+    expect(await said('x.bin', crlf)).toBe(true);
+    expect(await said('x.off', lf)).toBe(true);
+    expect(await said('x.doc', lf)).toBe(true);
+    // a filter, ident or another encoding: git stores other bytes
+    for (const rel of ['x.id', 'x.lfs', 'x.utf16']) expect(await said(rel, lf), rel).toBe(false);
+    // nothing set at all
+    expect(attributesKeepBytes('', new Map([['x.yaml', crlf]]))).toBe(true);
   });
 
   it('writes no pack for a commit of a few files', async () => {
