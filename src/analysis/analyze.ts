@@ -22,8 +22,16 @@ export async function analyzeObjects(subjects: readonly RepoObject[], repo: Repo
 /** The objects a change touches, as `view` holds them: the files it writes, narrowed to the
  *  objects its edits name. */
 export async function changeSubjects(view: OverlayView, prepared: Prepared): Promise<RepoObject[]> {
+  // the edits by file, once: a sidecar's 801 files and edits, filtered per file, were
+  // 640,000 comparisons
+  const edits = new Map<string, Edit[]>();
+  for (const e of prepared.plan.edits) {
+    const list = edits.get(e.file);
+    if (list) list.push(e);
+    else edits.set(e.file, [e]);
+  }
   const subjects: RepoObject[] = [];
-  for (const rel of prepared.writes.keys()) subjects.push(...touched(await view.fileObjects(rel), prepared.plan.edits.filter((e) => e.file === rel)));
+  for (const rel of prepared.writes.keys()) subjects.push(...touched(await view.fileObjects(rel), edits.get(rel) ?? []));
   return subjects;
 }
 
