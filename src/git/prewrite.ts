@@ -46,6 +46,12 @@ export interface Prewritten {
   tree?: string;
 }
 
+/** Whether prewriteObjects writes `rel`'s object: fast-import's file commands take a path
+ *  as it is unless it starts with a quote or holds a line break. */
+export function prewritable(rel: string): boolean {
+  return !rel.startsWith('"') && !rel.includes('\n');
+}
+
 /** Writes the blobs of `files` (path → bytes, as in the working tree) and the trees of
  *  `head` with them in place, as one pack. Undefined when git refused (nothing is lost: the
  *  commit writes the objects itself). `gitDir`: where a refusing fast-import leaves its
@@ -54,7 +60,7 @@ export async function prewriteObjects(runner: GitRunner, gitDir: string, head: s
   const ref = `refs/gitops-canary/prewrite-${process.pid}-${randomUUID()}`;
   const parts: Uint8Array[] = [Buffer.from(`commit ${ref}\ncommitter gitops-canary <prewrite@gitops-canary.invalid> 0 +0000\ndata 0\nfrom ${head}\n`)];
   // a path fast-import would need quoted is left to the commit
-  const paths = [...files.keys()].filter((rel) => !rel.startsWith('"') && !rel.includes('\n'));
+  const paths = [...files.keys()].filter(prewritable);
   // each path's entry in `head` (fast-import answers `ls` on stdout, one line each, in
   // order): the tree below holds each as 100644, which stands for the index's only where
   // `head` held a regular file there or none

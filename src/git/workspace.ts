@@ -24,7 +24,7 @@ import { recordTreeStep } from '../repo-io/tree-steps.ts';
 import { gitCommitNeeded } from './plain-commit.ts';
 import { indexStamp, sameIndex, type IndexStamp } from './index-stamp.ts';
 import { beginEarlyStatus, type EarlyStatus } from './early-status.ts';
-import { attributesKeepBytes, PREWRITE_MIN_FILES, type Prewritten, prewriteObjects } from './prewrite.ts';
+import { attributesKeepBytes, PREWRITE_MIN_FILES, prewritable, type Prewritten, prewriteObjects } from './prewrite.ts';
 
 export { BOT_AUTHOR, type Author } from './exec.ts';
 export type { LogEntry, LogOptions, FindBotCommitOptions } from './history.ts';
@@ -588,14 +588,14 @@ export class Workspace extends WorkingCopy {
   }
 
   /** The pack begun holds the object of every one of `files`, as this process wrote it
-   *  (fast-import is given no path it would need quoted), when git stores those bytes
+   *  (prewritable), when git stores those bytes
    *  (early.stored). */
   private packHolds(early: NonNullable<Workspace['early']>, files: readonly string[]): boolean {
     return (
       files.length >= PREWRITE_MIN_FILES &&
       files.every((rel) => {
         const w = this.written.get(rel);
-        return !!w && early.bytes.get(rel) === w.bytes && !rel.startsWith('"') && !rel.includes('\n');
+        return !!w && early.bytes.get(rel) === w.bytes && prewritable(rel);
       })
     );
   }
