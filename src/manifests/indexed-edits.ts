@@ -18,12 +18,16 @@
 // lexemes (the lexer reads the text again for less than it costs to keep them), in a
 // file of the repo's own (kept-facts.ts), so a cold process plans such a text with no
 // parse either. Facts read from there are checked against the text they are used for.
+//
+// Most texts are in the quick reader's subset, and their facts hold the text's shape:
+// their splices are confirmed by it instead (quick-confirm.ts), mostly from the written
+// scalars alone.
 import { createHash } from 'node:crypto';
 import type { ObjectRef } from '../plan.ts';
 import { parseImageRef } from '../policy/image.ts';
 import type { FluxPolicy } from './flux-policies.ts';
 import type { FactsFile } from './kept-facts.ts';
-import { maskedShape, movedMasks, quickConfirm, type MaskedScalar, type ScalarSplice } from './quick-confirm.ts';
+import { maskedShape, movedMasks, quickConfirm, splicesKeepShape, type MaskedScalar, type ScalarSplice } from './quick-confirm.ts';
 import { applyTextEdits, movedOffset } from './text.ts';
 import { slices } from './turns.ts';
 import type { ImageEditor, ImageRef, ManifestDoc, ManifestFile, TextEdit } from './types.ts';
@@ -383,10 +387,16 @@ function confirmSplice(text: string, kept: EditFacts, writes: readonly SpanWrite
   splices.sort((a, b) => a.start - b.start);
   const edits: TextEdit[] = splices.map(({ start, end, text }) => ({ start, end, text }));
   const next = applyTextEdits(text, edits);
-  // a text in the quick reader's subset is confirmed by it (quick-confirm.ts): from the
-  // new text alone where its shape was kept; any other by the lexer, as is a splice the
-  // reader finds changes more than the values
-  const masks = kept.shape === undefined ? undefined : movedMasks(masksOf(kept.spans), splices);
+  // a text in the quick reader's subset is confirmed by it (quick-confirm.ts): where its
+  // shape was kept, from the written scalars alone when each is one the reader reads as
+  // the old one's twin, else from the new text; any other by the lexer, as is a splice
+  // the reader finds changes more than the values
+  const masked = kept.shape === undefined ? undefined : masksOf(kept.spans);
+  if (masked && splicesKeepShape(masked, splices)) {
+    indexedEditCounters.shaped++;
+    return { next, edits, shape: kept.shape };
+  }
+  const masks = masked && movedMasks(masked, splices);
   const shape = masks && maskedShape(next, masks);
   if (shape !== undefined && shape === kept.shape) {
     indexedEditCounters.shaped++;

@@ -11,6 +11,9 @@
 // A text whose shape was kept with its facts (maskedShape) is confirmed by reading the
 // edited text alone: the shape leaves out the value scalars an edit may splice and counts
 // offsets as if each were one character, so a splice of those values leaves it as it was.
+// Where each written scalar is one the reader reads alone as the twin of the one it
+// replaces (splicesKeepShape), not even that: the shape was read off the old text, and
+// the lexer reads the new one token for token as it read the old.
 import { createHash } from 'node:crypto';
 import { quickDocuments } from './quick-yaml.ts';
 import { movedOffset } from './text.ts';
@@ -162,6 +165,48 @@ export function movedMasks(masked: readonly MaskedScalar[], splices: readonly Sc
     const s = spliced.get(m.start);
     return s ? { start, end: start + s.text.length, type: TYPE_OF[s.text[0]] ?? Scalar.PLAIN, value: s.value } : { start, end: start + m.end - m.start, type: m.type, value: m.value };
   });
+}
+
+/** Whether `splices` leave the shape of a text the quick reader read with `masked`
+ *  left out (maskedShape) as it was, told from the splices alone: each replaces one
+ *  masked value scalar with one of the same style that the reader reads, as a value,
+ *  alone, as the splice's value and to its last byte. The quick reader reads nothing but
+ *  block values on one line (no flow collection with content, anchor, alias, tag or
+ *  multi-line plain scalar, see quick-yaml.ts), so the lexer starts such a scalar where
+ *  the old one started, in the same state, and ends it where its text ends: a quoted one
+ *  at its closing quote (no quote or escape inside, and the byte after the old one was
+ *  no quote), a plain one before the bytes that ended the old one (no `: `, ` #` or
+ *  trailing `:` or space inside, which would read otherwise alone). Every other token is
+ *  the old one, at an offset moved on its own line alone, so the new text reads as the
+ *  old one but for the values written: what maskedShape of the new text would confirm,
+ *  without reading it (a sidecar bump read 800 texts for this). The masks must be values,
+ *  as the editors' spans are: a key is read by other rules. */
+export function splicesKeepShape(masked: readonly MaskedScalar[], splices: readonly ScalarSplice[]): boolean {
+  const at = new Map(masked.map((m) => [m.start, m]));
+  return splices.every((s) => {
+    const m = at.get(s.start);
+    return m !== undefined && m.end === s.end && m.type === (TYPE_OF[s.text[0]] ?? Scalar.PLAIN) && readsAlone(s.text, s.value);
+  });
+}
+
+const alone = new Map<string, boolean>();
+
+/** Whether the quick reader reads `text` as the value of a key as one scalar, exactly
+ *  `text`, reading as `value`: a splice of a bump writes the same text in every file. */
+function readsAlone(text: string, value: string): boolean {
+  const key = `${value}\0${text}`;
+  let ok = alone.get(key);
+  if (ok === undefined) {
+    const docs = /[\n\r]/.test(text) ? undefined : quickDocuments(`k: ${text}\n`);
+    const map = docs?.length === 1 ? docs[0].contents : undefined;
+    const pair = isMap(map) && map.items.length === 1 ? map.items[0] : undefined;
+    const node = isPair(pair) ? pair.value : undefined;
+    const range = isScalar(node) ? (node.range as [number, number, number] | undefined) : undefined;
+    ok = isScalar(node) && range?.[0] === 3 && range[1] === 3 + text.length && node.type === (TYPE_OF[text[0]] ?? Scalar.PLAIN) && node.value === value;
+    if (alone.size >= 256) alone.clear();
+    alone.set(key, ok);
+  }
+  return ok;
 }
 
 // node kinds and scalar types as the shape writes them

@@ -5,7 +5,7 @@
 // values the editors write, and where the lexer's confirm answers, the two agree.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { changedDocuments, maskedShape, movedMasks, quickConfirm, sameButSpliced, type MaskedScalar, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
+import { changedDocuments, maskedShape, movedMasks, quickConfirm, sameButSpliced, splicesKeepShape, type MaskedScalar, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
 import { quickDocuments } from '../../src/manifests/quick-yaml.ts';
 import { isMap, isPair, isScalar, isSeq, lexemesOf, onlyScalarsReplaced, parseStream, plainStructure, type ParsedStream } from '../../src/manifests/yaml.ts';
 import { applied, flowScalars, replacement, stream } from '../helpers/yaml-arbitraries.ts';
@@ -196,5 +196,70 @@ describe('the quick confirm of a splice', () => {
       expect(changedDocuments(tied, bump(tied)[2])).toEqual([0, tied.length]);
       expect(quickConfirm(...bump(tied))).toBeUndefined();
     }
+  });
+});
+
+describe('the confirm of a splice from the written scalars alone', () => {
+  it('says yes only where reading the new text gives the kept shape', () => {
+    const seen = { yes: 0, no: 0 };
+    fc.assert(
+      fc.property(quickStream, fc.array(fc.tuple(fc.nat(), written), { minLength: 1, maxLength: 3 }), (text, picks) => {
+        const first = parseStream(text);
+        const keys = keyStarts(first);
+        // values only: the spans an editor splices are values
+        const values = flowScalars(first).filter(([start]) => !keys.has(start));
+        fc.pre(values.length > 0);
+        const byStart = new Map<number, ScalarSplice>();
+        for (const [n, written] of picks) {
+          const [start, end] = values[n % values.length];
+          // half in the style of the scalar replaced, as an editor writes it
+          const quote = { '"': '"', "'": "'" }[text[start]] ?? '';
+          const styled = n % 2 === 0 ? `${quote}${intended(written)}${quote}` : written;
+          byStart.set(start, { start, end, text: styled, value: n % 7 === 0 ? `${intended(styled)}x` : intended(styled) });
+        }
+        const splices = [...byStart.values()].sort((a, b) => a.start - b.start);
+        const masks = splices.map((sp) => maskOf(first, sp));
+        fc.pre(masks.every((m) => m !== undefined));
+        const shape = maskedShape(text, masks as MaskedScalar[]);
+        fc.pre(shape !== undefined);
+        const keeps = splicesKeepShape(masks as MaskedScalar[], splices);
+        seen[keeps ? 'yes' : 'no']++;
+        if (!keeps) return;
+        const next = applied(text, splices);
+        const moved = movedMasks(masks as MaskedScalar[], splices);
+        expect(moved && maskedShape(next, moved), JSON.stringify({ text, splices })).toBe(shape);
+        expect(quickConfirm(text, next, splices), JSON.stringify({ text, splices })).toBe(true);
+      }),
+      { numRuns: 1500 },
+    );
+    expect(seen.yes, JSON.stringify(seen)).toBeGreaterThan(300);
+    expect(seen.no, JSON.stringify(seen)).toBeGreaterThan(100);
+  });
+
+  it('refuses a scalar written in another style, one that reads otherwise, and one not at a masked value', () => {
+    const text = 'spec:\n  containers:\n    - name: web\n      image: ghcr.io/acme/web:1.0.0 # pinned\n    - name: side\n      image: "ghcr.io/acme/side:2.0"\n';
+    const at = (s: string) => text.indexOf(s);
+    const web = { start: at('ghcr.io/acme/web'), end: at('ghcr.io/acme/web') + 22, type: 'PLAIN', value: 'ghcr.io/acme/web:1.0.0' };
+    const side = { start: at('"ghcr.io/acme/side'), end: at('"ghcr.io/acme/side') + 23, type: 'QUOTE_DOUBLE', value: 'ghcr.io/acme/side:2.0' };
+    expect(maskedShape(text, [web, side])).toBeDefined();
+    const keeps = (m: MaskedScalar, written: string, value = intended(written)) => splicesKeepShape([web, side], [{ start: m.start, end: m.end, text: written, value }]);
+    expect(keeps(web, 'ghcr.io/acme/web:1.0.1')).toBe(true);
+    expect(keeps(side, '"ghcr.io/acme/side:2.1"')).toBe(true);
+    for (const [m, written, value] of [
+      [web, '"ghcr.io/acme/web:1.0.1"', undefined], // another style: the new text is read
+      [side, "'ghcr.io/acme/side:2.1'", undefined],
+      [web, 'a: b', undefined],
+      [web, 'x #y', undefined],
+      [web, 'x:', undefined],
+      [web, '1.10', undefined], // a number
+      [web, 'web:2', 'web:3'], // not what it reads as
+      [web, 'two\n  lines', 'two lines'],
+      [side, '"a\\"b"', 'a"b'],
+    ] as Array<[MaskedScalar, string, string | undefined]>) {
+      expect(keeps(m, written, value), written).toBe(false);
+    }
+    // nowhere but at a masked value, as masked
+    expect(splicesKeepShape([web], [{ start: side.start, end: side.end, text: '"v"', value: 'v' }])).toBe(false);
+    expect(splicesKeepShape([web], [{ start: web.start, end: web.end - 1, text: 'v', value: 'v' }])).toBe(false);
   });
 });

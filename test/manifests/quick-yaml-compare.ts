@@ -2,7 +2,7 @@
 // of a parse (kinds, classes, values, sources, types, range starts and value ends).
 import { BotError } from '../../src/errors.ts';
 import { parseManifest, readManifest } from '../../src/manifests/parse.ts';
-import { changedDocuments, maskedShape, movedMasks, quickConfirm, sameButSpliced, type MaskedScalar, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
+import { changedDocuments, maskedShape, movedMasks, quickConfirm, sameButSpliced, splicesKeepShape, type MaskedScalar, type ScalarSplice } from '../../src/manifests/quick-confirm.ts';
 import { quickDocuments } from '../../src/manifests/quick-yaml.ts';
 import type { ImageEditor, ManifestFile } from '../../src/manifests/types.ts';
 import { isMap, isPair, isScalar, isSeq, parseStream, toJS } from '../../src/manifests/yaml.ts';
@@ -93,6 +93,8 @@ export function quickConfirmDiffers(text: string, max = 40): string | undefined 
     if (shape !== undefined) {
       const moved = movedMasks(masked, splices);
       if ((moved !== undefined && maskedShape(next, moved) === shape) !== quick) return `the confirm by shape says ${!quick} where quick confirm says ${quick} for ${JSON.stringify(splices[0])}…`;
+      // and the confirm from the written scalars alone says yes only where it does
+      if (splicesKeepShape(masked, splices) && !quick) return `the confirm from the written scalars says true where quick confirm says false for ${JSON.stringify(splices[0])}…`;
     }
     if (!quick) continue;
     const after = parseStream(next);
