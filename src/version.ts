@@ -3,9 +3,12 @@
 // so `gitops-canary --version` answers without loading the commands.
 import { readFileSync } from 'node:fs';
 
+let version: string | undefined;
+
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  // asked for by every file of the kept stores a run reads or writes
+  version ??= (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return version;
 }
 
 /** What `gitops-canary --version` prints. */

@@ -51,6 +51,9 @@ export interface FactsFile {
    *  the key first asked for: for a value only a later run needs, which the CLI flushes
    *  while git commits. */
   setLater(key: string, make: () => unknown): void;
+  /** Keeps `key`, when the file holds it, ahead of what this process used before: an
+   *  entry another one is derived from (see SplicedFacts in indexed-edits.ts). */
+  touch(key: string): void;
 }
 
 interface Opened extends FactsFile {
@@ -152,6 +155,14 @@ function load(dir: string): Opened {
     },
     setLater(key, make) {
       shardOf(key).later.set(key, make);
+    },
+    touch(key) {
+      const { shard, entries } = all(key);
+      const bytes = shard.used.get(key) ?? entries.get(key);
+      if (bytes === undefined) return;
+      // a Map keeps the order keys were first set in
+      shard.used.delete(key);
+      shard.used.set(key, bytes);
     },
     async flush() {
       const turn = slices();

@@ -20,8 +20,13 @@ export function storeDirOf(root: string): string | undefined {
 export async function writeStoreFile(dir: string, file: string, value: unknown): Promise<boolean> {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(tmp, serialize(value));
+    const bytes = serialize(value);
+    // the directory is there but for a store's first file: a flush writes up to 64 files
+    await writeFile(tmp, bytes).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(dir, { recursive: true });
+      await writeFile(tmp, bytes);
+    });
     await rename(tmp, file);
     return true;
   } catch {

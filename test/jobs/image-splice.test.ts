@@ -7,6 +7,7 @@
 // for byte, edits, references, skipped files and findings. The same holds when each plan
 // runs in a "new process" of a persistent reader (the CLI's), from the facts kept on disk
 // (manifests/kept-facts.ts), and when that file is corrupt, foreign or forged.
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { deserialize, serialize } from 'node:v8';
 import os from 'node:os';
@@ -167,6 +168,12 @@ async function tempRepo(prefix: string): Promise<string> {
 }
 
 const storeDir = (dir: string) => path.join(dir, '.git', 'gitops-canary');
+/** Every entry of the kept facts files, deserialized. */
+async function keptEntries(dir: string): Promise<Array<[string, unknown]>> {
+  const out: Array<[string, unknown]> = [];
+  for (const f of await factsFiles(dir)) for (const [k, v] of (deserialize(await readFile(f)) as { entries: Map<string, Uint8Array> }).entries) out.push([k, deserialize(v)]);
+  return out;
+}
 /** The files the kept facts are spread over. */
 const factsFiles = async (dir: string) => (await readdir(storeDir(dir)).catch(() => [] as string[])).filter((n) => /^facts-[0-9a-f]{2}\.v8$/.test(n)).map((n) => path.join(storeDir(dir), n));
 
@@ -210,6 +217,8 @@ describe('planning from kept facts', () => {
       // cold), tricky ones fell back, and the analysis found problems to compare
       expect(indexedEditCounters.spliced - before.spliced).toBeGreaterThan(cold ? 40 : 60);
       if (cold) expect(indexedEditCounters.stored - before.stored).toBeGreaterThan(40);
+      // and the texts the plans wrote were kept as splices, derived when asked for
+      if (cold) expect(indexedEditCounters.unspliced - before.unspliced).toBeGreaterThan(20);
       expect(findings).toBeGreaterThan(cold ? 10 : 20);
     }, 180_000);
   }
@@ -227,16 +236,31 @@ describe('planning from kept facts', () => {
     try {
       await writeRepo(dir, texts);
       let current = texts;
-      for (const [i, tag] of ['2.0.0', '3.0.0', '3.10.0', '4.0.0-rc.1'].entries()) {
+      const tags = ['2.0.0', '3.0.0', '3.10.0', '4.0.0-rc.1', '4.0.0', '4.1.0', '4.2.0', '4.3.0', '4.4.0', '4.5.0', '5.0.0'];
+      for (const [i, tag] of tags.entries()) {
         const before = { ...indexedEditCounters };
-        const got = await planned(dir, tag, true);
-        same(got, await afresh(current, tag));
+        // the sidecar now and then: a chain that writes other values of the same texts
+        const image = i % 3 === 2 ? 'ghcr.io/acme/side' : IMAGE;
+        const got = await planned(dir, tag, true, image);
+        same(got, await afresh(current, tag, image));
         // the first plan parses every text and derives the facts of what it wrote by the
         // shape just kept; each later one (a new process) splices each text from its kept
         // facts and confirms it by the kept shape
         expect(indexedEditCounters.shaped - before.shaped).toBe(texts.size);
         if (i > 0) expect(indexedEditCounters.stored - before.stored).toBe(texts.size);
         expect(got.plan.writes.size).toBe(texts.size);
+        // each text written is kept as one splice of the entry kept whole for the text
+        // the chain started from, however long the chain; the next plan derives its
+        // facts from there
+        const kept = await keptEntries(dir);
+        const keyOf = (rel: string, text: string) => kept.find(([k]) => k.endsWith(`\0${rel}\0${createHash('sha256').update(text).digest('base64')}`))?.[0];
+        for (const [rel, text] of got.plan.writes) {
+          const entry = kept.find(([k]) => k === keyOf(rel, text))?.[1] as { from?: string; step?: { edits: unknown[] }; spans?: unknown[] } | undefined;
+          expect(entry?.spans, `${tag} ${rel}`).toBeUndefined();
+          expect(entry?.from, `${tag} ${rel}`).toBe(keyOf(rel, texts.get(rel)!));
+          expect(entry?.step?.edits.length, `${tag} ${rel}`).toBe(i < 2 ? 1 : 2);
+        }
+        if (i > 0) expect(indexedEditCounters.unspliced - before.unspliced).toBe(texts.size);
         current = new Map([...current, ...got.plan.writes]);
         await writeRepo(dir, got.plan.writes);
       }
@@ -323,8 +347,25 @@ describe('planning from kept facts', () => {
         (file, bytes) => {
           const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
           for (const [k, bytes] of x.entries) {
-            const e = deserialize(bytes) as { spans: Array<[number, { start: number; end: number; style: string }]> };
-            for (const [, s] of e.spans) Object.assign(s, { start: s.start - 'image: '.length, end: s.start - ': '.length, style: 'PLAIN' });
+            const e = deserialize(bytes) as { spans?: Array<[number, { start: number; end: number; style: string }]> };
+            for (const [, s] of e.spans ?? []) Object.assign(s, { start: s.start - 'image: '.length, end: s.start - ': '.length, style: 'PLAIN' });
+            x.entries.set(k, serialize(e));
+          }
+          return writeFile(file, serialize(x));
+        },
+      ],
+      [
+        // a text kept as the splice of another entry (SplicedFacts): a value it says it
+        // wrote, or its writes left out, reads otherwise than its text
+        'splices forged',
+        (file, bytes) => {
+          const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
+          let n = 0;
+          for (const [k, bytes] of x.entries) {
+            const e = deserialize(bytes) as { step?: { writes: Array<[number, string, string]> } };
+            if (!e.step) continue;
+            if (n++ % 2 === 0) for (const w of e.step.writes) w[1] = `${w[1]}-forged`;
+            else e.step.writes = [];
             x.entries.set(k, serialize(e));
           }
           return writeFile(file, serialize(x));
@@ -338,12 +379,15 @@ describe('planning from kept facts', () => {
         try {
           const texts = textsOf(files);
           await writeRepo(dir, texts);
-          await planned(dir, '5.0.0', true);
+          // the texts a plan wrote too: kept as splices of the entries of the first ones
+          const first = await planned(dir, '5.0.0', true);
+          await writeRepo(dir, first.plan.writes);
+          const current = new Map([...texts, ...first.plan.writes]);
           for (const f of await factsFiles(dir)) await spoilers[which][1](f, await readFile(f));
           const stored = indexedEditCounters.stored;
-          same(await planned(dir, '6.10.0', true), await afresh(texts, '6.10.0'));
+          same(await planned(dir, '6.10.0', true), await afresh(current, '6.10.0'));
           // only a forged span can pass the shape: the text it is used for refuses it
-          if (!['spans moved off their values', 'shapes swapped or made up'].includes(spoilers[which][0])) expect(indexedEditCounters.stored).toBe(stored);
+          if (!['spans moved off their values', 'shapes swapped or made up', 'splices forged'].includes(spoilers[which][0])) expect(indexedEditCounters.stored).toBe(stored);
         } finally {
           await rm(dir, { recursive: true, force: true });
         }

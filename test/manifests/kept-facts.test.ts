@@ -70,6 +70,29 @@ describe('kept facts', () => {
     closeFacts();
     for (const k of keys) expect(factsFileOf(root)!.get(k)).toEqual({ key: k, spans: [[1, 2]] });
   });
+  it('keeps an entry touched ahead of what the run used before it, when a file holds more than it keeps', async () => {
+    // keys that all fall in one file: more than a file keeps once the run adds its own
+    const sameFile: string[] = [];
+    for (let i = 0; sameFile.length < 60; i++) {
+      const k = `p\0${root}\0apps/a${i}.yaml\0d${i}`;
+      if (factsShardName(k) === 'facts-00.v8') sameFile.push(k);
+    }
+    const [first, second] = sameFile;
+    for (const k of sameFile.slice(0, 40)) factsFileOf(root)!.set(k, k);
+    await flushFacts(root);
+    closeFacts();
+    // a run uses all 40, the first one first, and adds 20; it touches the first one, as a
+    // plan does the entry the ones it adds are derived from
+    for (const k of sameFile.slice(0, 40)) expect(factsFileOf(root)!.get(k)).toBe(k);
+    for (const k of sameFile.slice(40)) factsFileOf(root)!.set(k, k);
+    factsFileOf(root)!.touch(first);
+    await flushFacts(root);
+    closeFacts();
+    expect(factsFileOf(root)!.get(first)).toBe(first);
+    expect(factsFileOf(root)!.get(second)).toBeUndefined();
+    for (const k of sameFile.slice(40)) expect(factsFileOf(root)!.get(k)).toBe(k);
+  });
+
   it('lets the event loop turn while it makes and serializes what it keeps: git\'s next process is not held back', async () => {
     // each entry takes longer to make than a flush works between two turns
     const spin = (ms: number) => {
