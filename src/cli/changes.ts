@@ -37,10 +37,11 @@ function imageArg(arg: string, command: string): { image: string; tag: string; d
 
 /** `flush`: writes the answers kept between processes (Kept), while git commits the
  *  change and, whatever happened, before the run ends. */
-async function run(ws: Workspace, prepare: Prepare, v: Values, analysis: AnalysisMode, template: string | undefined, flush?: () => Promise<void>): Promise<Result> {
+async function run(ws: Workspace, prepare: Prepare, v: Values, analysis: AnalysisMode, template: string | undefined, flush?: Kept['flush']): Promise<Result> {
   try {
-    return v['dry-run'] ? await dryRun(ws, prepare, { analysis }) : await commitPlan(ws, prepare, { analysis, template, beside: flush });
+    return v['dry-run'] ? await dryRun(ws, prepare, { analysis }) : await commitPlan(ws, prepare, { analysis, template, beside: flush && (() => flush({ screens: false })) });
   } finally {
+    // the searches once the commit is made: kept for its tree (flushScreens)
     await flush?.();
   }
 }
@@ -112,7 +113,7 @@ interface Kept {
   prepare: Prepare;
   /** Writes what the latest planning derived; never rejects (a repo that cannot be
    *  written stays uncached). */
-  flush(): Promise<void>;
+  flush(opts?: { screens?: boolean }): Promise<void>;
 }
 
 /** `prepare` planning on a reader whose derived answers are kept on disk per tree and
@@ -125,8 +126,8 @@ function keptAnswers(prepare: Prepare): Kept {
   let files: RepoFiles | undefined;
   return {
     prepare: (repo) => prepare((files = persistentRepo(repo))),
-    flush: async () => {
-      if (files) await flushStores(files).catch(() => undefined);
+    flush: async (opts) => {
+      if (files) await flushStores(files, opts).catch(() => undefined);
     },
   };
 }

@@ -5,7 +5,7 @@
 // it found on disk (src/manifests/tree-store.ts) and hands it back here (seedScreen), so
 // a cold process carries forward too.
 import { readRepoText, RepoFileError } from '../repo-io/read.ts';
-import { changedSince, writtenText } from '../repo-io/tree-steps.ts';
+import { changedSince, madeAfter, writtenText } from '../repo-io/tree-steps.ts';
 import type { GitRunner } from './exec.ts';
 
 interface Entry {
@@ -23,6 +23,9 @@ export interface ScreenRecord {
   tree: string;
   hits: readonly string[];
   carried: number;
+  /** The tree it was carried from, and every file that can differ between the two, when
+   *  the process that kept it carried it there from its own commit (carriedToMade). */
+  step?: { from: string; changed: readonly string[] };
 }
 
 const MAX_ENTRIES = 256;
@@ -138,7 +141,9 @@ export async function screenFiles(runner: GitRunner, dir: string, tokens: string
   if (known?.tree === tree) {
     hits = known.hits;
     carried = known.carried;
-    step = { from: tree, changed: [] };
+    // (how it came to this tree, when it was carried here: for whoever kept something
+    // of the tree before)
+    step = known.step ?? { from: tree, changed: [] };
   } else if (known) {
     const moved = await carryForward(runner, dir, tokens, known, tree);
     hits = moved?.hits ?? null;
@@ -179,11 +184,31 @@ export function screenStep(dir: string, tokens: readonly string[]): { from: stri
   return e?.step && { from: e.step.from, to: e.tree, changed: e.step.changed };
 }
 
+/** `record` (what a search for `tokens` found) carried to the tree this process then
+ *  made from its tree by a commit of its own (tree-steps.ts), from the texts it wrote:
+ *  no other file can differ. What the next process finds in that tree, with no search;
+ *  after a sidecar's 801 files it would search afresh (more than MAX_CHANGED to read).
+ *  Undefined when no such commit is known, or not every text it wrote is at hand. */
+export function carriedToMade(record: ScreenRecord, tokens: readonly string[]): ScreenRecord | undefined {
+  if (record.carried >= MAX_CARRIED) return undefined;
+  const to = madeAfter(record.tree);
+  const changed = to && changedSince(record.tree, to);
+  if (!to || !changed) return undefined;
+  const hits = new Set(record.hits);
+  for (const rel of changed) {
+    const text = writtenText(to, rel);
+    if (text === undefined) return undefined;
+    if (tokens.some((t) => text.includes(t))) hits.add(rel);
+    else hits.delete(rel);
+  }
+  return { tree: to, hits: [...hits].sort(), carried: record.carried + 1, step: { from: record.tree, changed } };
+}
+
 /** Starts this process from what an earlier one found (screenRecord), unless it has
  *  searched itself: the next search in another tree re-checks only what changed. */
 export function seedScreen(dir: string, tokens: readonly string[], record: ScreenRecord): void {
   const key = keyOf(dir, tokens);
-  if (!entries.has(key)) remember(key, { tree: record.tree, hits: new Set(record.hits), carried: record.carried });
+  if (!entries.has(key)) remember(key, { tree: record.tree, hits: new Set(record.hits), carried: record.carried, ...(record.step ? { step: record.step } : {}) });
 }
 
 /** Forgets every search (tests run several "processes" in one). */

@@ -408,8 +408,9 @@ export class Workspace extends WorkingCopy {
     const tree = await this.prewriteAndStage(files, head.sha);
     if (!head.sha) return this.commitMessage(message, ['--only', '--', ...files]);
     // (the index held HEAD's tree: the clean check found nothing staged, and no one has
-    // staged anything since, so the tree the pack built is the one it now holds)
-    if (plain && untouched) return this.commitIndex(message, plain, undefined, tree);
+    // staged anything since, so the tree the pack built is the one it now holds; it holds
+    // the bytes written, which git stores as they are, so the step is recorded with them)
+    if (plain && untouched) return this.commitIndex(message, plain, tree ? files : undefined, tree);
     // What the index now holds beyond HEAD: comparing the index with a tree reads no file.
     const staged = (await this.runner.run(['diff-index', '--cached', '--name-only', '-z', '--no-renames', 'HEAD', '--'])).stdout.split('\0').filter(Boolean);
     const ours = new Set(files);

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize } from 'node:v8';
-import { screenRecord, seedScreen, type ScreenRecord } from '../git/screen-cache.ts';
+import { carriedToMade, screenRecord, seedScreen, type ScreenRecord } from '../git/screen-cache.ts';
 import { packageVersion } from '../version.ts';
 import type { RepoFiles } from './files.ts';
 import { storeDirOf, writeStoreFile } from './store-dir.ts';
@@ -66,7 +66,8 @@ function valid(x: unknown, tokens: readonly string[]): x is Stored {
     Number.isSafeInteger(r.carried) &&
     (r.carried as number) >= 0 &&
     Array.isArray(r.hits) &&
-    r.hits.every(repoPath)
+    r.hits.every(repoPath) &&
+    (r.step === undefined || (typeof r.step.from === 'string' && TREE.test(r.step.from) && Array.isArray(r.step.changed) && r.step.changed.every(repoPath)))
   );
 }
 
@@ -109,8 +110,9 @@ export function keptGrep(repo: RepoFiles): RepoFiles['grep'] {
 }
 
 /** Writes the searches this process made in the checkout at `root` (atomically: a
- *  reader sees the old file or the new one). A repo that cannot be written stays
- *  uncached. */
+ *  reader sees the old file or the new one), each carried to the tree this process
+ *  committed when it did (carriedToMade): the next run starts on that tree. A repo that
+ *  cannot be written stays uncached. */
 export async function flushScreens(root: string): Promise<void> {
   const dir = storeDirOf(root);
   const mine = dir && pending.get(dir);
@@ -119,12 +121,13 @@ export async function flushScreens(root: string): Promise<void> {
   const now = new Date();
   for (const [file, p] of mine) {
     if (!p.latest) continue;
-    if (sameRecord(p.kept, p.latest)) {
+    const record = carriedToMade(p.latest, p.tokens) ?? p.latest;
+    if (sameRecord(p.kept, record)) {
       // used as it was: kept among the latest
       await utimes(file, now, now).catch(() => undefined);
       continue;
     }
-    const stored: Stored = { format: FORMAT, version: packageVersion(), tokens: p.tokens, record: p.latest };
+    const stored: Stored = { format: FORMAT, version: packageVersion(), tokens: p.tokens, record };
     await writeStoreFile(dir, file, stored);
   }
   await prune(dir).catch(() => undefined);

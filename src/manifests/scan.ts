@@ -288,11 +288,15 @@ function fluxFileOf(repo: RepoFiles, content: TreeStore | undefined, rel: string
 function carriedFluxFiles(repo: RepoFiles, content: TreeStore | undefined, version: string): ((rel: string) => FluxFile | undefined) | undefined {
   const step = screenStep(repo.root, FLUX_TOKENS);
   if (!step || step.to !== version) return undefined;
-  const changed = new Set(step.changed);
+  // what was kept of the tree the screen came from holds for the files it did not
+  // re-check, and what was kept of this very tree for all of its files
+  const unchanged = (tree: string) => (tree === version ? new Set<string>() : tree === step.from ? new Set(step.changed) : undefined);
   const mine = fluxTrees.get(repo.root);
-  if (mine?.tree === step.from) return (rel) => (changed.has(rel) ? undefined : mine.files.get(rel));
+  const mineChanged = mine && unchanged(mine.tree);
+  if (mine && mineChanged) return (rel) => (mineChanged.has(rel) ? undefined : mine.files.get(rel));
   const kept = content?.get<KeptFluxTree>('fluxTree', '');
-  if (!validFluxTree(kept) || kept.tree !== step.from) return undefined;
+  const changed = validFluxTree(kept) ? unchanged(kept.tree) : undefined;
+  if (!changed || !validFluxTree(kept)) return undefined;
   const keys = new Map(kept.files);
   return (rel) => {
     const key = changed.has(rel) ? undefined : keys.get(rel);

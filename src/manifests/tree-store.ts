@@ -110,15 +110,16 @@ export function withContentStore<T extends RepoFiles>(repo: T, store: TreeStore)
   return Object.assign(repo, { [MEMORY]: store });
 }
 
-/** Writes what `repo`'s stores gained (see TreeStore.flush). */
-export async function flushStores(repo: RepoFiles): Promise<void> {
+/** Writes what `repo`'s stores gained (see TreeStore.flush). `screens: false` leaves the
+ *  searches for a later flush: one after the commit keeps them for its tree. */
+export async function flushStores(repo: RepoFiles, { screens = true }: { screens?: boolean } = {}): Promise<void> {
   await contentStoreOf(repo)?.flush();
   if (!isPersistent(repo)) return;
   // every store an answer went to is open already: the flush need not ask which tree the
   // files are (git), which once a change is written would no longer be the one planned on
   const dir = storeDirOf(repo.root);
   if (dir) for (const [id, store] of open) if (id.startsWith(`${dir}\0`)) await store.flush();
-  await flushScreens(repo.root);
+  if (screens) await flushScreens(repo.root);
   await flushFacts(repo.root);
 }
 

@@ -81,6 +81,13 @@ export function madeFrom(to: string, accept: (tree: string) => boolean): { tree:
   return undefined;
 }
 
+/** The tree last recorded as made from `from` in one step, if any. */
+export function madeAfter(from: string): string | undefined {
+  let found: string | undefined;
+  for (const [to, step] of steps) if (step.from === from) found = to;
+  return found;
+}
+
 /** Paths that can differ between trees `from` and `to` when `to` was made from `from` by
  *  recorded steps; undefined when the record does not tell. */
 export function changedSince(from: string, to: string): string[] | undefined {

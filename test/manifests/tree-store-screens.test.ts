@@ -10,6 +10,8 @@ import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { forgetScreens, MAX_CARRIED } from '../../src/git/screen-cache.ts';
+import { readCheckoutConfig } from '../../src/git/config-snapshot.ts';
+import { PREWRITE_MIN_FILES } from '../../src/git/prewrite.ts';
 import { Workspace } from '../../src/git/workspace.ts';
 import { workspaceFiles } from '../../src/jobs/run.ts';
 import { closeTreeStores, flushStores, persistentRepo } from '../../src/manifests/tree-store.ts';
@@ -183,5 +185,39 @@ describe('git grep results kept between processes', () => {
     } finally {
       await git(dir, 'checkout', '--', 'apps/a2.yaml');
     }
+  });
+
+  it('keeps the searches of a run that commits for the tree it made: the next run there searches nothing', async () => {
+    await coldSearch();
+    const before = await head();
+    // a run as the CLI's: it searches, writes (enough files for the pack, whose tree the
+    // commit takes), commits, then keeps its searches
+    closeTreeStores();
+    forgetScreens();
+    const ws = await Workspace.local(dir, { config: await readCheckoutConfig(dir) });
+    await ws.sync();
+    const repo = persistentRepo(workspaceFiles(ws));
+    await repo.grep(TOKENS);
+    const writes = new Map([
+      ['apps/a2.yaml', 'image: ghcr.io/acme/podinfo:5.0.0\n'],
+      ['apps/a0.yaml', 'image: ghcr.io/acme/other:5.0.0\n'],
+      ...Array.from({ length: PREWRITE_MIN_FILES }, (_, i) => [`more/m${i}.yaml`, `image: ghcr.io/acme/${i % 2 ? 'podinfo' : 'other'}:5.0.${i}\n`] as [string, string]),
+    ]);
+    ws.prewriteSoon(writes);
+    await ws.writeFiles(writes);
+    await ws.commit({ subject: 'Bump 5.0.0', trailers: { App: 'x' }, files: [...writes.keys()] });
+    await flushStores(repo);
+    const kept = deserialize(await readFile(await screenFile())) as Stored;
+    const { step, ...record } = kept.record as Stored['record'] & { step?: { from: string; changed: string[] } };
+    expect(record).toEqual({ tree: await head(), hits: await freshSearch(), carried: 1 });
+    // and how it came there, for what other stores kept of the tree before
+    expect(step?.from).toBe(before);
+    expect([...(step?.changed ?? [])].sort()).toEqual([...writes.keys()].sort());
+    expect(kept.record.hits).toContain('apps/a2.yaml');
+    expect(kept.record.hits).not.toContain('apps/a0.yaml');
+    // the next run takes it as it is (a hit added by hand shows that no search ran)
+    await rewrite((s) => s.record.hits.push('apps/a4.yaml'));
+    expect(await coldSearch()).toContain('apps/a4.yaml');
+    await rewrite((s) => (s.record.hits = s.record.hits.filter((h) => h !== 'apps/a4.yaml')));
   });
 });
