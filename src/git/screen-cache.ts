@@ -172,7 +172,7 @@ function remember(key: string, entry: Entry): void {
 /** What this process last found for `tokens` in `dir`, to keep for a later process. */
 export function screenRecord(dir: string, tokens: readonly string[]): ScreenRecord | undefined {
   const e = entries.get(keyOf(dir, tokens));
-  return e && { tree: e.tree, hits: [...e.hits].sort(), carried: e.carried };
+  return e && { tree: e.tree, hits: [...e.hits].sort(), carried: e.carried, ...(e.step && e.step.from !== e.tree ? { step: e.step } : {}) };
 }
 
 /** How the last search for `tokens` in `dir` came to its answer in tree `to`: carried

@@ -24,17 +24,24 @@ const KEEP = 64;
 const NAME = /^screen-[0-9a-f]{32}\.v8$/;
 const TREE = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
+/** Trees kept per token set: the one a run searched and the one its commit made, and a
+ *  run that goes back (a reset, a revert, a bench) finds the tree it left. */
+const TREES = 4;
+
 interface Stored {
   format: number;
   version: string;
   tokens: string[];
+  /** The latest. */
   record: ScreenRecord;
+  /** Other trees', latest first. */
+  others?: ScreenRecord[];
 }
 
 interface Pending {
   tokens: string[];
-  /** What the file held when this process first searched these tokens. */
-  kept?: ScreenRecord;
+  /** What the file held when this process first searched these tokens, latest first. */
+  kept: ScreenRecord[];
   /** What this process found last. */
   latest?: ScreenRecord;
 }
@@ -52,7 +59,6 @@ function repoPath(p: unknown): boolean {
 
 function valid(x: unknown, tokens: readonly string[]): x is Stored {
   const s = x as Partial<Stored> | undefined;
-  const r = s?.record as Partial<ScreenRecord> | undefined;
   return (
     !!s &&
     s.format === FORMAT &&
@@ -60,6 +66,14 @@ function valid(x: unknown, tokens: readonly string[]): x is Stored {
     Array.isArray(s.tokens) &&
     s.tokens.length === tokens.length &&
     s.tokens.every((t, i) => t === tokens[i]) &&
+    validRecord(s.record) &&
+    (s.others === undefined || (Array.isArray(s.others) && s.others.every(validRecord)))
+  );
+}
+
+function validRecord(x: unknown): x is ScreenRecord {
+  const r = x as Partial<ScreenRecord> | undefined;
+  return (
     !!r &&
     typeof r.tree === 'string' &&
     TREE.test(r.tree) &&
@@ -71,13 +85,13 @@ function valid(x: unknown, tokens: readonly string[]): x is Stored {
   );
 }
 
-function read(file: string, tokens: readonly string[]): ScreenRecord | undefined {
+function read(file: string, tokens: readonly string[]): ScreenRecord[] {
   try {
     const x: unknown = deserialize(readFileSync(file));
-    return valid(x, tokens) ? x.record : undefined;
+    return valid(x, tokens) ? [x.record, ...(x.others ?? [])] : [];
   } catch {
     // missing or unreadable: searched afresh and written again
-    return undefined;
+    return [];
   }
 }
 
@@ -100,7 +114,9 @@ export function keptGrep(repo: RepoFiles): RepoFiles['grep'] {
     if (!p) {
       p = { tokens: set, kept: read(file, set) };
       mine.set(file, p);
-      if (p.kept) seedScreen(repo.root, set, p.kept);
+      // this tree's, else the latest to carry from
+      const seed = p.kept.find((r) => r.tree === tree) ?? p.kept[0];
+      if (seed) seedScreen(repo.root, set, seed);
     }
     const hits = await repo.grep(tokens);
     const found = screenRecord(repo.root, set);
@@ -121,13 +137,16 @@ export async function flushScreens(root: string): Promise<void> {
   const now = new Date();
   for (const [file, p] of mine) {
     if (!p.latest) continue;
-    const record = carriedToMade(p.latest, p.tokens) ?? p.latest;
-    if (sameRecord(p.kept, record)) {
+    const made = carriedToMade(p.latest, p.tokens);
+    const records: ScreenRecord[] = [];
+    for (const r of [made, p.latest, ...p.kept]) if (r && !records.some((k) => k.tree === r.tree)) records.push(r);
+    const [record, ...others] = records.slice(0, TREES);
+    if (records.length === p.kept.length && records.every((r, i) => sameRecord(p.kept[i], r))) {
       // used as it was: kept among the latest
       await utimes(file, now, now).catch(() => undefined);
       continue;
     }
-    const stored: Stored = { format: FORMAT, version: packageVersion(), tokens: p.tokens, record };
+    const stored: Stored = { format: FORMAT, version: packageVersion(), tokens: p.tokens, record, ...(others.length ? { others } : {}) };
     await writeStoreFile(dir, file, stored);
   }
   await prune(dir).catch(() => undefined);

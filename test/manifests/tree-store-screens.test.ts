@@ -101,13 +101,17 @@ describe('git grep results kept between processes', () => {
     expect(first.record.tree).toBe(await head());
     expect(first.record.carried).toBe(0);
     expect(await coldSearch()).toEqual(await freshSearch());
+    const tree0 = await head();
 
     await commit({ 'apps/a1.yaml': 'image: ghcr.io/acme/podinfo:2.0.0\n', 'apps/a3.yaml': 'image: ghcr.io/acme/other:2\n', 'apps/a6.yaml': null, 'new/b.yaml': '# podinfo\n' });
     const carried = await coldSearch();
     expect(carried).toEqual(await freshSearch());
     expect(carried).toEqual(['apps/a0.yaml', 'apps/a1.yaml', 'apps/a9.yaml', 'apps/values.yaml', 'new/b.yaml']);
     const second = deserialize(await readFile(await screenFile())) as Stored;
-    expect(second.record).toEqual({ tree: await head(), hits: carried, carried: 1 });
+    const { step, ...record } = second.record as Stored['record'] & { step?: { from: string; changed: string[] } };
+    expect(record).toEqual({ tree: await head(), hits: carried, carried: 1 });
+    // how it got there: the files git diff named, re-checked
+    expect(step).toEqual({ from: tree0, changed: ['apps/a1.yaml', 'apps/a3.yaml', 'apps/a6.yaml', 'new/b.yaml'] });
 
     await commit({ 'apps/values.yaml': 'tag: 1.0.0\n', 'apps/c.yaml': 'newTag: 1.0.0 # {"$imagepolicy": "apps:podinfo-policy:tag"}\n' });
     expect(await coldSearch()).toEqual(await freshSearch());
@@ -218,6 +222,10 @@ describe('git grep results kept between processes', () => {
     // the next run takes it as it is (a hit added by hand shows that no search ran)
     await rewrite((s) => s.record.hits.push('apps/a4.yaml'));
     expect(await coldSearch()).toContain('apps/a4.yaml');
-    await rewrite((s) => (s.record.hits = s.record.hits.filter((h) => h !== 'apps/a4.yaml')));
+    // and the tree it started from is kept too: a run back there searches nothing either
+    await rewrite((s) => (s as Stored & { others: Stored['record'][] }).others.find((r) => r.tree === before)!.hits.push('apps/a5.yaml'));
+    await git(dir, 'reset', '-q', '--hard', 'HEAD~1');
+    expect(await head()).toBe(before);
+    expect(await coldSearch()).toContain('apps/a5.yaml');
   });
 });
