@@ -116,7 +116,10 @@ export async function validateManifestSchema(doc: unknown, where: { file: string
   if (!loaded.has(key)) loaded.set(key, load());
   const Model = await loaded.get(key)!;
   try {
-    new Model(doc).validate();
+    // the model's validate() judges the object it is called on: called on the parsed
+    // object itself, which holds no undefined to filter out, it skips the model's deep
+    // copy of every object (a sidecar's 801 Deployments, ~15 ms of a cold run)
+    Model.prototype.validate.call(doc);
     return [];
   } catch (err) {
     const errors = (err as { errors?: AjvError[] }).errors;
