@@ -98,6 +98,12 @@ function changedText(dir: string, from: string, to: string, rel: string): Promis
   return text;
 }
 
+/** A changed file is a hit when its text (undefined: gone, or left to git) holds a token. */
+function recheck(hits: Set<string>, rel: string, text: string | undefined, tokens: readonly string[]): void {
+  if (text !== undefined && tokens.some((t) => text.includes(t))) hits.add(rel);
+  else hits.delete(rel);
+}
+
 async function carryForward(runner: GitRunner, dir: string, tokens: string[], from: Entry, tree: string): Promise<{ hits: Set<string>; changed: string[] } | null> {
   if (from.carried >= MAX_CARRIED) return null;
   const changed = await changedBetween(runner, dir, from.tree, tree);
@@ -114,8 +120,7 @@ async function carryForward(runner: GitRunner, dir: string, tokens: string[], fr
   for (const rel of changed) {
     const text = written.get(rel) ?? (await changedText(dir, from.tree, tree, rel));
     if (text === REFUSED) refused.push(rel);
-    if (typeof text === 'string' && tokens.some((t) => text.includes(t))) hits.add(rel);
-    else hits.delete(rel);
+    recheck(hits, rel, typeof text === 'string' ? text : undefined, tokens);
   }
   if (refused.length > 0) for (const rel of await fullGrep(runner, tokens, refused)) hits.add(rel);
   return { hits, changed };
@@ -198,8 +203,7 @@ export function carriedToMade(record: ScreenRecord, tokens: readonly string[]): 
   for (const rel of changed) {
     const text = writtenText(to, rel);
     if (text === undefined) return undefined;
-    if (tokens.some((t) => text.includes(t))) hits.add(rel);
-    else hits.delete(rel);
+    recheck(hits, rel, text, tokens);
   }
   return { tree: to, hits: [...hits].sort(), carried: record.carried + 1, step: { from: record.tree, changed } };
 }

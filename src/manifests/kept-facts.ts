@@ -14,9 +14,9 @@
 //
 // Keyed by content (factsKey), an entry cannot be stale, only absent; one that does not
 // match this version, this format or the shape is ignored. What is kept only says where
-// the values sit: the edit is spliced there and confirmed, and the facts of
-// a stored entry are checked against the text they are used for (indexed-edits.ts). The
-// file lives in the repository's git directory, which whoever can write can already run
+// the values sit: the edit is spliced there and confirmed, and the facts of a stored
+// entry are checked against the text they are used for (indexed-edits.ts). The file
+// lives in the repository's git directory, which whoever can write can already run
 // commands through its hooks.
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';

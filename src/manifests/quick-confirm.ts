@@ -29,6 +29,9 @@ export interface ScalarSplice {
 
 const TYPE_OF: Record<string, string> = { '"': Scalar.QUOTE_DOUBLE, "'": Scalar.QUOTE_SINGLE };
 
+/** The type of the scalar a splice writes, by its first character. */
+const typeOf = (written: string): string => TYPE_OF[written[0]] ?? Scalar.PLAIN;
+
 /** True when `next` is `text` with `splices` (in order, apart) confirmed as above; false
  *  when the two read differently; undefined when the reader declines either text. Only
  *  the documents the splices are in are read (see changedDocuments). */
@@ -126,7 +129,7 @@ class Walk {
     const start = this.moved(splice.start);
     const [s, e] = b.range as [number, number, number];
     if ((a.range as [number, number, number])[1] !== splice.end || s !== start || e !== start + splice.text.length) return false;
-    if (b.type !== (TYPE_OF[splice.text[0]] ?? Scalar.PLAIN) || b.value !== splice.value) return false;
+    if (b.type !== typeOf(splice.text) || b.value !== splice.value) return false;
     this.matched++;
     return true;
   }
@@ -163,7 +166,7 @@ export function movedMasks(masked: readonly MaskedScalar[], splices: readonly Sc
   return masked.map((m) => {
     const start = movedOffset(m.start, splices);
     const s = spliced.get(m.start);
-    return s ? { start, end: start + s.text.length, type: TYPE_OF[s.text[0]] ?? Scalar.PLAIN, value: s.value } : { start, end: start + m.end - m.start, type: m.type, value: m.value };
+    return s ? { start, end: start + s.text.length, type: typeOf(s.text), value: s.value } : { start, end: start + m.end - m.start, type: m.type, value: m.value };
   });
 }
 
@@ -185,7 +188,7 @@ export function splicesKeepShape(masked: readonly MaskedScalar[], splices: reado
   const at = new Map(masked.map((m) => [m.start, m]));
   return splices.every((s) => {
     const m = at.get(s.start);
-    return m !== undefined && m.end === s.end && m.type === (TYPE_OF[s.text[0]] ?? Scalar.PLAIN) && readsAlone(s.text, s.value);
+    return m !== undefined && m.end === s.end && m.type === typeOf(s.text) && readsAlone(s.text, s.value);
   });
 }
 
@@ -202,7 +205,7 @@ function readsAlone(text: string, value: string): boolean {
     const pair = isMap(map) && map.items.length === 1 ? map.items[0] : undefined;
     const node = isPair(pair) ? pair.value : undefined;
     const range = isScalar(node) ? (node.range as [number, number, number] | undefined) : undefined;
-    ok = isScalar(node) && range?.[0] === 3 && range[1] === 3 + text.length && node.type === (TYPE_OF[text[0]] ?? Scalar.PLAIN) && node.value === value;
+    ok = isScalar(node) && range?.[0] === 3 && range[1] === 3 + text.length && node.type === typeOf(text) && node.value === value;
     if (alone.size >= 256) alone.clear();
     alone.set(key, ok);
   }

@@ -295,8 +295,9 @@ function carriedFluxFiles(repo: RepoFiles, content: TreeStore | undefined, versi
   const mineChanged = mine && unchanged(mine.tree);
   if (mine && mineChanged) return (rel) => (mineChanged.has(rel) ? undefined : mine.files.get(rel));
   const kept = content?.get<KeptFluxTree>('fluxTree', '');
-  const changed = validFluxTree(kept) ? unchanged(kept.tree) : undefined;
-  if (!changed || !validFluxTree(kept)) return undefined;
+  if (!validFluxTree(kept)) return undefined;
+  const changed = unchanged(kept.tree);
+  if (!changed) return undefined;
   const keys = new Map(kept.files);
   return (rel) => {
     const key = changed.has(rel) ? undefined : keys.get(rel);
