@@ -19,6 +19,8 @@ import { planImages, type ImagePlan } from '../../src/jobs/images.ts';
 import { directoryFiles, type RepoFiles } from '../../src/manifests/files.ts';
 import { deriveWrittenFacts, forgetKeptFacts, indexedEditCounters, writtenFactsPending } from '../../src/manifests/indexed-edits.ts';
 import { closeTreeStores, flushStores, persistentRepo } from '../../src/manifests/tree-store.ts';
+import { decodeShard, encodeShard } from '../../src/manifests/kept-facts.ts';
+import { packageVersion } from '../../src/version.ts';
 
 const IMAGE = 'ghcr.io/acme/app';
 const OTHER = 'ghcr.io/acme/other';
@@ -171,9 +173,12 @@ const storeDir = (dir: string) => path.join(dir, '.git', 'gitops-canary');
 /** Every entry of the kept facts files, deserialized. */
 async function keptEntries(dir: string): Promise<Array<[string, unknown]>> {
   const out: Array<[string, unknown]> = [];
-  for (const f of await factsFiles(dir)) for (const [k, v] of (deserialize(await readFile(f)) as { entries: Map<string, Uint8Array> }).entries) out.push([k, deserialize(v)]);
+  for (const f of await factsFiles(dir)) for (const [k, v] of shardOf(await readFile(f)).entries) out.push([k, deserialize(v)]);
   return out;
 }
+/** A kept facts file's entries (its format is kept-facts.ts's), and the file of others. */
+const shardOf = (bytes: Buffer) => ({ entries: decodeShard(bytes)! });
+const shardFile = (x: { entries: Map<string, Uint8Array> }) => Buffer.concat(encodeShard(x.entries));
 /** The files the kept facts are spread over. */
 const factsFiles = async (dir: string) => (await readdir(storeDir(dir)).catch(() => [] as string[])).filter((n) => /^facts-[0-9a-f]{2}\.v8$/.test(n)).map((n) => path.join(storeDir(dir), n));
 
@@ -314,18 +319,26 @@ describe('planning from kept facts', () => {
       [
         'an entry cut short',
         (file, bytes) => {
-          const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
+          const x = shardOf(bytes);
           for (const [k, v] of x.entries) x.entries.set(k, v.subarray(0, v.length >> 1));
-          return writeFile(file, serialize(x));
+          return writeFile(file, shardFile(x));
         },
       ],
-      ['another version', (file, bytes) => writeFile(file, serialize({ ...(deserialize(bytes) as object), version: '0.0.0-other' }))],
+      [
+        'another version',
+        (file, bytes) => {
+          const other = Buffer.from(bytes);
+          const at = other.indexOf(`"version":${JSON.stringify(packageVersion())}`) + '"version":"'.length;
+          other[at] = other[at] === 0x39 ? 0x38 : 0x39;
+          return writeFile(file, other);
+        },
+      ],
       [
         'entries of another shape',
         (file, bytes) => {
-          const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
+          const x = shardOf(bytes);
           for (const k of x.entries.keys()) x.entries.set(k, serialize({ byEditor: 'all', spans: [[1, { start: 'x' }]] }));
-          return writeFile(file, serialize(x));
+          return writeFile(file, shardFile(x));
         },
       ],
       [
@@ -333,11 +346,11 @@ describe('planning from kept facts', () => {
         // by reading both texts, as without one
         'shapes swapped or made up',
         (file, bytes) => {
-          const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
+          const x = shardOf(bytes);
           const shapes = [...x.entries.values()].map((v) => (deserialize(v) as { shape?: string }).shape).reverse();
           let i = 0;
           for (const [k, v] of x.entries) x.entries.set(k, serialize({ ...(deserialize(v) as object), shape: shapes[i++] ?? 'made up' }));
-          return writeFile(file, serialize(x));
+          return writeFile(file, shardFile(x));
         },
       ],
       [
@@ -345,13 +358,13 @@ describe('planning from kept facts', () => {
         // splice replace
         'spans moved off their values',
         (file, bytes) => {
-          const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
+          const x = shardOf(bytes);
           for (const [k, bytes] of x.entries) {
             const e = deserialize(bytes) as { spans?: Array<[number, { start: number; end: number; style: string }]> };
             for (const [, s] of e.spans ?? []) Object.assign(s, { start: s.start - 'image: '.length, end: s.start - ': '.length, style: 'PLAIN' });
             x.entries.set(k, serialize(e));
           }
-          return writeFile(file, serialize(x));
+          return writeFile(file, shardFile(x));
         },
       ],
       [
@@ -359,7 +372,7 @@ describe('planning from kept facts', () => {
         // wrote, or its writes left out, reads otherwise than its text
         'splices forged',
         (file, bytes) => {
-          const x = deserialize(bytes) as { entries: Map<string, Uint8Array> };
+          const x = shardOf(bytes);
           let n = 0;
           for (const [k, bytes] of x.entries) {
             const e = deserialize(bytes) as { step?: { writes: Array<[number, string, string]> } };
@@ -368,7 +381,7 @@ describe('planning from kept facts', () => {
             else e.step.writes = [];
             x.entries.set(k, serialize(e));
           }
-          return writeFile(file, serialize(x));
+          return writeFile(file, shardFile(x));
         },
       ],
     ];

@@ -5,7 +5,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeFacts, factsFileOf, factsShardName, flushFacts } from '../../src/manifests/kept-facts.ts';
+import { serialize } from 'node:v8';
+import { closeFacts, decodeShard, encodeShard, factsFileOf, factsShardName, flushFacts } from '../../src/manifests/kept-facts.ts';
+import { packageVersion } from '../../src/version.ts';
 
 let root: string;
 const store = () => path.join(root, '.git', 'gitops-canary');
@@ -126,5 +128,31 @@ describe('kept facts', () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]);
     closeFacts();
     for (const k of keys) expect(factsFileOf(root)!.get(k)).toEqual({ key: k });
+  });
+
+  it('reads a file back as the entries written, and nothing of a file cut short, of another version or of the former layout', async () => {
+    const entries = new Map<string, Uint8Array>([
+      [`p\0${root}\0apps/ä.yaml\0d1`, serialize({ a: 1 })],
+      ['', new Uint8Array()],
+      ['k', Uint8Array.from([0, 255, 7])],
+    ]);
+    const file = Buffer.concat(encodeShard(entries));
+    const back = decodeShard(file)!;
+    expect([...back.keys()]).toEqual([...entries.keys()]);
+    for (const [k, v] of entries) expect(Buffer.from(back.get(k)!).equals(Buffer.from(v))).toBe(true);
+    for (let n = 0; n < file.length; n++) expect(decodeShard(file.subarray(0, n))).toBeUndefined();
+    const other = Buffer.from(file);
+    other.write('9', other.indexOf(packageVersion()));
+    expect(decodeShard(other)).toBeUndefined();
+    expect(decodeShard(serialize({ format: 3, version: packageVersion(), entries }))).toBeUndefined();
+    // a file of the former layout is read as none, and written anew by the next flush
+    const k = `p\0${root}\0a.yaml\0d`;
+    await mkdir(store(), { recursive: true });
+    await writeFile(path.join(store(), factsShardName(k)), serialize({ format: 3, version: packageVersion(), entries: new Map([[k, serialize(1)]]) }));
+    expect(factsFileOf(root)!.get(k)).toBeUndefined();
+    factsFileOf(root)!.set(k, 2);
+    await flushFacts(root);
+    closeFacts();
+    expect(factsFileOf(root)!.get(k)).toBe(2);
   });
 });
