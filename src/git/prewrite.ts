@@ -24,6 +24,10 @@ import type { GitRunner } from './exec.ts';
 /** Fewer files than this are committed as loose objects: a pack per small commit would
  *  soon outnumber what `git gc --auto` tolerates (50 packs). */
 export const PREWRITE_MIN_FILES = 64;
+/** An index this large makes the pack worth it for any commit (Workspace.prewriteWorth).
+ *  The objects of a few files stay loose even so: git unpacks what fast-import wrote when
+ *  it is fewer than transfer.unpackLimit objects (100 unless set). */
+export const PREWRITE_INDEX_BYTES = 4n * 1024n * 1024n;
 
 // fast-import allocates and frees a deflate buffer per object, and glibc's malloc gives the
 // top of the heap back to the kernel after each free (brk down, brk up again: ~9,600
