@@ -8,12 +8,12 @@
 // writes again only those it added (kept as one serialized whole, 8 MB took 47 ms to
 // deserialize and 40 ms to serialize; so, 6.5 MB of 1,602 entries loads in ~5 ms and the
 // 801 a sidecar asks for deserialize in ~18 ms). A file is those entries' bytes one after
-// the other, each behind its key and their lengths: v8's serialization of them as a Map
-// of byte arrays copied each through a JavaScript hook, 20-35 ms of a sidecar's flush for
-// 2,900 entries; now they are written from where they are. The entries are spread over 64 files by
-// key: a change of one image in four files read and wrote all 8 MB of one file (~80 ms
-// of a 700 ms run on a slow machine); it now reads and writes the few files its eight
-// texts fall in.
+// the other, each behind its key and their lengths (encodeShard), written from where they
+// are: v8's serialization of a Map of byte arrays copied each through a JavaScript hook
+// and then joined the file, 20-35 ms of a sidecar's flush for 2,900 entries. The entries
+// are spread over 64 files by key: a change of one image in four files read and wrote all
+// 8 MB of one file (~80 ms of a 700 ms run on a slow machine); it now reads and writes
+// the few files its eight texts fall in.
 //
 // Keyed by content (factsKey), an entry cannot be stale, only absent; one that does not
 // match this version, this format or the shape is ignored. What is kept only says where
