@@ -270,6 +270,13 @@ export class Workspace extends WorkingCopy {
       return b;
     }
     await this.fetch();
+    // HEAD where the remote branch is (the fetch brought nothing new for it): there is no
+    // commit of ours to count, and a reset to it would only compare every file with the
+    // index again, which the check just did (a process; ~300 ms at 52k files)
+    if (b === current && at.head && (await this.resolve(upstream)) === at.head) {
+      await this.markChecked(b, at.head, (await found).index);
+      return b;
+    }
     const ahead = Number((await this.runner.run(['rev-list', '--count', `${upstream}..HEAD`])).stdout.trim());
     if (ahead > 0) {
       throw new GitError('GIT_DIVERGED', `branch ${b} has ${ahead} commit(s) not on ${upstream.replace('refs/remotes/', '')}; push or drop them first`);

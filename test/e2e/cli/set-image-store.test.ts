@@ -187,30 +187,16 @@ describe('the git processes of one set-image', { timeout: 120_000 }, () => {
       }
       await git(dir, 'add', '-A');
       await git(dir, 'commit', '-q', '-m', 'config');
-      // a git that logs each call (its arguments split by \x1f, one call a line) in front of the real one
-      const bin = path.join(scratch, 'bin');
-      const log = path.join(scratch, 'git-calls.log');
-      await mkdir(bin);
-      const real = realGit(bin);
-      await writeFile(path.join(bin, 'git'), `#!/bin/sh\n{ printf '%s\\037' "$@"; printf '\\n'; } >> '${log}'\nexec '${real}' "$@"\n`);
-      await chmod(path.join(bin, 'git'), 0o755);
-      const env = { ...gitEnv(), PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` };
-
-      const planned = await child(['set-image', `${IMAGE}:1.0.1`, '--dry-run', '--repo', dir], env);
+      const logged = await loggingGit(scratch);
+      const planned = await child(['set-image', `${IMAGE}:1.0.1`, '--dry-run', '--repo', dir], logged.env);
       expect(planned.code).toBe(0);
-      await rm(log, { force: true });
-      const run = await child(['set-image', `${IMAGE}:1.0.1`, '--repo', dir], env);
+      await logged.clear();
+      const run = await child(['set-image', `${IMAGE}:1.0.1`, '--repo', dir], logged.env);
       expect(run).toMatchObject({ code: 0, err: '' });
       expect(run.out).toContain('committed');
       expect(await readFile(path.join(dir, VALUES), 'utf8')).toContain('tag: 1.0.1 #');
 
-      const calls = (await readFile(log, 'utf8'))
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => line.split('\x1f').slice(0, -1));
-      // the subcommand, after the `-c key=value` settings every call carries (and git's
-      // own options: the clean check's --no-optional-locks)
-      const subcommand = (argv: string[]) => argv.find((a, i) => a !== '-c' && argv[i - 1] !== '-c' && !a.startsWith('--'));
+      const calls = await logged.calls();
       const named = (sub: string) => calls.filter((argv) => subcommand(argv) === sub);
       // the Flux policies and the image's screen came from the store: no search at all
       expect(named('grep')).toHaveLength(0);
@@ -232,4 +218,53 @@ describe('the git processes of one set-image', { timeout: 120_000 }, () => {
       await rm(scratch, { recursive: true, force: true });
     }
   });
+
+  it('in a checkout whose upstream the fetch finds where HEAD is: no count of commits, no reset', async () => {
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'gcb-git-count-'));
+    const repo = await configRepo(FILES);
+    try {
+      const logged = await loggingGit(scratch);
+      const run = await child(['set-image', `${IMAGE}:1.0.1`, '--repo', repo.dir], logged.env);
+      expect(run).toMatchObject({ code: 0, err: '' });
+      expect(run.out).toContain('committed');
+      expect(await repo.remote.readOnRemote(VALUES, 'main')).toContain('tag: 1.0.1 #');
+      expect((await git(repo.dir, 'status', '--porcelain')).trim()).toBe('');
+      const subs = (await logged.calls()).map(subcommand);
+      // the remote branch is where the clean check found HEAD: a reset to it would compare
+      // every file with the index again (a person who pushed meanwhile, or unpushed
+      // commits of their own, take the reset or the refusal: push-race.test.ts)
+      expect(subs.filter((s) => s === 'fetch')).toHaveLength(1);
+      expect(subs.filter((s) => s === 'push')).toHaveLength(1);
+      expect(subs.filter((s) => s === 'reset' || s === 'rev-list')).toEqual([]);
+    } finally {
+      await repo.cleanup();
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
 });
+
+/** A `git` in `scratch`/bin, first on the PATH of `env`, that logs each call (its arguments
+ *  split by \x1f, one call a line) in front of the real one. */
+async function loggingGit(scratch: string): Promise<{ env: NodeJS.ProcessEnv; clear(): Promise<void>; calls(): Promise<string[][]> }> {
+  const bin = path.join(scratch, 'bin');
+  const log = path.join(scratch, 'git-calls.log');
+  await mkdir(bin);
+  const real = realGit(bin);
+  await writeFile(path.join(bin, 'git'), `#!/bin/sh\n{ printf '%s\\037' "$@"; printf '\\n'; } >> '${log}'\nexec '${real}' "$@"\n`);
+  await chmod(path.join(bin, 'git'), 0o755);
+  return {
+    env: { ...gitEnv(), PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` },
+    clear: () => rm(log, { force: true }),
+    calls: async () =>
+      (await readFile(log, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split('\x1f').slice(0, -1)),
+  };
+}
+
+/** The subcommand of a logged call, after the `-c key=value` settings every call carries
+ *  (and git's own options: the clean check's --no-optional-locks). */
+function subcommand(argv: string[]): string | undefined {
+  return argv.find((a, i) => a !== '-c' && argv[i - 1] !== '-c' && !a.startsWith('--'));
+}
