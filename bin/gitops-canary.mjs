@@ -15,8 +15,12 @@ if (argv.length === 1 && argv[0] === '--version') {
   const { versionLine } = await importModule('version');
   console.log(versionLine());
 } else {
+  // a change's clean check begins before the CLI's code is loaded, so that git compares the
+  // files while it loads (src/cli/early.ts)
+  const { beginChangeCheck } = await importModule('cli/early');
+  const early = beginChangeCheck(argv);
   const { main } = await importModule('cli');
-  process.exitCode = await main(argv);
+  process.exitCode = await main(argv, undefined, { early });
   keepCompiledCode();
   // Done: leave as soon as what was printed is written. simple-git keeps a 50 ms timer
   // running after each git process it waited for, which would hold the process open.

@@ -4,11 +4,15 @@
 // build. The test suite runs the bins from dist/, which its global setup rebuilds when a
 // source is newer.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 /** Modules with a bundle of their own (scripts/bundle-cli.mjs), run in place of the
  *  compiled module of the same name: one file, compiled from V8's code cache (bundle.mjs). */
 const BUNDLED = new Set(['cli']);
+
+/** Modules with a small bundle of their own, loaded as any CommonJS file. */
+const SMALL = new Map([['cli/early', 'cli-early.cjs']]);
 
 /** What a run that loaded a bundle does once it is done: keep its compiled code. */
 let saveCache = () => false;
@@ -19,6 +23,8 @@ export async function importModule(name) {
     register();
     return import(new URL(`../src/${name}.ts`, import.meta.url).href);
   }
+  const small = SMALL.has(name) && fileURLToPath(new URL(`../dist/bundle/${SMALL.get(name)}`, import.meta.url));
+  if (small && existsSync(small)) return createRequire(import.meta.url)(small);
   const bundle = new URL(`../dist/bundle/${name}.cjs`, import.meta.url);
   if (BUNDLED.has(name) && existsSync(bundle)) {
     const { loadBundle } = await import('./bundle.mjs');

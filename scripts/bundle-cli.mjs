@@ -58,10 +58,8 @@ export async function bundleCli(root, out) {
   const dir = path.join(out, BUNDLE_DIR);
   rmSync(dir, { recursive: true, force: true });
   const bundle = path.join(dir, 'cli.cjs');
-  await esbuild.build({
+  const options = {
     absWorkingDir: root,
-    entryPoints: [path.join(root, 'src/cli.ts')],
-    outfile: bundle,
     bundle: true,
     // one script for V8's code cache: the commands' own modules stay lazy, each run only
     // when first imported (esbuild wraps them), and compiled only when first called
@@ -74,7 +72,11 @@ export async function bundleCli(root, out) {
     banner: { js: "const __gitopsCanaryBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     plugins: [keepModuleUrls(root, out)],
     logLevel: 'warning',
-  });
+  };
+  await esbuild.build({ ...options, entryPoints: [path.join(root, 'src/cli.ts')], outfile: bundle });
+  // what the bin runs before it loads the CLI (src/cli/early.ts): small enough to load as
+  // any CommonJS file, without a code cache
+  await esbuild.build({ ...options, entryPoints: [path.join(root, 'src/cli/early.ts')], outfile: path.join(dir, 'cli-early.cjs') });
   // names the bytes in the user's cache key (V8 checks only the source's length)
   writeFileSync(path.join(dir, 'cli.id'), `${createHash('sha256').update(readFileSync(bundle)).digest('hex')}\n`);
   warmUp(root, bundle);

@@ -1,16 +1,16 @@
 // The command-line front: parses arguments against the command table (src/cli/table.ts)
 // and calls the same jobs the app runs. Exit codes: 0 success (also "nothing to change"),
 // 1 error, 2 usage error. A command's code is loaded only when it runs.
-import path from 'node:path';
 import { AnalysisError } from './analysis/error.ts';
 import { BotError, UsageError } from './errors.ts';
 import type { Result } from './plan.ts';
 import { parseMaxFileSize, setMaxFileSize } from './repo-io/read.ts';
 import { versionLine } from './version.ts';
-import { CliUsageError, checkArity, parseArgv, unknownCommand, type Parsed } from './cli/args.ts';
+import { CliUsageError, checkArity, checkoutDir, commitsChange, parseArgv, unknownCommand, type Parsed } from './cli/args.ts';
 import { lockCheckout, lockTimeoutMs, openCheckout, type Out } from './cli/checkout.ts';
 import { commandHelp, overview, usageLine } from './cli/help.ts';
 import type { WatchDeps } from './cli/status.ts';
+import type { EarlyStatus } from './git/early-status.ts';
 import { COMMANDS } from './cli/table.ts';
 
 export type { Out } from './cli/checkout.ts';
@@ -64,19 +64,19 @@ function loadCommand(command: string): Promise<unknown> {
   return Promise.all(modules).catch(() => undefined);
 }
 
-async function execute(p: Parsed & { command: string }, argv: string[], out: Out, deps: WatchDeps): Promise<number> {
+async function execute(p: Parsed & { command: string }, argv: string[], out: Out, deps: MainDeps): Promise<number> {
   const { command, args, values: v } = p;
   // the app takes the same limit from its settings
   setMaxFileSize(parseMaxFileSize(process.env.MAX_FILE_SIZE));
   if (command === 'validate') {
     // read-only and meant for CI checkouts: no lock, no git needed
-    const dir = path.resolve(String(v.repo ?? '.'));
+    const dir = checkoutDir(v);
     const [{ validateCommand }, { directoryFiles }] = await Promise.all([import('./analysis/validate-cli.ts'), import('./manifests/files.ts')]);
     return validateCommand(dir, directoryFiles(dir), { json: Boolean(v.json), format: v.format as string | undefined }, out);
   }
   const timeoutMs = lockTimeoutMs(v);
   const code = loadCommand(command);
-  const co = await openCheckout(v, out, COMMANDS[command].changes && !v['dry-run']);
+  const co = await openCheckout(v, out, commitsChange(command, v), deps.early);
   if (command === 'status') return (await import('./cli/status.ts')).statusCommand(co.ws, v, out, argv, deps);
   if (command === 'images') return (await import('./cli/images.ts')).imagesCommand(co.ws, v, out, argv);
   const lock = await lockCheckout(co.ws, argv, timeoutMs, out);
@@ -125,8 +125,12 @@ async function report(err: unknown, p: Parsed, out: Out): Promise<number> {
   return 1;
 }
 
-/** Runs `gitops-canary <argv>`; resolves to the exit code. `deps` is for tests of --watch. */
-export async function main(argv: string[], out: Out = consoleOut, deps: WatchDeps = {}): Promise<number> {
+/** What main() is given beside argv: `early`, the clean check the bin began for this argv
+ *  before it loaded the CLI (cli/early.ts); the rest is for tests of --watch. */
+export type MainDeps = WatchDeps & { early?: EarlyStatus };
+
+/** Runs `gitops-canary <argv>`; resolves to the exit code. */
+export async function main(argv: string[], out: Out = consoleOut, deps: MainDeps = {}): Promise<number> {
   const end = argv.indexOf('--');
   if ((end < 0 ? argv : argv.slice(0, end)).includes('--version')) {
     out.log(versionLine());

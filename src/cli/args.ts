@@ -1,6 +1,7 @@
 // Reads argv against the command table. Hand-written rather than node:util parseArgs, which
 // reads `-5` as an unknown option and cannot say which option was meant: here a negative
 // number is a value, and every unknown name comes with the nearest known one.
+import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import { suggestTypo } from '../config/suggest-typo.ts';
 import { ALIASES, COMMANDS, OPTIONS, optionsOf, type OptionName } from './table.ts';
@@ -21,6 +22,16 @@ export interface Parsed {
   command?: string;
   args: string[];
   values: Values;
+}
+
+/** The checkout a command works in: --repo, else the current directory. */
+export function checkoutDir(v: Values): string {
+  return path.resolve(String(v.repo ?? '.'));
+}
+
+/** Whether `command` commits to the checkout: a change, and not a --dry-run of one. */
+export function commitsChange(command: string, v: Values): boolean {
+  return Object.hasOwn(COMMANDS, command) && COMMANDS[command].changes && !v['dry-run'];
 }
 
 const NUMBER = /^-(\d|\.\d)/;

@@ -10,7 +10,7 @@ import { acquireLock, type HeldLock } from '../git/lock.ts';
 import type { EarlyStatus } from '../git/early-status.ts';
 import { BOT_AUTHOR, Workspace } from '../git/workspace.ts';
 import { packageVersion } from '../version.ts';
-import type { Values } from './args.ts';
+import { checkoutDir, type Values } from './args.ts';
 
 export interface Out {
   log(s: string): void;
@@ -35,13 +35,14 @@ export function lockTimeoutMs(v: Values): number {
 }
 
 /** Opens the checkout at --repo. `commits`: the run is going to commit, so it must know
- *  who by: the person's git identity, or (with a warning) the bot's. */
-export async function openCheckout(v: Values, out: Out, commits: boolean): Promise<Checkout> {
-  const dir = path.resolve(String(v.repo ?? '.'));
+ *  who by: the person's git identity, or (with a warning) the bot's. `begun`: its clean
+ *  check, begun already (cli/early.ts). */
+export async function openCheckout(v: Values, out: Out, commits: boolean, begun?: EarlyStatus): Promise<Checkout> {
+  const dir = checkoutDir(v);
   const trailers = { 'Committed-By': `gitops-canary CLI ${packageVersion()}` };
   if (!commits) return { ws: await Workspace.local(dir, { userConfig: true, trailers }), user: loginName() };
   // git compares the files while the checkout is opened and locked and the code compiles
-  const early = Workspace.beginCleanCheck(dir);
+  const early = begun ?? Workspace.beginCleanCheck(dir);
   // who commits and the branch's upstream, in one git process; where git cannot even run
   // (no such directory), Workspace.local below says so clearly
   const config = await readCheckoutConfig(dir).catch(() => undefined);

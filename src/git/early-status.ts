@@ -8,9 +8,9 @@
 // staged) before it lets the lock go, and one that died holding it leaves the lock behind.
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { GitRunner } from './exec.ts';
 import { indexStamp, type IndexStamp } from './index-stamp.ts';
-import { parseStatusV2, statusArgs } from './working-copy.ts';
+import { spawnGit } from './spawn.ts';
+import { parseStatusV2, statusArgs } from './status-v2.ts';
 
 export interface EarlyStatus {
   /** The git directory it was found in (real path), which git must confirm. */
@@ -37,9 +37,9 @@ export function guessGitDir(dir: string): string | undefined {
   }
 }
 
-/** Starts `git status` in `dir` (the checkout's clean check) with `runner`, which runs
- *  git as the checkout's own runner does; undefined where the index cannot be found. */
-export function beginEarlyStatus(dir: string, runner: GitRunner): EarlyStatus | undefined {
+/** Starts `git status` in `dir` (the checkout's clean check), run as the person's checkout
+ *  runs git (their config); undefined where the index cannot be found. */
+export function beginEarlyStatus(dir: string): EarlyStatus | undefined {
   let gitDir: string | undefined;
   try {
     gitDir = guessGitDir(dir);
@@ -52,8 +52,8 @@ export function beginEarlyStatus(dir: string, runner: GitRunner): EarlyStatus | 
   // it when an entry is as new as the index file itself (the files of the last commit, as
   // a rule): the rewrite would look like someone else's. Not asked to, it compares those
   // few files' bytes and writes nothing.
-  const found = runner.run(['--no-optional-locks', ...statusArgs(false)]).then(
-    (r) => ({ ...parseStatusV2(r.stdout), index: indexStamp(gitDir) }),
+  const found = spawnGit({ cwd: path.resolve(dir), userConfig: true }, ['--no-optional-locks', ...statusArgs(false)]).then(
+    (r) => (r.code === 0 ? { ...parseStatusV2(r.stdout), index: indexStamp(gitDir) } : undefined),
     () => undefined,
   );
   return { gitDir, before, found };

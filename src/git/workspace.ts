@@ -139,7 +139,7 @@ export class Workspace extends WorkingCopy {
   /** The clean check of the user's checkout at `dir`, begun before its lock is taken
    *  (see checkCleanSoon). */
   static beginCleanCheck(dir: string): EarlyStatus | undefined {
-    return beginEarlyStatus(dir, new GitRunner({ cwd: path.resolve(dir), userConfig: true }));
+    return beginEarlyStatus(dir);
   }
 
   /** The user's own checkout (`--repo DIR`). Pushes only when the current branch has an

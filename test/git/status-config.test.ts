@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfigSnapshot, readConfigSnapshot } from '../../src/git/config-snapshot.ts';
 import { GitRunner } from '../../src/git/exec.ts';
-import { parseStatusV2 } from '../../src/git/working-copy.ts';
+import { parseStatusV2 } from '../../src/git/status-v2.ts';
 import { git } from '../helpers/git-remote.ts';
 
 let dir: string;

@@ -54,7 +54,7 @@ afterAll(async () => {
 describe('the bundled CLI', { timeout: 120_000 }, () => {
   it('is one script, the hash of its bytes and its code cache, and nothing else beside it', () => {
     expect(readdirSync(path.join(app, 'dist'))).toEqual(['bundle']);
-    expect(readdirSync(path.join(app, 'dist/bundle')).sort()).toEqual(['cli.cjs', 'cli.id', 'cli.v8']);
+    expect(readdirSync(path.join(app, 'dist/bundle')).sort()).toEqual(['cli-early.cjs', 'cli.cjs', 'cli.id', 'cli.v8']);
     const bytes = readFileSync(path.join(app, 'dist/bundle/cli.cjs'));
     expect(readFileSync(path.join(app, 'dist/bundle/cli.id'), 'utf8').trim()).toBe(createHash('sha256').update(bytes).digest('hex'));
     // read as one-byte text (bin/bundle.mjs)
@@ -83,6 +83,30 @@ describe('the bundled CLI', { timeout: 120_000 }, () => {
     expect(set.stdout).toContain('committed');
     const [last] = await repo.remoteLog();
     expect(last.trailers).toMatchObject({ Action: 'set-image', Tag: '0.2.1', 'Committed-By': `gitops-canary CLI ${version}` });
+  });
+
+  it('begins a change\'s clean check before it compiles the bundle, and the change takes that check', async () => {
+    // what the run spawns and compiles, in order: a hook on spawn and on vm.Script, which
+    // the bin and both bundles look up when they call them
+    const log = path.join(scratch, 'order.log');
+    const hooks = path.join(scratch, 'order.cjs');
+    writeFileSync(
+      hooks,
+      `const fs = require('node:fs'), cp = require('node:child_process'), vm = require('node:vm'), path = require('node:path');
+const note = (s) => fs.appendFileSync(${JSON.stringify(log)}, s + '\\n');
+const spawn = cp.spawn;
+cp.spawn = function (cmd, args, ...rest) { if (cmd === 'git') note('git ' + args.find((a, i) => args[i - 1] !== '-c' && a !== '-c' && !a.startsWith('--'))); return spawn.call(this, cmd, args, ...rest); };
+const Script = vm.Script;
+vm.Script = class extends Script { constructor(code, o) { note('compile ' + path.basename(o.filename)); super(code, o); } };
+`,
+    );
+    const set = await runBin(['set-image', 'ghcr.io/example/podinfo:0.2.3'], { imports: pathToFileURL(hooks).href });
+    expect(set).toMatchObject({ code: 0, stderr: '' });
+    const order = readFileSync(log, 'utf8').trim().split('\n');
+    expect(order.slice(0, 2)).toEqual(['git status', 'compile cli.cjs']);
+    // the sync asked git nothing again
+    expect(order.filter((l) => l === 'git status')).toHaveLength(1);
+    expect(order).toContain('git commit-tree');
   });
 
   it('loads no module file for a set-image but the bin\'s own: the bundle is read as one script', async () => {

@@ -1,6 +1,7 @@
 // The installed entry point: bin/gitops-canary.mjs runs the TypeScript CLI through tsx
 // and turns main()'s return value into the process exit code.
 import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,5 +48,22 @@ describe('bin/gitops-canary.mjs', { timeout: 120_000 }, () => {
     const unknown = await runBin(['set-weight', 'nope', '10'], repo.dir);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim().split('\n')).toEqual(['gitops-canary: .github/gitops-canary.yml apps.nope: unknown app "nope" (known: podinfo)']);
+  });
+
+  it('refuses a change in a dirty checkout, whose clean check it began before loading the CLI', async () => {
+    const rel = '.github/gitops-canary.yml';
+    const file = path.join(repo.dir, rel);
+    const text = await readFile(file, 'utf8');
+    const before = (await repo.remoteLog())[0].sha;
+    await writeFile(file, `${text}# mine\n`);
+    try {
+      const set = await runBin(['set-weight', 'podinfo', '20'], repo.dir);
+      expect(set.code).toBe(1);
+      expect(set.stderr.trim()).toBe(`gitops-canary: ${rel}: working tree has uncommitted changes in ${rel}; commit or stash them first`);
+      expect(await readFile(file, 'utf8')).toBe(`${text}# mine\n`);
+      expect((await repo.remoteLog())[0].sha).toBe(before);
+    } finally {
+      await writeFile(file, text);
+    }
   });
 });
