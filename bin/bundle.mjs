@@ -31,8 +31,9 @@ export function userCacheFile(bundle, env = process.env) {
 
 const stem = (bundle) => bundle.replace(/\.cjs$/, '');
 
-/** What the bundle is compiled inside: a CommonJS module's function, as Node wraps one. */
-const WRAP = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
+/** What the bundle is written inside (scripts/bundle-cli.mjs): a CommonJS module's function,
+ *  as Node wraps one. */
+export const WRAP = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
 
 function readOptional(file, encoding) {
   try {
@@ -82,7 +83,8 @@ export function writeCache(file, data) {
 }
 
 /**
- * Runs `bundle` (a CommonJS file) compiled with the user's code cache, else the build's.
+ * Runs `bundle` (a CommonJS module inside its function, WRAP) compiled with the user's code
+ * cache, else the build's.
  * Returns its exports, which cache served (null: none), and `save()`, which writes the
  * user's cache from what this run compiled when none served it; called once the run is
  * done, the cache holds the functions the run used, not only the bundle's top level.
@@ -94,7 +96,8 @@ export function loadBundle(bundle, { buildCache = `${stem(bundle)}.v8`, userCach
   const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   const fromUser = userCache ? readUserCache(userCache) : undefined;
   const cachedData = fromUser ?? readOptional(buildCache);
-  const script = new vm.Script(`${WRAP[0]}${source}${WRAP[1]}`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+  // the function the build wrapped the module in, as it is
+  const script = new vm.Script(source, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   const served = cachedData && !script.cachedDataRejected ? (cachedData === fromUser ? 'user' : 'build') : null;
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));

@@ -7,15 +7,16 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, sta
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadBundle, userCacheFile } from '../../bin/bundle.mjs';
+import { loadBundle, userCacheFile, WRAP } from '../../bin/bundle.mjs';
 
 let dir: string;
 let bundle: string;
 let cacheDir: string;
 let userCache: string;
 
-// a bundle with some functions to compile, and one that says what the module got
-const SOURCE = `"use strict";\n${Array.from({ length: 200 }, (_, i) => `function f${i}(x) { return x * ${i} + ${i}; }`).join('\n')}\nexports.sum = (n) => { let s = 0; for (let i = 0; i < n; i++) s += f${'1'}(i); return s; };\nexports.where = __filename;\n`;
+// a bundle with some functions to compile, and one that says what the module got, inside
+// the function the build writes it in
+const SOURCE = `${WRAP[0]}"use strict";\n${Array.from({ length: 200 }, (_, i) => `function f${i}(x) { return x * ${i} + ${i}; }`).join('\n')}\nexports.sum = (n) => { let s = 0; for (let i = 0; i < n; i++) s += f${'1'}(i); return s; };\nexports.where = __filename;\n${WRAP[1]}`;
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'gcb-code-cache-test-'));
