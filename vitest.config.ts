@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,7 +8,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // One process runs the files one after another, each file's modules loaded once for
+    // At least two processes, each running files one after another: much of a test's time
+    // is spent in the git processes and servers it starts, so on a 2-core machine, where
+    // vitest would run one, two took the suite from 10.7 to 7.0 minutes.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // A process runs its files one after another, each file's modules loaded once for
     // all: a fresh process per file cost ~0.9 s each (190 files) on a 2-core machine.
     // Tests restore what they change (env stubs, spies) in their own hooks.
     isolate: false,

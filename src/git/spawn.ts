@@ -1,7 +1,8 @@
 // How git is started: the `-c` settings and the environment every command gets (see
 // exec.ts), and a process run with them outside simple-git, for what simple-git cannot do
 // (input on stdin) and for the clean check the bin begins before the CLI's code is loaded
-// (early-status.ts). It imports no library, so that bin can load it in a few milliseconds.
+// (early-status.ts). It imports no library, which keeps that small bundle (cli/early.ts)
+// small.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
