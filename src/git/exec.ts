@@ -1,7 +1,8 @@
-// The one place that runs git (through simple-git, or spawn.ts for input on stdin). Every
-// command gets the same per-command config (spawn.ts) so the host's git setup cannot change
-// what the bot writes: fixed identity, no signing, no EOL conversion (a person's checkout
-// keeps its own identity and signing). Credentials travel in the environment
+// Runs git: through simple-git, or spawn.ts's own spawn for input on stdin (which, with
+// none, also starts the clean check the bin begins before the CLI loads, early-status.ts).
+// Every command gets the same per-command config (spawn.ts) so the host's git setup cannot
+// change what the bot writes: fixed identity, no signing, no EOL conversion (a person's
+// checkout keeps its own identity and signing). Credentials travel in the environment
 // (GIT_CONFIG_KEY_n), never in argv, URLs or .git/config, and every message that leaves
 // here is redacted.
 import { GitError as SimpleGitError, simpleGit, type SimpleGit } from 'simple-git';
