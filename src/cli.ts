@@ -6,7 +6,7 @@ import { BotError, UsageError } from './errors.ts';
 import type { Result } from './plan.ts';
 import { parseMaxFileSize, setMaxFileSize } from './repo-io/read.ts';
 import { versionLine } from './version.ts';
-import { CliUsageError, checkArity, checkoutDir, commitsChange, parseArgv, unknownCommand, type Parsed } from './cli/args.ts';
+import { asksVersion, CliUsageError, checkArity, checkoutDir, commitsChange, parseArgv, unknownCommand, type Parsed } from './cli/args.ts';
 import { lockCheckout, lockTimeoutMs, openCheckout, type Out } from './cli/checkout.ts';
 import { commandHelp, overview, usageLine } from './cli/help.ts';
 import type { WatchDeps } from './cli/status.ts';
@@ -131,8 +131,7 @@ export type MainDeps = WatchDeps & { early?: EarlyStatus };
 
 /** Runs `gitops-canary <argv>`; resolves to the exit code. */
 export async function main(argv: string[], out: Out = consoleOut, deps: MainDeps = {}): Promise<number> {
-  const end = argv.indexOf('--');
-  if ((end < 0 ? argv : argv.slice(0, end)).includes('--version')) {
+  if (asksVersion(argv)) {
     out.log(versionLine());
     return 0;
   }

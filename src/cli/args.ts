@@ -24,6 +24,13 @@ export interface Parsed {
   values: Values;
 }
 
+/** Whether argv asks for the version: `--version` anywhere before a `--`, whatever else
+ *  it holds (main() answers it before parsing the rest). */
+export function asksVersion(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--version');
+}
+
 /** The checkout a command works in: --repo, else the current directory. */
 export function checkoutDir(v: Values): string {
   return path.resolve(String(v.repo ?? '.'));

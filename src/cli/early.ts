@@ -5,15 +5,14 @@
 // reads it, and a run that will not commit begins nothing. What the check found is used
 // only as a check begun in cli/checkout.ts would be (Workspace.checkCleanSoon).
 import { beginEarlyStatus, type EarlyStatus } from '../git/early-status.ts';
-import { checkoutDir, commitsChange, parseArgv, type Parsed } from './args.ts';
+import { asksVersion, checkoutDir, commitsChange, parseArgv, type Parsed } from './args.ts';
 
 export type { EarlyStatus } from '../git/early-status.ts';
 
 /** The clean check of the checkout `argv` commits to; undefined for any other run (another
  *  command, --dry-run, --help, --version, arguments main() refuses). */
 export function beginChangeCheck(argv: readonly string[]): EarlyStatus | undefined {
-  const end = argv.indexOf('--');
-  if ((end < 0 ? argv : argv.slice(0, end)).includes('--version')) return undefined;
+  if (asksVersion(argv)) return undefined;
   let p: Parsed;
   try {
     p = parseArgv(argv);
