@@ -10,7 +10,7 @@ import { asksVersion, CliUsageError, checkArity, checkoutDir, commitsChange, par
 import { lockCheckout, lockTimeoutMs, openCheckout, type Out } from './cli/checkout.ts';
 import { commandHelp, overview, usageLine } from './cli/help.ts';
 import type { WatchDeps } from './cli/status.ts';
-import type { EarlyStatus } from './git/early-status.ts';
+import type { EarlyCheckout } from './git/early-status.ts';
 import { COMMANDS } from './cli/table.ts';
 
 export type { Out } from './cli/checkout.ts';
@@ -125,9 +125,10 @@ async function report(err: unknown, p: Parsed, out: Out): Promise<number> {
   return 1;
 }
 
-/** What main() is given beside argv: `early`, the clean check the bin began for this argv
- *  before it loaded the CLI (cli/early.ts); the rest is for tests of --watch. */
-export type MainDeps = WatchDeps & { early?: EarlyStatus };
+/** What main() is given beside argv: `early`, the clean check and first questions the bin
+ *  began for this argv before it loaded the CLI (cli/early.ts); the rest is for tests of
+ *  --watch. */
+export type MainDeps = WatchDeps & { early?: EarlyCheckout };
 
 /** Runs `gitops-canary <argv>`; resolves to the exit code. */
 export async function main(argv: string[], out: Out = consoleOut, deps: MainDeps = {}): Promise<number> {

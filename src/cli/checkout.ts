@@ -7,7 +7,7 @@ import { ConfigError, UsageError } from '../errors.ts';
 import { readCheckoutConfig } from '../git/config-snapshot.ts';
 import { gitIdentity } from '../git/identity.ts';
 import { acquireLock, type HeldLock } from '../git/lock.ts';
-import type { EarlyStatus } from '../git/early-status.ts';
+import type { EarlyCheckout, EarlyStatus } from '../git/early-status.ts';
 import { BOT_AUTHOR, Workspace } from '../git/workspace.ts';
 import { packageVersion } from '../version.ts';
 import { checkoutDir, type Values } from './args.ts';
@@ -36,18 +36,19 @@ export function lockTimeoutMs(v: Values): number {
 
 /** Opens the checkout at --repo. `commits`: the run is going to commit, so it must know
  *  who by: the person's git identity, or (with a warning) the bot's. `begun`: its clean
- *  check, begun already (cli/early.ts). */
-export async function openCheckout(v: Values, out: Out, commits: boolean, begun?: EarlyStatus): Promise<Checkout> {
+ *  check and first questions, begun already (cli/early.ts), for this very directory. */
+export async function openCheckout(v: Values, out: Out, commits: boolean, begun?: EarlyCheckout): Promise<Checkout> {
   const dir = checkoutDir(v);
   const trailers = { 'Committed-By': `gitops-canary CLI ${packageVersion()}` };
   if (!commits) return { ws: await Workspace.local(dir, { userConfig: true, trailers }), user: loginName() };
+  const asked = begun?.dir === path.resolve(dir) ? begun : undefined;
   // git compares the files while the checkout is opened and locked and the code compiles
-  const early = begun ?? Workspace.beginCleanCheck(dir);
+  const early = asked?.status ?? Workspace.beginCleanCheck(dir);
   // who commits and the branch's upstream, in one git process; where git cannot even run
   // (no such directory), Workspace.local below says so clearly
-  const config = await readCheckoutConfig(dir).catch(() => undefined);
+  const config = await readCheckoutConfig(dir, asked?.config).catch(() => undefined);
   const who = config && (await gitIdentity(dir, process.env, config));
-  const ws = await Workspace.local(dir, { author: who?.user ?? BOT_AUTHOR, userConfig: true, trailers, config });
+  const ws = await Workspace.local(dir, { author: who?.user ?? BOT_AUTHOR, userConfig: true, trailers, config, ...(asked ? { opened: asked.opened } : {}) });
   if (who === null) {
     out.err(`gitops-canary: warning: no git identity (git config user.name and user.email, or GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL); committing as ${BOT_AUTHOR.name}`);
   }

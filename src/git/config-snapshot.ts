@@ -5,10 +5,11 @@
 // lasts seconds; a key changed meanwhile is seen by the next run, as with any value git
 // read at start.
 import { GitRunner } from './exec.ts';
+import { CONFIG_ARGS, CONFIG_KEYS } from './first-questions.ts';
+import type { SpawnResult } from './spawn.ts';
 
-// git matches it against the lowercased names it lists; `covers` against canonical()
-const PATTERN = '^(author|user)\\.(name|email)$|^branch\\..+\\.(remote|merge)$|^core\\.hookspath$|^commit\\.gpgsign$';
-const COVERED = new RegExp(PATTERN);
+// git matches CONFIG_KEYS against the lowercased names it lists; `covers` against canonical()
+const COVERED = new RegExp(CONFIG_KEYS);
 
 export interface ConfigSnapshot {
   /** Whether `key` is one the snapshot answers (present or not). */
@@ -21,12 +22,16 @@ export interface ConfigSnapshot {
  *  variable names are case-insensitive and printed in lower case; a subsection (the
  *  branch name) keeps its case, as `git config --get` matches it. */
 export async function readConfigSnapshot(runner: GitRunner): Promise<ConfigSnapshot> {
-  const { stdout } = await runner.run(['config', '-z', '--get-regexp', PATTERN], { ok: [0, 1] });
+  const { stdout } = await runner.run([...CONFIG_ARGS], { ok: [0, 1] });
   return parseConfigSnapshot(stdout);
 }
 
-/** The snapshot of the checkout at `dir`, with the user's own config as git reads it. */
-export function readCheckoutConfig(dir: string): Promise<ConfigSnapshot> {
+/** The snapshot of the checkout at `dir`, with the user's own config as git reads it.
+ *  `begun`: the same question asked already, as such a runner asks it (the bin's early
+ *  start); asked again where it failed, for the error to say why. */
+export async function readCheckoutConfig(dir: string, begun?: Promise<SpawnResult | undefined>): Promise<ConfigSnapshot> {
+  const early = await begun;
+  if (early && (early.code === 0 || early.code === 1)) return parseConfigSnapshot(early.stdout);
   return readConfigSnapshot(new GitRunner({ cwd: dir, userConfig: true }));
 }
 

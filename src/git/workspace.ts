@@ -25,6 +25,8 @@ import { gitCommitNeeded } from './plain-commit.ts';
 import { indexStamp, sameIndex, type IndexStamp } from './index-stamp.ts';
 import { beginEarlyStatus, type EarlyStatus } from './early-status.ts';
 import { attributesKeepBytes, PREWRITE_INDEX_BYTES, PREWRITE_MIN_FILES, prewritable, type Prewritten, prewriteObjects } from './prewrite.ts';
+import { OPEN_ARGS } from './first-questions.ts';
+import type { SpawnResult } from './spawn.ts';
 
 export { BOT_AUTHOR, type Author } from './exec.ts';
 export type { LogEntry, LogOptions, FindBotCommitOptions } from './history.ts';
@@ -146,12 +148,14 @@ export class Workspace extends WorkingCopy {
    *  upstream; uses the user's credentials; never discards uncommitted work. `userConfig`:
    *  commits keep the repository's signing configuration (see GitRunner); `trailers` are
    *  added to every commit made here. */
-  static async local(dir: string, opts: { author?: Author; userConfig?: boolean; trailers?: Trailers; config?: ConfigSnapshot } = {}): Promise<Workspace> {
+  static async local(dir: string, opts: { author?: Author; userConfig?: boolean; trailers?: Trailers; config?: ConfigSnapshot; opened?: Promise<SpawnResult | undefined> } = {}): Promise<Workspace> {
     const probe = new GitRunner({ cwd: path.resolve(dir), author: opts.author, userConfig: opts.userConfig });
     // One process for what the run needs to know first: HEAD's commit and tree, the
     // top, the git directory (the lock and commit messages live there) and the branch.
-    // A HEAD with no commit yet fails it: asked apart then.
-    const named = await probe.run(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}', '--show-toplevel', '--absolute-git-dir', '--symbolic-full-name', 'HEAD'], { ok: [0, 128] });
+    // A HEAD with no commit yet fails it: asked apart then. `opened`: the same question
+    // asked in `dir` already (the bin's early start), asked again where git failed.
+    const early = await opts.opened;
+    const named = early && (early.code === 0 || early.code === 128) ? early : await probe.run([...OPEN_ARGS], { ok: [0, 128] });
     const lines = named.code === 0 ? named.stdout.trim().split('\n').map((l) => l.trim()) : [];
     const found =
       named.code === 0 ? lines.slice(2).join('\n') : (await probe.run(['rev-parse', '--show-toplevel', '--absolute-git-dir'], { code: 'GIT_NO_REPO', what: `${dir} is not inside a git repository; git rev-parse` })).stdout;

@@ -85,7 +85,7 @@ describe('the bundled CLI', { timeout: 120_000 }, () => {
     expect(last.trailers).toMatchObject({ Action: 'set-image', Tag: '0.2.1', 'Committed-By': `gitops-canary CLI ${version}` });
   });
 
-  it('begins a change\'s clean check before it compiles the bundle, and the change takes that check', async () => {
+  it('begins a change\'s clean check and first questions before it compiles the bundle, and the change takes their answers', async () => {
     // what the run spawns and compiles, in order: a hook on spawn and on vm.Script, which
     // the bin and both bundles look up when they call them
     const log = path.join(scratch, 'order.log');
@@ -95,7 +95,7 @@ describe('the bundled CLI', { timeout: 120_000 }, () => {
       `const fs = require('node:fs'), cp = require('node:child_process'), vm = require('node:vm'), path = require('node:path');
 const note = (s) => fs.appendFileSync(${JSON.stringify(log)}, s + '\\n');
 const spawn = cp.spawn;
-cp.spawn = function (cmd, args, ...rest) { if (cmd === 'git') note('git ' + args.find((a, i) => args[i - 1] !== '-c' && a !== '-c' && !a.startsWith('--'))); return spawn.call(this, cmd, args, ...rest); };
+cp.spawn = function (cmd, args, ...rest) { if (cmd === 'git') { const at = args.findIndex((a, i) => args[i - 1] !== '-c' && a !== '-c' && !a.startsWith('--')); note('git ' + args[at] + (args[at] === 'rev-parse' ? ' ' + args[at + 1] : '')); } return spawn.call(this, cmd, args, ...rest); };
 const Script = vm.Script;
 vm.Script = class extends Script { constructor(code, o) { note('compile ' + path.basename(o.filename)); super(code, o); } };
 `,
@@ -103,9 +103,11 @@ vm.Script = class extends Script { constructor(code, o) { note('compile ' + path
     const set = await runBin(['set-image', 'ghcr.io/example/podinfo:0.2.3'], { imports: pathToFileURL(hooks).href });
     expect(set).toMatchObject({ code: 0, stderr: '' });
     const order = readFileSync(log, 'utf8').trim().split('\n');
-    expect(order.slice(0, 2)).toEqual(['git status', 'compile cli.cjs']);
-    // the sync asked git nothing again
-    expect(order.filter((l) => l === 'git status')).toHaveLength(1);
+    // the clean check and the checkout's two first questions (config keys, HEAD)
+    const opening = 'git rev-parse HEAD^{commit}';
+    expect(order.slice(0, 4)).toEqual(['git status', 'git config', opening, 'compile cli.cjs']);
+    // the sync and the checkout's opening asked git none of them again
+    for (const asked of ['git status', 'git config', opening]) expect(order.filter((l) => l === asked), asked).toHaveLength(1);
     expect(order).toContain('git commit-tree');
   });
 
