@@ -1,6 +1,6 @@
 // Runs the CLI's bundle (dist/bundle/cli.cjs, see scripts/bundle-cli.mjs) with V8's code
 // cache: the compiled code of a run kept on disk, so a later run deserializes it instead of
-// parsing and compiling the same 5 MB again (about 45 ms of a `set-image` on Node 20, which
+// parsing and compiling the same 3 MB again (about 45 ms of a `set-image` on Node 20, which
 // keeps no such cache for modules). A cache whose V8, flags or source differ is rejected by
 // V8 itself, and the run compiles as it would without one.
 //
