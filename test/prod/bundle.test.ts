@@ -65,6 +65,9 @@ describe('the bundled CLI', { timeout: 120_000 }, () => {
     const run = loadBundle(path.join(app, 'dist/bundle/cli.cjs'), { userCache: undefined });
     expect(run.served).toBe('build');
     expect(typeof run.exports.main).toBe('function');
+    // minified with every function's and class's own name kept (errors.ts names each error
+    // by its class)
+    expect(run.exports.main.name).toBe('main');
     // written after a run of set-image, not only the script's top level: far more than
     // the cache of a script that was loaded and never run
     const loadedOnly = loadBundle(path.join(app, 'dist/bundle/cli.cjs'), { buildCache: null, userCache: undefined });
