@@ -67,7 +67,7 @@ describe('the bundled CLI', { timeout: 120_000 }, () => {
     expect(typeof run.exports.main).toBe('function');
     // minified with every function's and class's own name kept (errors.ts names each error
     // by its class)
-    expect(run.exports.main.name).toBe('main');
+    expect((run.exports.main as () => unknown).name).toBe('main');
     // written after a run of set-image, not only the script's top level: far more than
     // the cache of a script that was loaded and never run
     const loadedOnly = loadBundle(path.join(app, 'dist/bundle/cli.cjs'), { buildCache: null, userCache: undefined });
