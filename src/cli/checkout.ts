@@ -48,7 +48,7 @@ export async function openCheckout(v: Values, out: Out, commits: boolean, begun?
   // (no such directory), Workspace.local below says so clearly
   const config = await readCheckoutConfig(dir, asked?.config).catch(() => undefined);
   const who = config && (await gitIdentity(dir, process.env, config));
-  const ws = await Workspace.local(dir, { author: who?.user ?? BOT_AUTHOR, userConfig: true, trailers, config, ...(asked ? { opened: asked.opened } : {}) });
+  const ws = await Workspace.local(dir, { author: who?.user ?? BOT_AUTHOR, userConfig: true, trailers, config, opened: asked?.opened });
   if (who === null) {
     out.err(`gitops-canary: warning: no git identity (git config user.name and user.email, or GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL); committing as ${BOT_AUTHOR.name}`);
   }

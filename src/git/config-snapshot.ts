@@ -5,7 +5,7 @@
 // lasts seconds; a key changed meanwhile is seen by the next run, as with any value git
 // read at start.
 import { GitRunner } from './exec.ts';
-import { CONFIG_ARGS, CONFIG_KEYS } from './first-questions.ts';
+import { CONFIG_ARGS, CONFIG_KEYS, CONFIG_OK } from './first-questions.ts';
 import type { SpawnResult } from './spawn.ts';
 
 // git matches CONFIG_KEYS against the lowercased names it lists; `covers` against canonical()
@@ -22,7 +22,7 @@ export interface ConfigSnapshot {
  *  variable names are case-insensitive and printed in lower case; a subsection (the
  *  branch name) keeps its case, as `git config --get` matches it. */
 export async function readConfigSnapshot(runner: GitRunner): Promise<ConfigSnapshot> {
-  const { stdout } = await runner.run([...CONFIG_ARGS], { ok: [0, 1] });
+  const { stdout } = await runner.run([...CONFIG_ARGS], { ok: [...CONFIG_OK] });
   return parseConfigSnapshot(stdout);
 }
 
@@ -31,7 +31,7 @@ export async function readConfigSnapshot(runner: GitRunner): Promise<ConfigSnaps
  *  start); asked again where it failed, for the error to say why. */
 export async function readCheckoutConfig(dir: string, begun?: Promise<SpawnResult | undefined>): Promise<ConfigSnapshot> {
   const early = await begun;
-  if (early && (early.code === 0 || early.code === 1)) return parseConfigSnapshot(early.stdout);
+  if (early && CONFIG_OK.includes(early.code)) return parseConfigSnapshot(early.stdout);
   return readConfigSnapshot(new GitRunner({ cwd: dir, userConfig: true }));
 }
 

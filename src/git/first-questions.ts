@@ -11,7 +11,11 @@ export const CONFIG_KEYS = '^(author|user)\\.(name|email)$|^branch\\..+\\.(remot
 
 /** Every key of the snapshot, one `key\nvalue\0` each; exit 1 when none is set. */
 export const CONFIG_ARGS: readonly string[] = ['config', '-z', '--get-regexp', CONFIG_KEYS];
+/** The exit codes that answer CONFIG_ARGS. */
+export const CONFIG_OK: readonly number[] = [0, 1];
 
 /** HEAD's commit and tree, the top, the git directory and the branch, one a line; exit
  *  128 when HEAD has no commit yet. */
 export const OPEN_ARGS: readonly string[] = ['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}', '--show-toplevel', '--absolute-git-dir', '--symbolic-full-name', 'HEAD'];
+/** The exit codes that answer OPEN_ARGS (128: asked apart then, see Workspace.local). */
+export const OPEN_OK: readonly number[] = [0, 128];

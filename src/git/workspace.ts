@@ -25,7 +25,7 @@ import { gitCommitNeeded } from './plain-commit.ts';
 import { indexStamp, sameIndex, type IndexStamp } from './index-stamp.ts';
 import { beginEarlyStatus, type EarlyStatus } from './early-status.ts';
 import { attributesKeepBytes, PREWRITE_INDEX_BYTES, PREWRITE_MIN_FILES, prewritable, type Prewritten, prewriteObjects } from './prewrite.ts';
-import { OPEN_ARGS } from './first-questions.ts';
+import { OPEN_ARGS, OPEN_OK } from './first-questions.ts';
 import type { SpawnResult } from './spawn.ts';
 
 export { BOT_AUTHOR, type Author } from './exec.ts';
@@ -155,7 +155,7 @@ export class Workspace extends WorkingCopy {
     // A HEAD with no commit yet fails it: asked apart then. `opened`: the same question
     // asked in `dir` already (the bin's early start), asked again where git failed.
     const early = await opts.opened;
-    const named = early && (early.code === 0 || early.code === 128) ? early : await probe.run([...OPEN_ARGS], { ok: [0, 128] });
+    const named = early && OPEN_OK.includes(early.code) ? early : await probe.run([...OPEN_ARGS], { ok: [...OPEN_OK] });
     const lines = named.code === 0 ? named.stdout.trim().split('\n').map((l) => l.trim()) : [];
     const found =
       named.code === 0 ? lines.slice(2).join('\n') : (await probe.run(['rev-parse', '--show-toplevel', '--absolute-git-dir'], { code: 'GIT_NO_REPO', what: `${dir} is not inside a git repository; git rev-parse` })).stdout;

@@ -75,8 +75,8 @@ describe('the checkout opened with the questions begun early', () => {
     vi.unstubAllEnvs();
   });
 
-  /** Begun for `dir` as the bin begins it, with `config` (when given) as git's answer to
-   *  the config question instead of its own. */
+  /** Begun for `at` as the bin begins it, with `config` and `opened` (when given) as git's
+   *  answers to the config and HEAD questions instead of its own. */
   const begun = (at: string, config?: Promise<SpawnResult | undefined>, opened?: Promise<SpawnResult | undefined>): EarlyCheckout => {
     const early = beginChangeCheck(['set-image', 'ghcr.io/example/podinfo:1.2.3', '--repo', at])!;
     return { ...early, ...(config ? { config } : {}), ...(opened ? { opened } : {}) };
