@@ -1,6 +1,6 @@
 // The repo as a planned change would leave it: the change's new texts over the files on
 // disk. Files are screened with grep and parsed only when they may hold what is asked.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { YAML_FILE, type RepoFiles } from '../manifests/files.ts';
 import { parseManifest, parseManifestAsync } from '../manifests/parse.ts';
 import { contentStoreOf, type TreeStore } from '../manifests/tree-store.ts';
@@ -60,7 +60,7 @@ function planned(root: string, rel: string, text: string): RepoObject[] | undefi
 // objects are kept by content (see tree-store.ts), and a file is parsed again only when
 // a check asks for a line in it.
 async function keptObjects(content: TreeStore, rel: string, text: string): Promise<RepoObject[]> {
-  const key = `${rel}\0${createHash('sha256').update(text).digest('base64')}`;
+  const key = `${rel}\0${hash('sha256', text, 'base64')}`;
   let kept = content.get<KeptObject[]>('objects', key);
   if (!kept) {
     let file: ManifestFile | undefined;

@@ -20,7 +20,7 @@ import { deriveText, type Derived } from './derive.ts';
 import { lineIndex, readManifestAsync } from './parse.ts';
 import { imageEditors } from './registry.ts';
 import { FLUX_TOKENS, imageTokens, loadFluxPolicies, selectPaths, type FoundFlux } from './scan.ts';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { contentStoreOf, persistLike, treeStoreOf, type TreeStore } from './tree-store.ts';
 import type { ImageEditor, ImageRef } from './types.ts';
 import { imageMatcher } from './workload-images.ts';
@@ -116,7 +116,7 @@ function derive(rel: string, text: string, editors: ImageEditor[]): Derived | Pr
   return deriveText(rel, text, editors);
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest('base64');
+const digest = (s: string) => hash('sha256', s, 'base64');
 const policyDigests = new Map<string, string>();
 
 /** What parsing `text` gives, kept on disk by content when `content` is given: the path,

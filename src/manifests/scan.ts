@@ -5,7 +5,7 @@ import picomatch from 'picomatch';
 import { BotError } from '../errors.ts';
 import { normalizeRepository } from '../policy/image.ts';
 import type { Skipped } from '../plan.ts';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { collectFluxPolicies, fluxDocsOf, type FluxDocs, type FluxPolicy } from './flux-policies.ts';
 import { parseManifestAsync, readManifest } from './parse.ts';
 import type { RepoFiles } from './files.ts';
@@ -268,7 +268,7 @@ function readFailure(error: Error | undefined): { code: string; reason: string }
 /** What a policy file gives; with a content store, kept there by content, so a cold
  *  process parses only the policy files that changed. */
 function fluxFileOf(repo: RepoFiles, content: TreeStore | undefined, rel: string, text: string): FluxFile {
-  const key = content && `${rel}\0${createHash('sha256').update(text).digest('base64')}`;
+  const key = content && `${rel}\0${hash('sha256', text, 'base64')}`;
   let kept = key === undefined ? undefined : content!.get<KeptFlux>('flux', key);
   if (!kept) {
     try {
