@@ -165,19 +165,23 @@ async function main(): Promise<void> {
       if (b.skipped.length > 0) console.log(`note: bot skipped ${b.skipped.length} for ${b.image}: ${b.skipped.slice(0, 5).map((s) => `${s.file} ${s.code}`).join('; ')}`);
     }
 
-    // Targets from the issue: one image on ~10k files under 300 ms and 150 MB.
-    const worst = Math.max(botMany.medianMs, botFew.medianMs);
-    const rss = Math.max(botMany.maxRssMb, botFew.maxRssMb);
+    // Targets: one app image on ~10k files under 300 ms and 150 MB (issue 2, which judged
+    // them on the app image and reported the sidecar apart); a sidecar in 801 files under
+    // 300 ms warm (issue 13, time only: its peak RSS is printed beside it).
     const scale = yamlFiles.length < 9000 ? ` (repo has ${yamlFiles.length} YAML files, the target is stated for 10k)` : '';
+    const appOk = botFew.medianMs < TARGET_MS && botFew.maxRssMb < TARGET_RSS_MB;
+    const sidecarOk = botMany.medianMs < TARGET_MS;
     console.log('');
     console.log(
       table([
         ['target', 'measured', 'result'],
-        [`bot, one image, < ${TARGET_MS} ms`, formatMs(worst), verdict(worst < TARGET_MS)],
-        [`bot peak RSS < ${TARGET_RSS_MB} MB`, `${rss.toFixed(0)} MB`, verdict(rss < TARGET_RSS_MB)],
+        [`bot, one app image (${botFew.filesWritten} files), < ${TARGET_MS} ms`, formatMs(botFew.medianMs), verdict(botFew.medianMs < TARGET_MS)],
+        [`bot, one app image, peak RSS < ${TARGET_RSS_MB} MB`, `${botFew.maxRssMb.toFixed(0)} MB`, verdict(botFew.maxRssMb < TARGET_RSS_MB)],
+        [`bot, a sidecar (${botMany.filesWritten} files), < ${TARGET_MS} ms`, `${formatMs(botMany.medianMs)} (peak RSS ${botMany.maxRssMb.toFixed(0)} MB)`, verdict(sidecarOk)],
       ]),
     );
-    recordTarget({ bench: 'core', what: `bot, find and rewrite one image (${yamlFiles.length} YAML files)`, measured: `${formatMs(worst)}, ${rss.toFixed(0)} MB`, target: `< ${TARGET_MS} ms, < ${TARGET_RSS_MB} MB`, holds: worst < TARGET_MS && rss < TARGET_RSS_MB });
+    recordTarget({ bench: 'core', what: `bot, find and rewrite one app image (${yamlFiles.length} YAML files)`, measured: `${formatMs(botFew.medianMs)}, ${botFew.maxRssMb.toFixed(0)} MB`, target: `< ${TARGET_MS} ms, < ${TARGET_RSS_MB} MB`, holds: appOk });
+    recordTarget({ bench: 'core', what: `bot, rewrite a sidecar in ${botMany.filesWritten} files (${yamlFiles.length} YAML files)`, measured: `${formatMs(botMany.medianMs)}, ${botMany.maxRssMb.toFixed(0)} MB`, target: `< ${TARGET_MS} ms`, holds: sidecarOk });
     console.log(`RSS floor (node + tsx + bot modules loaded, workspace open, no work yet): ${botFew.startRssMb.toFixed(0)} MB`);
     if (scale) console.log(scale.trim());
     if (keep && tmp) console.log(`kept ${repo}`);

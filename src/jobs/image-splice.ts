@@ -41,7 +41,7 @@ function lineOf(text: string, offset: number): number {
   return line;
 }
 
-export function planFromFacts(ctx: SpliceContext, key: string, rel: string, text: string): FilePlan | undefined {
+export async function planFromFacts(ctx: SpliceContext, key: string, rel: string, text: string): Promise<FilePlan | undefined> {
   const facts = keptFacts(key, ctx.store);
   if (!facts) return undefined;
   const found: ImageRef[] = [];
@@ -63,7 +63,9 @@ export function planFromFacts(ctx: SpliceContext, key: string, rel: string, text
     const span = facts.spans.get(ref.offset)!;
     let value: string | null;
     try {
-      value = nextRef(span.current, to, { file: rel, line: lineOf(text, ref.offset), object: objectLabel(ref.object), field: ref.field });
+      // the line is counted only for an error: counting it for each of thousands of
+      // references in a large file was quadratic in its size
+      value = nextRef(span.current, to, { file: rel, get line() { return lineOf(text, ref.offset); }, object: objectLabel(ref.object), field: ref.field });
     } catch (err) {
       if (!(err instanceof BotError)) throw err;
       // the registry is asked for the new tag's digest on the full path, once
@@ -76,7 +78,7 @@ export function planFromFacts(ctx: SpliceContext, key: string, rel: string, text
     out.edits.push({ file: rel, object: ref.object, field: ref.field, old: span.current, new: value });
   }
   if (writes.length === 0) return out;
-  const next = spliceConfirmed(ctx.root, rel, text, facts, writes, ctx.editors, ctx.policies, ctx.store);
+  const next = await spliceConfirmed(ctx.root, rel, text, facts, writes, ctx.editors, ctx.policies, ctx.store);
   return next === undefined ? undefined : { ...out, write: next };
 }
 

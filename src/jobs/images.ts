@@ -200,7 +200,7 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
   const keys = new Map<string, string>();
   const planned = async (rel: string, text: string): Promise<boolean> => {
     const key = factsKey(repo.root, rel, text, s.policies);
-    const p = planFromFacts(ctx, key, rel, text);
+    const p = await planFromFacts(ctx, key, rel, text);
     if (!p) {
       keys.set(rel, key);
       return false;
@@ -216,7 +216,7 @@ export async function planImages(repo: RepoFiles, target: ImageTarget): Promise<
   const parse = async (rel: string, text: string): Promise<ManifestFile> => {
     const file = await parseManifestToEdit(rel, text);
     const key = keys.get(rel);
-    if (key !== undefined) keepFactsOf(repo.root, key, file, s.editors, keptLexemes(file), store);
+    if (key !== undefined) await keepFactsOf(repo.root, key, file, s.editors, keptLexemes(file), store);
     return file;
   };
   const unreadable = await eachFile(repo, s, target.image, async (file, found) => {

@@ -108,9 +108,11 @@ const POLICY_ID = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?):([a-z0-9]([-a-z0-9.]*[a-z0-
 export function markerAfter(text: string, end: number, where: Location | (() => Location)): FluxMarker | undefined {
   let eol = text.indexOf('\n', end);
   if (eol === -1) eol = text.length;
-  // most scalars have no comment after them: no slice, no regexp
-  const hash = text.indexOf('#', end);
-  if (hash === -1 || hash >= eol) return undefined;
+  // most scalars have no comment after them: no slice, no regexp (and no search past the
+  // line: in a file without a `#`, indexOf would scan to its end for every scalar)
+  let hash = end;
+  while (hash < eol && text.charCodeAt(hash) !== 35) hash++;
+  if (hash === eol) return undefined;
   const m = MARKER_LINE.exec(text.slice(end, eol).replace(/\r$/, ''));
   if (!m || !m[1].includes('$imagepolicy')) return undefined;
   let id: unknown;

@@ -31,8 +31,8 @@ import { maskedShape, movedMasks, quickConfirm, splicesKeepShape, type MaskedSca
 import { applyTextEdits, movedOffset } from './text.ts';
 import { slices } from './turns.ts';
 import type { ImageEditor, ImageRef, ManifestDoc, ManifestFile, TextEdit } from './types.ts';
-import { nodeAt, scalarText } from './workload-images.ts';
-import { isMap, isScalar, isSeq, lexemesOf, onlyScalarsReplaced, parseDocument, plainStructure, readsAsNodes } from './yaml.ts';
+import { findingSites, nodeAt, scalarText } from './workload-images.ts';
+import { inSlices, isMap, isScalar, isSeq, lexing, onlyScalarsReplaced, parseDocument, PAUSE, plainStructure, readsAsNodes, toEnd, type Pause } from './yaml.ts';
 
 export type ScalarStyle = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE';
 
@@ -336,10 +336,15 @@ export function objectValue(d: ManifestDoc): Record<string, unknown> | undefined
 export function objectsOfFile(file: ManifestFile): KeptObject[] {
   const out: KeptObject[] = [];
   file.docs.forEach((d, doc) => {
-    const value = objectValue(d);
-    if (value) out.push({ ref: d.object!, value, doc, line: file.lineOf((d.doc.contents?.range?.[0] ?? 0) as number) });
+    const kept = keptObject(file, d, doc);
+    if (kept) out.push(kept);
   });
   return out;
+}
+
+function keptObject(file: ManifestFile, d: ManifestDoc, doc: number): KeptObject | undefined {
+  const value = objectValue(d);
+  return value ? { ref: d.object!, value, doc, line: file.lineOf((d.doc.contents?.range?.[0] ?? 0) as number) } : undefined;
 }
 
 /** Whether each map on `path` holds its key once: the node the editor reads is then the
@@ -375,27 +380,51 @@ function spanOf(file: ManifestFile, ref: ImageRef): ValueSpan | undefined {
 }
 
 /** Keeps what the full path's parse of `file` tells an image edit; `lexemes` when the
- *  parse kept them. Nothing is kept where finding every image fails. */
-export function keepFactsOf(root: string, key: string, file: ManifestFile, editors: readonly ImageEditor[], lexemes?: readonly string[], store?: FactsFile): EditFacts | undefined {
+ *  parse kept them. Nothing is kept where finding every image fails. A large file's
+ *  facts pause for other work (webhooks, ticks) between editors and documents. */
+export async function keepFactsOf(root: string, key: string, file: ManifestFile, editors: readonly ImageEditor[], lexemes?: readonly string[], store?: FactsFile): Promise<EditFacts | undefined> {
+  return inSlices(keepingFacts(root, key, file, editors, lexemes, store));
+}
+
+// references or documents between two pauses
+const PAUSE_EVERY = 255;
+
+function* keepingFacts(root: string, key: string, file: ManifestFile, editors: readonly ImageEditor[], lexemes?: readonly string[], store?: FactsFile): Generator<Pause, EditFacts | undefined> {
   if (!file.docs.every((d) => readsAsNodes(d.doc))) return undefined;
-  let byEditor: Array<ImageRef[] | undefined>;
+  const byEditor: Array<ImageRef[] | undefined> = [];
   try {
-    byEditor = editors.map((e) => (e.screen(file.text) ? e.find(file) : undefined));
+    if (editors.some((e) => e.name === WORKLOAD && e.screen(file.text))) yield* findingSites(file);
   } catch {
     return undefined;
   }
+  for (const e of editors) {
+    try {
+      byEditor.push(e.screen(file.text) ? e.find(file) : undefined);
+    } catch {
+      return undefined;
+    }
+    yield PAUSE;
+  }
   const spans = new Map<number, ValueSpan>();
-  editors.forEach((e, j) => {
-    if (e.name !== WORKLOAD) return;
+  let n = 0;
+  for (const [j, e] of editors.entries()) {
+    if (e.name !== WORKLOAD) continue;
     for (const ref of byEditor[j] ?? []) {
       const span = spanOf(file, ref);
       if (span) spans.set(ref.offset, span);
+      if ((++n & PAUSE_EVERY) === 0) yield PAUSE;
     }
-  });
+  }
   const shape = maskedShape(file.text, masksOf(spans));
+  yield PAUSE;
+  const objs: KeptObject[] = [];
+  for (const [doc, d] of file.docs.entries()) {
+    const kept = keptObject(file, d, doc);
+    if (kept) objs.push(kept);
+    if ((doc & PAUSE_EVERY) === PAUSE_EVERY) yield PAUSE;
+  }
   const kept: EditFacts = { byEditor, spans, ...(lexemes ? { lexemes } : {}), ...(shape ? { shape } : {}) };
   bounded(facts, key, kept);
-  const objs = objectsOfFile(file);
   bounded(objects, objectsKey(root, file.path, file.text), objs);
   save(store, key, kept, objs);
   return kept;
@@ -446,7 +475,7 @@ const styleOf = (written: string): ScalarStyle => (written[0] === '"' ? 'QUOTE_D
 /** `text` with the writes spliced in, confirmed by the lexer (see the top of this file),
  *  with the facts and objects of the new text kept; undefined when it cannot be confirmed
  *  that way (the full path then plans the file). */
-export function spliceConfirmed(
+export async function spliceConfirmed(
   root: string,
   rel: string,
   text: string,
@@ -455,8 +484,9 @@ export function spliceConfirmed(
   editors: readonly ImageEditor[],
   policies: ReadonlyMap<string, FluxPolicy>,
   store?: FactsFile,
-): string | undefined {
-  const c = confirmSplice(text, kept, writes);
+): Promise<string | undefined> {
+  // a large text's lexes pause for other work (webhooks, ticks) as its parse would
+  const c = await inSlices(confirming(text, kept, writes));
   if (!c) return decline();
   indexedEditCounters.spliced++;
   deriveFacts(root, rel, text, c, kept, writes, editors, policies, store);
@@ -473,6 +503,10 @@ interface Splice {
 }
 
 function confirmSplice(text: string, kept: EditFacts, writes: readonly SpanWrite[]): Splice | undefined {
+  return toEnd(confirming(text, kept, writes));
+}
+
+function* confirming(text: string, kept: EditFacts, writes: readonly SpanWrite[]): Generator<Pause, Splice | undefined> {
   const splices: ScalarSplice[] = [];
   for (const w of writes) {
     const span = kept.spans.get(w.ref.offset);
@@ -503,9 +537,10 @@ function confirmSplice(text: string, kept: EditFacts, writes: readonly SpanWrite
   if (quickConfirm(text, next, splices)) return { next, edits, ...(shape ? { shape } : {}) };
   // facts read from a kept file are used once by a process that plans once: their
   // lexemes are not kept in it either (some 15 KB a text, for the collector to move)
-  const old = kept.lexemes ?? (kept.stored ? lexemesOf(text) : (kept.lexemes = lexemesOf(text)));
+  const old = kept.lexemes ?? (kept.stored ? yield* lexing(text) : (kept.lexemes = yield* lexing(text)));
   if (!plainStructure(old)) return undefined;
-  const lexemes = lexemesOf(next);
+  const lexemes = yield* lexing(next);
+  yield PAUSE;
   return onlyScalarsReplaced(old, lexemes, edits) ? { next, edits, lexemes } : undefined;
 }
 

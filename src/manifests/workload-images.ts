@@ -6,8 +6,8 @@ import { fluxV1Filters } from '../policy/flux-v1.ts';
 import { formatImageRef, parseImageRef, sameRepository, validateDigest, validateTag, repositoryBaseName } from '../policy/image.ts';
 import { markerAfter, type FluxMarker, type FluxPolicy } from './flux-policies.ts';
 import { replaceScalar } from './text.ts';
-import type { Change, ImageEditor, ImageRef, ManifestFile, TextEdit } from './types.ts';
-import { isMap, isScalar, isSeq, nodeIn, parseDocument, readsAsNodes, type Node, type ParsedDocument } from './yaml.ts';
+import type { Change, ImageEditor, ImageRef, ManifestDoc, ManifestFile, TextEdit } from './types.ts';
+import { isMap, isScalar, isSeq, nodeIn, parseDocument, PAUSE, readsAsNodes, type Node, type ParsedDocument, type Pause } from './yaml.ts';
 
 type Path = (string | number)[];
 
@@ -232,32 +232,46 @@ export function workloadImageSites(file: ManifestFile): ImageSite[] {
 
 function findSites(file: ManifestFile): ImageSite[] {
   const out: ImageSite[] = [];
-  for (const d of file.docs) {
-    if (readsAsNodes(d.doc)) {
-      const root = d.doc.contents;
-      if (!isMap(root)) continue;
-      const items = field(root, 'items');
-      if (stringAt(root, 'kind') === 'List' && isSeq(items)) {
-        items.items.forEach((item, i) => {
-          if (isMap(item)) sitesOfObject(d.doc, d.index, ['items', i], headOfNode(item, () => asObject((d.value as { items: unknown[] }).items[i])!), out);
-        });
-      } else {
-        sitesOfObject(d.doc, d.index, [], headOfNode(root, () => asObject(d.value)!), out);
-      }
-      continue;
-    }
-    const value = asObject(d.value);
-    if (!value) continue;
-    if (value.kind === 'List' && Array.isArray(value.items)) {
-      value.items.forEach((item, i) => {
-        const o = asObject(item);
-        if (o) sitesOfObject(d.doc, d.index, ['items', i], headOfValue(o), out);
+  for (const d of file.docs) sitesOfDoc(d, out);
+  return out;
+}
+
+/** workloadImageSites found ahead, pausing between documents, so that the editor's find
+ *  in a file of thousands of documents does not hold the thread in one go. */
+export function* findingSites(file: ManifestFile): Generator<Pause, void> {
+  if (sitesOf.has(file)) return;
+  const out: ImageSite[] = [];
+  for (const [i, d] of file.docs.entries()) {
+    sitesOfDoc(d, out);
+    if ((i & 255) === 255) yield PAUSE;
+  }
+  sitesOf.set(file, out);
+}
+
+function sitesOfDoc(d: ManifestDoc, out: ImageSite[]): void {
+  if (readsAsNodes(d.doc)) {
+    const root = d.doc.contents;
+    if (!isMap(root)) return;
+    const items = field(root, 'items');
+    if (stringAt(root, 'kind') === 'List' && isSeq(items)) {
+      items.items.forEach((item, i) => {
+        if (isMap(item)) sitesOfObject(d.doc, d.index, ['items', i], headOfNode(item, () => asObject((d.value as { items: unknown[] }).items[i])!), out);
       });
     } else {
-      sitesOfObject(d.doc, d.index, [], headOfValue(value), out);
+      sitesOfObject(d.doc, d.index, [], headOfNode(root, () => asObject(d.value)!), out);
     }
+    return;
   }
-  return out;
+  const value = asObject(d.value);
+  if (!value) return;
+  if (value.kind === 'List' && Array.isArray(value.items)) {
+    value.items.forEach((item, i) => {
+      const o = asObject(item);
+      if (o) sitesOfObject(d.doc, d.index, ['items', i], headOfValue(o), out);
+    });
+  } else {
+    sitesOfObject(d.doc, d.index, [], headOfValue(value), out);
+  }
 }
 
 export function createWorkloadImageEditor(policies?: Map<string, FluxPolicy>): ImageEditor {

@@ -518,9 +518,44 @@ export function toJS(doc: ParsedDocument): unknown {
 
 /** The lexemes of `text`, as the parser would be fed them. */
 export function lexemesOf(text: string): string[] {
+  return toEnd(lexing(text));
+}
+
+/** A point where long work may let other work run: a generator of these is run at once
+ *  (toEnd) or in slices (inSlices). */
+export type Pause = Tick;
+export const PAUSE: Pause = TICK;
+
+/** The lexemes of `text`, pausing every TICK_EVERY + 1 of them. */
+export function* lexing(text: string): Generator<Pause, string[]> {
   const out: string[] = [];
-  for (const lexeme of new Lexer().lex(text, false)) out.push(lexeme);
+  let n = 0;
+  for (const lexeme of new Lexer().lex(text, false)) {
+    out.push(lexeme);
+    if ((++n & TICK_EVERY) === 0) yield TICK;
+  }
   return out;
+}
+
+/** Runs `work` to its end at once. */
+export function toEnd<T>(work: Generator<Pause, T>): T {
+  for (;;) {
+    const step = work.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Runs `work`, letting other work run every SLICE_MS (as parseStreamAsync does). */
+export async function inSlices<T>(work: Generator<Pause, T>): Promise<T> {
+  let since = performance.now();
+  for (;;) {
+    const step = work.next();
+    if (step.done) return step.value;
+    if (performance.now() - since > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
 }
 
 /** Whether `next` (the lexemes of the edited text) are `old` with each edit's flow scalar
