@@ -200,7 +200,7 @@ const ratio = (ms: number, floor: number) => `${(ms / floor).toFixed(1)}x`;
  *  how many between one push and the next: per step, once the tick's own reads are done). */
 async function countingGit<T>(fn: () => Promise<T>): Promise<{ value: T; processes: number; betweenPushes: number[] }> {
   const proto = GitRunner.prototype;
-  const { run, tryRun } = proto;
+  const { run, tryRun, runInput, runScript } = proto;
   let processes = 0;
   let since = 0;
   const betweenPushes: number[] = [];
@@ -220,11 +220,19 @@ async function countingGit<T>(fn: () => Promise<T>): Promise<{ value: T; process
     count(args[0]);
     return tryRun.apply(this, args);
   };
+  proto.runInput = function (this: GitRunner, ...args: Parameters<GitRunner['runInput']>) {
+    count(args[0]);
+    return runInput.apply(this, args);
+  };
+  // a script's git commands are processes too (the sh that runs them is not counted)
+  proto.runScript = function (this: GitRunner, ...args: Parameters<GitRunner['runScript']>) {
+    for (const step of args[3]) count(step);
+    return runScript.apply(this, args);
+  };
   try {
     return { value: await fn(), processes, betweenPushes };
   } finally {
-    proto.run = run;
-    proto.tryRun = tryRun;
+    Object.assign(proto, { run, tryRun, runInput, runScript });
   }
 }
 

@@ -8,7 +8,7 @@
 import { GitError as SimpleGitError, simpleGit, type SimpleGit } from 'simple-git';
 import { GitError } from '../errors.ts';
 import { redactSecrets } from './redact.ts';
-import { allowedEnvironment, buildEnv, commandConfig, spawnGit, type RunnerOptions } from './spawn.ts';
+import { allowedEnvironment, buildEnv, commandConfig, spawnGit, spawnGitScript, type RunnerOptions } from './spawn.ts';
 
 export { BOT_AUTHOR, type Author, type RunnerOptions } from './spawn.ts';
 
@@ -128,6 +128,25 @@ export class GitRunner {
     }
     if (ok.includes(result.code)) return result;
     throw this.toError(new RawFailure(result.code, result.stdout, result.stderr), args, opts);
+  }
+
+  /** Runs a chain of git commands as one `sh` script (spawnGitScript), `input` on its
+   *  stdin, and resolves with its output once it exits 0. Otherwise the exit code picks
+   *  the command that failed from `steps` (exit code 90 + its index, which the script
+   *  gives), and the GitError names it and quotes git's stderr as run() does. Awaited in
+   *  turn like run(), it holds the clone as long as the commands would one by one. */
+  async runScript(script: string, params: string[], input: Uint8Array | undefined, steps: readonly string[][], opts: RunOptions = {}): Promise<RunResult> {
+    let result;
+    try {
+      result = await spawnGitScript(this.options, script, params, input);
+    } catch (e) {
+      throw this.toError(e, [], { ...opts, what: `sh running git ${steps.map((s) => s[0]).join(', ')}` });
+    }
+    if (result.code === 0) return result;
+    const failed = steps[result.code - 90];
+    const raw = new RawFailure(result.code, result.stdout, result.stderr);
+    if (failed) throw this.toError(raw, failed, opts);
+    throw this.toError(raw, [], { ...opts, what: `sh running git ${steps.map((s) => s[0]).join(', ')}` });
   }
 
   /** Like run() but never throws for a non-zero exit; for commands whose failure the

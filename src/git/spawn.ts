@@ -132,6 +132,20 @@ export interface SpawnResult {
  *  pipe this process feeds. */
 export function spawnGit(options: RunnerOptions, args: string[], input?: Uint8Array, opts: { env?: Record<string, string>; fromFile?: boolean } = {}): Promise<SpawnResult> {
   const config = commandConfig(options).flatMap((c) => ['-c', c]);
+  return spawnWith('git', [...config, ...args], options, input, opts);
+}
+
+/** Runs `script` with POSIX `sh -c`, in `options.cwd` with the environment of a runner
+ *  made with `options`: `params` are its $1, $2, …, and after them come the `-c` settings
+ *  every git command runs with, for the script to pass on as `git "$@" <command>` once it
+ *  has shifted its own away. For a chain of git commands that would otherwise each be
+ *  started from this (large) process: each start blocks its thread for milliseconds. */
+export function spawnGitScript(options: RunnerOptions, script: string, params: string[], input?: Uint8Array): Promise<SpawnResult> {
+  const config = commandConfig(options).flatMap((c) => ['-c', c]);
+  return spawnWith('sh', ['-c', script, 'sh', ...params, ...config], options, input, {});
+}
+
+function spawnWith(command: string, argv: string[], options: RunnerOptions, input: Uint8Array | undefined, opts: { env?: Record<string, string>; fromFile?: boolean }): Promise<SpawnResult> {
   const env = { ...(buildEnv(options) ?? inheritedEnv(options)), ...opts.env };
   return new Promise((resolve, reject) => {
     // (thrown here, a failure to write it rejects)
@@ -141,7 +155,7 @@ export function spawnGit(options: RunnerOptions, args: string[], input?: Uint8Ar
     };
     let child;
     try {
-      child = spawn('git', [...config, ...args], { cwd: options.cwd, env, stdio: [file ? file.fd : input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      child = spawn(command, argv, { cwd: options.cwd, env, stdio: [file ? file.fd : input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     } catch (e) {
       done();
       throw e;

@@ -38,6 +38,16 @@ export class WatchedRunner extends GitRunner {
     }
   }
 
+  // a script's commands may move refs or the index: counted as one such command
+  override async runScript(...args: Parameters<GitRunner['runScript']>): Promise<RunResult> {
+    this.bump();
+    try {
+      return await super.runScript(...args);
+    } finally {
+      this.bump();
+    }
+  }
+
   override async tryRun(args: string[]): Promise<RunResult> {
     if (reads(args)) return super.tryRun(args);
     this.bump();

@@ -22,6 +22,7 @@ import { type Mode, OBJECT_ID, WorkingCopy, type Written } from './working-copy.
 import type { ConfigSnapshot } from './config-snapshot.ts';
 import { recordTreeStep } from '../repo-io/tree-steps.ts';
 import { gitCommitNeeded } from './plain-commit.ts';
+import { CHAIN_COMMITS, commitChain } from './commit-chain.ts';
 import { indexStamp, sameIndex, type IndexStamp } from './index-stamp.ts';
 import { beginEarlyStatus, type EarlyStatus } from './early-status.ts';
 import { attributesKeepBytes, PREWRITE_INDEX_BYTES, PREWRITE_MIN_FILES, prewritable, type Prewritten, prewriteObjects } from './prewrite.ts';
@@ -446,9 +447,22 @@ export class Workspace extends WorkingCopy {
    *  asking git (prewriteAndStage). */
   private async commitIndex(message: string, { sha: head, tree: headTree }: { sha: string; tree: string }, written?: readonly string[], built?: string): Promise<string | null> {
     const texts = written && this.takeWrittenTexts(written);
+    const text = withTrailers(message, this.commitTrailers);
+    // with the tree to find, its three commands run as one script, started once from here
+    const made = built === undefined && CHAIN_COMMITS ? await commitChain(this.runner, head, headTree, text) : await this.commitSteps(text, head, headTree, built);
+    if (!made) return null;
+    if (written) recordTreeStep(headTree, made.tree, written, texts);
+    this.made = made;
+    // the user's checkout is theirs to pack
+    if (this.mode === 'managed') await this.housekeep();
+    return made.sha;
+  }
+
+  /** commitChain's commands, one by one (where there is no POSIX sh, or the tree is
+   *  known: a large commit's, which the prewrite built). */
+  private async commitSteps(text: string, head: string, headTree: string, built?: string): Promise<{ sha: string; tree: string } | null> {
     const tree = built ?? (await this.runner.run(['write-tree'], { code: 'GIT_COMMIT_FAILED' })).stdout.trim();
     if (tree === headTree) return null;
-    const text = withTrailers(message, this.commitTrailers);
     // commit-tree takes the message as it is, as `commit --cleanup=verbatim` does; from its
     // stdin rather than a file: writing and removing one waited in the thread pool behind
     // the kept answers a CLI run writes meanwhile (20-70 ms before commit-tree started)
@@ -456,11 +470,7 @@ export class Workspace extends WorkingCopy {
     // moves the checked-out branch, and only from the commit the new one builds on (a
     // HEAD the bot remembered wrongly fails here rather than losing a commit)
     await this.runner.run(['update-ref', '-m', `commit: ${text.split('\n')[0]}`, 'HEAD', sha, head], { code: 'GIT_COMMIT_FAILED' });
-    if (written) recordTreeStep(headTree, tree, written, texts);
-    this.made = { sha, tree };
-    // the user's checkout is theirs to pack
-    if (this.mode === 'managed') await this.housekeep();
-    return sha;
+    return { sha, tree };
   }
 
   /** The bot's clone is its own to keep: every command runs with gc.auto=0 (a check

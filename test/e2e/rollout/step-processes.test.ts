@@ -39,14 +39,17 @@ async function tickCommands(due: number): Promise<string[]> {
     await deps.workspaces.with(repo, undefined, (ws) => ws.sync());
     const run = vi.spyOn(GitRunner.prototype, 'run');
     const tryRun = vi.spyOn(GitRunner.prototype, 'tryRun');
+    const runInput = vi.spyOn(GitRunner.prototype, 'runInput');
+    // each git command of a script is a process of its own
+    const runScript = vi.spyOn(GitRunner.prototype, 'runScript');
     let commands: string[];
     try {
       const results = await tickAll(deps, scope, NOW);
       expect(results.filter((r) => r.outcome === 'advanced')).toHaveLength(due);
-      commands = [...run.mock.calls, ...tryRun.mock.calls].map((c) => c[0][0]);
+      commands = [...run.mock.calls, ...tryRun.mock.calls, ...runInput.mock.calls].map((c) => c[0][0]);
+      for (const c of runScript.mock.calls) commands.push(...c[3].map((step) => step[0]));
     } finally {
-      run.mockRestore();
-      tryRun.mockRestore();
+      vi.restoreAllMocks();
     }
     for (const { app, scenario } of fleet.apps) expect(await canaryOnMain(fleet, app), app).toBe(scenario === 'due' ? 50 : 10);
     return commands;
