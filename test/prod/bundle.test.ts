@@ -98,7 +98,7 @@ describe('the bundled CLI', { timeout: 120_000 }, () => {
       `const fs = require('node:fs'), cp = require('node:child_process'), vm = require('node:vm'), path = require('node:path');
 const note = (s) => fs.appendFileSync(${JSON.stringify(log)}, s + '\\n');
 const spawn = cp.spawn;
-cp.spawn = function (cmd, args, ...rest) { if (cmd === 'git') { const at = args.findIndex((a, i) => args[i - 1] !== '-c' && a !== '-c' && !a.startsWith('--')); note('git ' + args[at] + (args[at] === 'rev-parse' ? ' ' + args[at + 1] : '')); } return spawn.call(this, cmd, args, ...rest); };
+cp.spawn = function (cmd, args, ...rest) { if (cmd === 'sh' && args[1].includes('commit-tree')) note('sh commit-tree'); if (cmd === 'git') { const at = args.findIndex((a, i) => args[i - 1] !== '-c' && a !== '-c' && !a.startsWith('--')); note('git ' + args[at] + (args[at] === 'rev-parse' ? ' ' + args[at + 1] : '')); } return spawn.call(this, cmd, args, ...rest); };
 const Script = vm.Script;
 vm.Script = class extends Script { constructor(code, o) { note('compile ' + path.basename(o.filename)); super(code, o); } };
 `,
@@ -111,7 +111,8 @@ vm.Script = class extends Script { constructor(code, o) { note('compile ' + path
     expect(order.slice(0, 4)).toEqual(['git status', 'git config', opening, 'compile cli.cjs']);
     // the sync and the checkout's opening asked git none of them again
     for (const asked of ['git status', 'git config', opening]) expect(order.filter((l) => l === asked), asked).toHaveLength(1);
-    expect(order).toContain('git commit-tree');
+    // and the commit was written (write-tree, commit-tree, update-ref: one sh script)
+    expect(order).toContain('sh commit-tree');
   });
 
   it('loads no module file for a set-image but the bin\'s own: the bundle is read as one script', async () => {
