@@ -19,14 +19,14 @@ git "$@" update-ref -m "$m" HEAD "$c" "$h" || exit 92
 echo "$t $c"
 `;
 
-const STEPS = [['write-tree'], ['commit-tree'], ['update-ref']] as const;
+const STEPS: readonly string[][] = [['write-tree'], ['commit-tree'], ['update-ref']];
 
 /** Commits the index on top of `head` (whose tree is `headTree`) with `message` taken as
  *  it is, and moves HEAD there only from `head` (a HEAD remembered wrongly fails rather
  *  than losing a commit). Null when the index holds HEAD's tree (nothing to commit). */
 export async function commitChain(runner: GitRunner, head: string, headTree: string, message: string): Promise<{ sha: string; tree: string } | null> {
   const reflog = `commit: ${message.split('\n')[0]}`;
-  const { stdout } = await runner.runScript(SCRIPT, [head, headTree, reflog], Buffer.from(message, 'utf8'), STEPS.map((s) => [...s]), { code: 'GIT_COMMIT_FAILED' });
+  const { stdout } = await runner.runScript(SCRIPT, [head, headTree, reflog], Buffer.from(message, 'utf8'), STEPS, { code: 'GIT_COMMIT_FAILED' });
   const [tree, sha] = stdout.trim().split(' ');
   if (tree === headTree && sha === undefined) return null;
   return { tree, sha };

@@ -136,17 +136,18 @@ export class GitRunner {
    *  gives), and the GitError names it and quotes git's stderr as run() does. Awaited in
    *  turn like run(), it holds the clone as long as the commands would one by one. */
   async runScript(script: string, params: string[], input: Uint8Array | undefined, steps: readonly string[][], opts: RunOptions = {}): Promise<RunResult> {
+    // sh itself failed, or was killed: no one command to name
+    const whole = { ...opts, what: `sh running git ${steps.map((s) => s[0]).join(', ')}` };
     let result;
     try {
       result = await spawnGitScript(this.options, script, params, input);
     } catch (e) {
-      throw this.toError(e, [], { ...opts, what: `sh running git ${steps.map((s) => s[0]).join(', ')}` });
+      throw this.toError(e, [], whole);
     }
     if (result.code === 0) return result;
     const failed = steps[result.code - 90];
     const raw = new RawFailure(result.code, result.stdout, result.stderr);
-    if (failed) throw this.toError(raw, failed, opts);
-    throw this.toError(raw, [], { ...opts, what: `sh running git ${steps.map((s) => s[0]).join(', ')}` });
+    throw failed ? this.toError(raw, failed, opts) : this.toError(raw, [], whole);
   }
 
   /** Like run() but never throws for a non-zero exit; for commands whose failure the

@@ -7,7 +7,7 @@ import { formatImageRef, parseImageRef, sameRepository, validateDigest, validate
 import { markerAfter, type FluxMarker, type FluxPolicy } from './flux-policies.ts';
 import { replaceScalar } from './text.ts';
 import type { Change, ImageEditor, ImageRef, ManifestDoc, ManifestFile, TextEdit } from './types.ts';
-import { isMap, isScalar, isSeq, nodeIn, parseDocument, PAUSE, readsAsNodes, type Node, type ParsedDocument, type Pause } from './yaml.ts';
+import { isMap, isScalar, isSeq, nodeIn, parseDocument, PAUSE, readsAsNodes, toEnd, type Node, type ParsedDocument, type Pause } from './yaml.ts';
 
 type Path = (string | number)[];
 
@@ -225,15 +225,8 @@ const sitesOf = new WeakMap<ManifestFile, ImageSite[]>();
 /** Every container `image:` scalar in the file, parseable or not. The Flux marker
  *  editor uses this to leave these fields to this editor. */
 export function workloadImageSites(file: ManifestFile): ImageSite[] {
-  let sites = sitesOf.get(file);
-  if (!sites) sitesOf.set(file, (sites = findSites(file)));
-  return sites;
-}
-
-function findSites(file: ManifestFile): ImageSite[] {
-  const out: ImageSite[] = [];
-  for (const d of file.docs) sitesOfDoc(d, out);
-  return out;
+  toEnd(findingSites(file));
+  return sitesOf.get(file)!;
 }
 
 /** workloadImageSites found ahead, pausing between documents, so that the editor's find

@@ -226,9 +226,7 @@ function* composing(text: string, options: ComposeOptions, single: boolean, shap
 function compose(text: string, options: ComposeOptions, single: boolean): Composed {
   const shape: Shape = { aliases: [] };
   const docs: ParsedDocument[] = [];
-  const composed = settle(docs, shape, () => {
-    for (const tick of composing(text, options, single, shape, docs)) void tick;
-  });
+  const composed = settle(docs, shape, () => toEnd(composing(text, options, single, shape, docs)));
   return options.keep && !composed.limit ? { ...composed, source: options.keep } : composed;
 }
 
@@ -239,22 +237,11 @@ const SLICE_MS = 20;
 async function composeAsync(text: string, options: ComposeOptions): Promise<Composed> {
   const shape: Shape = { aliases: [] };
   const docs: ParsedDocument[] = [];
-  const gen = composing(text, options, false, shape, docs);
-  let since = performance.now();
   let failed: unknown;
-  for (;;) {
-    let step: IteratorResult<Tick, void>;
-    try {
-      step = gen.next();
-    } catch (err) {
-      failed = err;
-      break;
-    }
-    if (step.done) break;
-    if (performance.now() - since > SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      since = performance.now();
-    }
+  try {
+    await inSlices(composing(text, options, false, shape, docs));
+  } catch (err) {
+    failed = err;
   }
   return settle(docs, shape, () => {
     if (failed !== undefined) throw failed;
